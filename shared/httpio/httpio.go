@@ -1,0 +1,194 @@
+// Package httpio holds the HTTP plumbing every kafkafn route shares: bounded body reading and
+// strict JSON decoding, JSON writing, the one mapping from error kinds to status codes, and
+// the middleware that logs, recovers and turns the mux's own 404/405 into JSON errors.
+package httpio
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/kafkafn/kafkafn/shared/apierr"
+)
+
+// Status maps an error kind to its HTTP status. It is the only such mapping in kafkafn.
+func Status(k apierr.Kind) int {
+	switch k {
+	case apierr.Invalid:
+		return http.StatusBadRequest
+	case apierr.Unauthorized:
+		return http.StatusUnauthorized
+	case apierr.Forbidden:
+		return http.StatusForbidden
+	case apierr.NotFound:
+		return http.StatusNotFound
+	case apierr.MethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case apierr.Conflict:
+		return http.StatusConflict
+	case apierr.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case apierr.UnsupportedMedia:
+		return http.StatusUnsupportedMediaType
+	case apierr.TooManyRequests:
+		return http.StatusTooManyRequests
+	case apierr.BadGateway:
+		return http.StatusBadGateway
+	case apierr.Unavailable:
+		return http.StatusServiceUnavailable
+	case apierr.Timeout:
+		return http.StatusGatewayTimeout
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// ErrorBody is the one native error body: {"error":{"code":"…","message":"…"}}.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is the inside of ErrorBody. Retryable is set on failures where repeating the
+// request unchanged may succeed (and, for writes, may duplicate).
+type ErrorDetail struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Retryable bool   `json:"retryable,omitempty"`
+}
+
+// ErrorFor returns the status and body that describe err to a caller.
+func ErrorFor(err error) (int, ErrorBody) {
+	k := apierr.KindOf(err)
+	return Status(k), ErrorBody{Error: ErrorDetail{
+		Code:      apierr.CodeOf(err),
+		Message:   apierr.MessageOf(err),
+		Retryable: k.Retryable(),
+	}}
+}
+
+// WriteError writes err as the native JSON error body with its status. The message shown is
+// the error's public message; the full error is attached to the request log by Middleware.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	status, body := ErrorFor(err)
+	if status >= 500 {
+		w.Header().Set("Retry-After", "1")
+	}
+	noteError(r, err)
+	WriteJSON(w, status, body)
+}
+
+// WriteJSON writes v as JSON with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		slog.Error("httpio: encode response", "err", err)
+		status = http.StatusInternalServerError
+		buf.Reset()
+		buf.WriteString(`{"error":{"code":"internal","message":"internal error"}}` + "\n")
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// ReadBody reads the whole body, at most limit bytes. A larger body is a TooLarge error; a
+// body that cannot be read is Invalid.
+func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, tooLarge(limit)
+	}
+	body := http.MaxBytesReader(w, r.Body, limit)
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength))
+	}
+	if _, err := buf.ReadFrom(body); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(limit)
+		}
+		return nil, apierr.Wrap(apierr.Invalid, "invalid_body", "the request body could not be read", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func tooLarge(limit int64) error {
+	return apierr.E(apierr.TooLarge, "body_too_large",
+		"the request body is larger than "+strconv.FormatInt(limit, 10)+" bytes")
+}
+
+// DecodeJSON reads at most limit bytes of r's body and decodes it strictly into v: unknown
+// fields, trailing data and a content type other than JSON are Invalid. An empty body is
+// allowed only when optional is true (v is then left as is).
+func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any, optional bool) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !isJSONSuffix(mt)) {
+			return apierr.E(apierr.UnsupportedMedia, "unsupported_media_type",
+				"the request body must be application/json")
+		}
+	}
+	body, err := ReadBody(w, r, limit)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		if optional {
+			return nil
+		}
+		return apierr.E(apierr.Invalid, "invalid_body", "a JSON request body is required")
+	}
+	return Unmarshal(body, v)
+}
+
+// Unmarshal decodes one JSON value strictly: unknown fields and trailing data are Invalid.
+func Unmarshal(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return apierr.Wrap(apierr.Invalid, "invalid_json", "invalid JSON body: "+jsonErrorText(err), err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return apierr.E(apierr.Invalid, "invalid_json", "invalid JSON body: unexpected data after the JSON value")
+	}
+	return nil
+}
+
+func isJSONSuffix(mt string) bool {
+	return len(mt) > 5 && mt[len(mt)-5:] == "+json"
+}
+
+// jsonErrorText describes a decode error without echoing large parts of the input.
+func jsonErrorText(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return "syntax error at byte " + strconv.FormatInt(se.Offset, 10)
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			field = "(root)"
+		}
+		return "field " + strconv.Quote(field) + " must be " + te.Type.String()
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "unexpected end of input"
+	default:
+		msg := err.Error()
+		if len(msg) > 200 {
+			msg = msg[:200]
+		}
+		return msg
+	}
+}
