@@ -1,0 +1,181 @@
+package awslambda
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/kafkafn/kafkafn/shared/apierr"
+	"github.com/kafkafn/kafkafn/shared/platform"
+	"github.com/kafkafn/kafkafn/shared/platform/internal/buffered"
+)
+
+// Platform is the name this adapter reports in platform.Env, Invocation and TimerEvent.
+const Platform = "aws"
+
+// Start builds the App once and serves Lambda invocations until the process ends. The
+// Runtime API address comes from AWS_LAMBDA_RUNTIME_API, which aws-lambda-go reads itself.
+// On SIGTERM (delivered because the handler enables it) App.Close runs.
+func Start(ctx context.Context, name string, getenv func(string) string, build platform.BuildFunc) error {
+	app, err := build(ctx, platform.Env{Getenv: getenv, Platform: Platform})
+	if err != nil {
+		return fmt.Errorf("awslambda: build %s: %w", name, err)
+	}
+	opts := []lambda.Option{lambda.WithContext(ctx)}
+	if app.Close != nil {
+		opts = append(opts, lambda.WithEnableSIGTERM(app.Close))
+	}
+	lambda.StartWithOptions(New(app), opts...)
+	return errors.New("awslambda: the Lambda runtime loop returned")
+}
+
+// Handler serves one App; it implements lambda.Handler. It is safe for concurrent use (Lambda
+// Managed Instances run several invoke loops in one process).
+type Handler struct {
+	app   platform.App
+	limit int
+}
+
+var _ lambda.Handler = (*Handler)(nil)
+
+// New returns the Lambda handler for app.
+func New(app platform.App) *Handler {
+	return &Handler{app: app, limit: buffered.MaxPayload}
+}
+
+// shape is just enough of any event to tell the sources apart.
+type shape struct {
+	HTTPMethod     *string `json:"httpMethod"`
+	DetailType     string  `json:"detail-type"`
+	Source         string  `json:"source"`
+	RequestContext *struct {
+		HTTP json.RawMessage `json:"http"`
+		ELB  json.RawMessage `json:"elb"`
+	} `json:"requestContext"`
+}
+
+// Kind names the event sources the handler recognises.
+type Kind int
+
+// The event kinds.
+const (
+	KindTimer    Kind = iota // a schedule or any other JSON: App.Timer
+	KindHTTPV2               // API Gateway HTTP API payload 2.0, Function URL
+	KindREST                 // API Gateway REST API payload 1.0
+	KindALB                  // Application Load Balancer
+	KindSchedule             // EventBridge "Scheduled Event" envelope: App.Timer
+)
+
+// Detect classifies an event by its shape. Invalid JSON is an error.
+func Detect(payload []byte) (Kind, error) {
+	if !json.Valid(payload) {
+		return 0, apierr.E(apierr.Invalid, "invalid_event", "awslambda: the event is not valid JSON")
+	}
+	trimmed := bytes.TrimSpace(payload)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return KindTimer, nil
+	}
+	var s shape
+	if err := json.Unmarshal(trimmed, &s); err != nil {
+		// An object whose well-known fields have other types is custom input.
+		return KindTimer, nil //nolint:nilerr // not an HTTP event: it is a schedule's constant input
+	}
+	switch {
+	case s.RequestContext != nil && isObject(s.RequestContext.HTTP):
+		return KindHTTPV2, nil
+	case s.RequestContext != nil && isObject(s.RequestContext.ELB):
+		return KindALB, nil
+	case s.RequestContext != nil && s.HTTPMethod != nil:
+		return KindREST, nil
+	case s.DetailType == "Scheduled Event":
+		return KindSchedule, nil
+	}
+	return KindTimer, nil
+}
+
+func isObject(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) > 0 && raw[0] == '{'
+}
+
+// Invoke implements lambda.Handler.
+func (h *Handler) Invoke(ctx context.Context, payload []byte) (out []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			slog.Error("awslambda: panic in invoke", "panic", p, "stack", string(debug.Stack()))
+			out, err = nil, fmt.Errorf("awslambda: invoke: panic: %v", p)
+		}
+	}()
+	kind, err := Detect(payload)
+	if err != nil {
+		return nil, err
+	}
+	inv := &platform.Invocation{Platform: Platform, FunctionName: lambdacontext.FunctionName}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		inv.RequestID = lc.AwsRequestID
+	}
+	if d, ok := ctx.Deadline(); ok {
+		inv.Deadline = d
+	}
+	switch kind {
+	case KindHTTPV2:
+		return h.serveV2(ctx, inv, payload)
+	case KindREST:
+		return h.serveREST(ctx, inv, payload)
+	case KindALB:
+		return h.serveALB(ctx, inv, payload)
+	case KindSchedule:
+		return h.schedule(ctx, inv, payload)
+	default:
+		return h.timer(ctx, inv, platform.TimerEvent{Platform: Platform, Time: time.Now().UTC(), Payload: bytes.Clone(payload)})
+	}
+}
+
+// scheduledEvent is the EventBridge schedule envelope.
+type scheduledEvent struct {
+	ID        string          `json:"id"`
+	Time      time.Time       `json:"time"`
+	Resources []string        `json:"resources"`
+	Detail    json.RawMessage `json:"detail"`
+}
+
+func (h *Handler) schedule(ctx context.Context, inv *platform.Invocation, payload []byte) ([]byte, error) {
+	var ev scheduledEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return nil, apierr.Wrap(apierr.Invalid, "invalid_event", "awslambda: the schedule event is malformed", err)
+	}
+	te := platform.TimerEvent{Platform: Platform, Time: ev.Time}
+	if te.Time.IsZero() {
+		te.Time = time.Now().UTC()
+	}
+	if len(ev.Resources) > 0 {
+		// arn:aws:events:region:account:rule/<name>
+		r := ev.Resources[0]
+		te.Name = r[strings.LastIndexByte(r, '/')+1:]
+	}
+	if d := bytes.TrimSpace(ev.Detail); len(d) > 0 && !bytes.Equal(d, []byte("{}")) && !bytes.Equal(d, []byte("null")) {
+		te.Payload = bytes.Clone(d)
+	}
+	inv.Raw = ev
+	return h.timer(ctx, inv, te)
+}
+
+func (h *Handler) timer(ctx context.Context, inv *platform.Invocation, ev platform.TimerEvent) ([]byte, error) {
+	if h.app.Timer == nil {
+		return nil, apierr.E(apierr.NotFound, "no_timer",
+			"awslambda: timer: this function serves HTTP events only; the event is not an API Gateway, Function URL or ALB request")
+	}
+	if err := h.app.Timer(platform.NewContext(ctx, inv), ev); err != nil {
+		return nil, fmt.Errorf("awslambda: timer: %w", err)
+	}
+	return []byte(`{"ok":true}`), nil
+}
