@@ -17,19 +17,19 @@ type Kind uint8
 // The kinds. The zero value is Internal, so an unclassified error is never reported as the
 // caller's fault.
 const (
-	Internal        Kind = iota // a bug or an unexpected failure: 500
-	Invalid                     // the request is malformed or breaks a rule: 400
-	Unauthorized                // missing or invalid credentials: 401
-	Forbidden                   // valid caller without permission: 403
-	NotFound                    // unknown route, topic or partition: 404
-	Conflict                    // the resource exists or moved on: 409
-	TooLarge                    // the body or a record is over a cap: 413
-	TooManyRequests             // a limit was hit; retry later: 429
-	BadGateway                  // an upstream (identity provider) answered badly: 502
-	Unavailable                 // Kafka (or another upstream) cannot be reached: 503
-	Timeout                     // the deadline passed; the outcome may be unknown: 504
-	MethodNotAllowed            // the route exists for other methods: 405
-	UnsupportedMedia            // the content type is not accepted: 415
+	Internal         Kind = iota // a bug or an unexpected failure: 500
+	Invalid                      // the request is malformed or breaks a rule: 400
+	Unauthorized                 // missing or invalid credentials: 401
+	Forbidden                    // valid caller without permission: 403
+	NotFound                     // unknown route, topic or partition: 404
+	Conflict                     // the resource exists or moved on: 409
+	TooLarge                     // the body or a record is over a cap: 413
+	TooManyRequests              // a limit was hit; retry later: 429
+	BadGateway                   // an upstream (identity provider) answered badly: 502
+	Unavailable                  // Kafka (or another upstream) cannot be reached: 503
+	Timeout                      // the deadline passed; the outcome may be unknown: 504
+	MethodNotAllowed             // the route exists for other methods: 405
+	UnsupportedMedia             // the content type is not accepted: 415
 )
 
 var kindNames = [...]string{

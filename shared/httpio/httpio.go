@@ -78,7 +78,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 {
 		w.Header().Set("Retry-After", "1")
 	}
-	noteError(r, err)
+	NoteError(r, err)
 	WriteJSON(w, status, body)
 }
 

@@ -17,7 +17,8 @@ type logNote struct {
 	err error
 }
 
-func noteError(r *http.Request, err error) {
+// NoteError attaches err to the request's log line without writing a response.
+func NoteError(r *http.Request, err error) {
 	if r == nil {
 		return
 	}

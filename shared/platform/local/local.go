@@ -67,7 +67,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, name string, re
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	slog.Info("listening", "function", name, "addr", "http://"+ln.Addr().String())
+	slog.Info("listening", "addr", "http://"+ln.Addr().String())
 	if ready != nil {
 		ready(ln.Addr())
 	}

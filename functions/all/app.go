@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/kafkafn/kafkafn/functions/consumewindow"
+	"github.com/kafkafn/kafkafn/functions/internal/kafkadeps"
+	"github.com/kafkafn/kafkafn/functions/listtopics"
+	"github.com/kafkafn/kafkafn/functions/produce"
+	"github.com/kafkafn/kafkafn/shared/broker/embedded"
+	"github.com/kafkafn/kafkafn/shared/httpio"
+	"github.com/kafkafn/kafkafn/shared/platform"
+)
+
+// build registers every route on one mux. Locally, with no KAFKA_BROKERS, it first starts
+// an embedded broker (kfake; in memory, or in EMBEDDED_KAFKA_DIR).
+func build(_ context.Context, env platform.Env) (platform.App, error) {
+	var brokers []string
+	var closers []func()
+	if env.Platform == "local" && strings.TrimSpace(env.Getenv("KAFKA_BROKERS")) == "" {
+		dir := env.Getenv("EMBEDDED_KAFKA_DIR")
+		c, err := embedded.Start(dir)
+		if err != nil {
+			return platform.App{}, err
+		}
+		closers = append(closers, c.Close)
+		brokers = c.ListenAddrs()
+		where := "in memory: data is lost on exit"
+		if dir != "" {
+			where = "persisted in " + dir
+		}
+		slog.Warn("KAFKA_BROKERS is not set: started an EMBEDDED Kafka broker for local development",
+			"brokers", strings.Join(brokers, ","), "data", where)
+	}
+	d, err := kafkadeps.Load(env, brokers)
+	if err != nil {
+		for _, c := range closers {
+			c()
+		}
+		return platform.App{}, err
+	}
+	closers = append([]func(){d.Broker.Close}, closers...)
+	mux := http.NewServeMux()
+	listtopics.Register(mux, listtopics.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits})
+	produce.Register(mux, produce.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits})
+	consumewindow.Register(mux, consumewindow.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits})
+	return platform.App{
+		HTTP: httpio.Serve(mux, nil),
+		Close: func() {
+			for _, c := range closers {
+				c()
+			}
+		},
+	}, nil
+}

@@ -1,0 +1,47 @@
+// Package kafkadeps loads what every Kafka route needs from the environment, once per
+// process: the broker client, the auth guard and the request limits.
+package kafkadeps
+
+import (
+	"github.com/kafkafn/kafkafn/shared/auth"
+	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
+	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/platform"
+)
+
+// Deps is the union of the Kafka routes' dependencies.
+type Deps struct {
+	Broker *broker.Client
+	Guard  *auth.Guard
+	Limits config.Limits
+	Kafka  config.Kafka
+}
+
+// Load reads the Kafka, limits and auth sections and builds the broker client (without
+// dialling). brokers, when not empty, overrides KAFKA_BROKERS (the embedded local broker).
+func Load(env platform.Env, brokers []string) (Deps, error) {
+	kc, err := config.KafkaFromEnv(env.Getenv)
+	if err != nil {
+		return Deps{}, err
+	}
+	if len(brokers) > 0 {
+		kc.Brokers = brokers
+	}
+	if err := kc.RequireBrokers(); err != nil {
+		return Deps{}, err
+	}
+	limits, err := config.LimitsFromEnv(env.Getenv)
+	if err != nil {
+		return Deps{}, err
+	}
+	guard, err := authconfig.Guard(env)
+	if err != nil {
+		return Deps{}, err
+	}
+	bc, err := broker.New(kc)
+	if err != nil {
+		return Deps{}, err
+	}
+	return Deps{Broker: bc, Guard: guard, Limits: limits, Kafka: kc}, nil
+}

@@ -1,0 +1,228 @@
+package produce
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kafkafn/kafkafn/shared/apierr"
+	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/httpio"
+)
+
+// ProduceRequest is the HDInsight produce body, extended with headers and timestamps.
+type ProduceRequest struct {
+	Records []ProducerRecord `json:"records"`
+}
+
+// ProducerRecord is one record of a ProduceRequest. Value is required and may be any JSON: a
+// JSON string is stored as its UTF-8 text, JSON null as a null value (a tombstone), anything
+// else as its compact JSON text. Key likewise (null or absent: no key). With ?encoding=base64
+// Key and Value must be JSON strings holding standard base64, stored as the decoded bytes.
+type ProducerRecord struct {
+	Value     json.RawMessage   `json:"value"`
+	Key       json.RawMessage   `json:"key,omitempty"`
+	Partition *int32            `json:"partition,omitempty"`
+	Headers   map[string]string `json:"headers,omitempty"`
+	Timestamp *int64            `json:"timestamp,omitempty"` // epoch milliseconds
+}
+
+// RecordResult is one record's outcome, in request order.
+type RecordResult struct {
+	Partition int    `json:"partition"`
+	Offset    *int64 `json:"offset,omitempty"`
+	Timestamp int64  `json:"timestamp"`
+	Error     string `json:"error,omitempty"` // error code, only in failure answers
+}
+
+// ProduceResponse answers a produce request.
+type ProduceResponse struct {
+	Records []RecordResult `json:"records"`
+}
+
+// produceFailure is the error body of a produce request that reached Kafka: the usual error
+// plus each record's outcome, so a caller can tell which records were acknowledged.
+type produceFailure struct {
+	Error   httpio.ErrorDetail `json:"error"`
+	Records []RecordResult     `json:"records"`
+}
+
+type hdinsight struct{ Deps }
+
+func (h *hdinsight) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	topic := r.PathValue("topic")
+	if err := broker.ValidateTopicName(topic); err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	enc, err := encodingParam(r)
+	if err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	var req ProduceRequest
+	if err := httpio.DecodeJSON(w, r, h.Limits.MaxBodyBytes, &req, false); err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	records, err := DecodeRecords(req.Records, enc, h.Limits.MaxRecords)
+	if err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	ctx, cancel := httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
+	defer cancel()
+	produced, err := h.Broker.Produce(ctx, topic, records)
+	results := make([]RecordResult, len(produced))
+	for i, p := range produced {
+		results[i] = RecordResult{Partition: p.Partition, Timestamp: p.Time.UnixMilli()}
+		if p.Err == nil && p.Offset >= 0 {
+			off := p.Offset
+			results[i].Offset = &off
+		} else if p.Err != nil {
+			results[i].Error = apierr.CodeOf(p.Err)
+		}
+	}
+	if err != nil {
+		if !anyAcknowledged(produced) {
+			httpio.WriteError(w, r, err)
+			return
+		}
+		// A partial failure: some partitions acknowledged their records. Say which, so the
+		// caller can retry only the rest.
+		status, body := httpio.ErrorFor(err)
+		httpio.NoteError(r, err)
+		if status >= 500 {
+			w.Header().Set("Retry-After", "1")
+		}
+		httpio.WriteJSON(w, status, produceFailure{Error: body.Error, Records: results})
+		return
+	}
+	httpio.WriteJSON(w, http.StatusOK, ProduceResponse{Records: results})
+}
+
+// Encoding says how keys and values are written in a request or response body.
+type Encoding int
+
+// The encodings.
+const (
+	EncodingJSON   Encoding = iota // JSON values as described on ProducerRecord
+	EncodingBase64                 // keys and values are base64 strings
+)
+
+func encodingParam(r *http.Request) (Encoding, error) {
+	switch v := r.URL.Query().Get("encoding"); v {
+	case "", "json":
+		return EncodingJSON, nil
+	case "base64":
+		return EncodingBase64, nil
+	default:
+		return 0, apierr.E(apierr.Invalid, "invalid_encoding", `query parameter encoding must be "json" or "base64"`)
+	}
+}
+
+// DecodeRecords validates every record and converts them for the broker. It fails on the
+// first invalid record, naming it, before anything is sent.
+func DecodeRecords(in []ProducerRecord, enc Encoding, maxRecords int) ([]broker.Record, error) {
+	if len(in) == 0 {
+		return nil, apierr.E(apierr.Invalid, "no_records", "records must hold at least one record")
+	}
+	if len(in) > maxRecords {
+		return nil, apierr.E(apierr.TooLarge, "too_many_records",
+			fmt.Sprintf("a request may hold at most %d records, got %d", maxRecords, len(in)))
+	}
+	out := make([]broker.Record, len(in))
+	for i, pr := range in {
+		rec, err := decodeRecord(pr, enc)
+		if err != nil {
+			return nil, apierr.E(apierr.Invalid, "invalid_record", fmt.Sprintf("records[%d]: %s", i, err))
+		}
+		out[i] = rec
+	}
+	return out, nil
+}
+
+func decodeRecord(pr ProducerRecord, enc Encoding) (broker.Record, error) {
+	rec := broker.Record{Partition: broker.AnyPartition}
+	if pr.Value == nil {
+		return rec, fmt.Errorf("value is required")
+	}
+	var err error
+	if rec.Value, err = decodeData("value", pr.Value, enc); err != nil {
+		return rec, err
+	}
+	if pr.Key != nil {
+		if rec.Key, err = decodeData("key", pr.Key, enc); err != nil {
+			return rec, err
+		}
+	}
+	if pr.Partition != nil {
+		if *pr.Partition < 0 {
+			return rec, fmt.Errorf("partition must not be negative")
+		}
+		rec.Partition = int(*pr.Partition)
+	}
+	if pr.Timestamp != nil {
+		if *pr.Timestamp < 0 {
+			return rec, fmt.Errorf("timestamp must be epoch milliseconds, not negative")
+		}
+		rec.Time = time.UnixMilli(*pr.Timestamp)
+	}
+	if len(pr.Headers) > 0 {
+		rec.Headers = make([]broker.Header, 0, len(pr.Headers))
+		for _, k := range sortedKeys(pr.Headers) {
+			if k == "" {
+				return rec, fmt.Errorf("header names must not be empty")
+			}
+			rec.Headers = append(rec.Headers, broker.Header{Key: k, Value: []byte(pr.Headers[k])})
+		}
+	}
+	return rec, nil
+}
+
+// decodeData turns a JSON key or value into record bytes. JSON null is Kafka null.
+func decodeData(field string, raw json.RawMessage, enc Encoding) ([]byte, error) {
+	raw = bytes.TrimSpace(raw)
+	if bytes.Equal(raw, []byte("null")) {
+		return nil, nil
+	}
+	if enc == EncodingBase64 {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, fmt.Errorf("%s must be a base64 string with encoding=base64", field)
+		}
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return nil, fmt.Errorf("%s is not valid base64", field)
+		}
+		return b, nil
+	}
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, fmt.Errorf("%s is not a valid JSON string", field)
+		}
+		if !utf8.ValidString(s) {
+			return nil, fmt.Errorf("%s is not valid UTF-8", field)
+		}
+		return []byte(s), nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, fmt.Errorf("%s is not valid JSON", field)
+	}
+	return buf.Bytes(), nil
+}
+
+func anyAcknowledged(ps []broker.Produced) bool {
+	for _, p := range ps {
+		if p.Err == nil && p.Offset >= 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,8 @@
+package produce
+
+import (
+	"maps"
+	"slices"
+)
+
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }

@@ -1,0 +1,94 @@
+package broker
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/kafkafn/kafkafn/shared/apierr"
+)
+
+// TopicSpec describes a topic to create. Zero counts mean the broker's defaults.
+type TopicSpec struct {
+	Name              string
+	Partitions        int
+	ReplicationFactor int
+	Configs           map[string]string
+}
+
+// ValidateTopicName reports whether name is a legal Kafka topic name: 1 to 249 characters
+// of [a-zA-Z0-9._-], not "." or "..". Routes call it before anything is sent.
+func ValidateTopicName(name string) error {
+	invalid := func(why string) error {
+		return apierr.E(apierr.Invalid, "invalid_topic", fmt.Sprintf("invalid topic name %q: %s", truncate(name, 64), why))
+	}
+	switch {
+	case name == "":
+		return invalid("it is empty")
+	case len(name) > 249:
+		return invalid("it is longer than 249 characters")
+	case name == "." || name == "..":
+		return invalid(`"." and ".." are not allowed`)
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return invalid("only ASCII letters, digits, '.', '_' and '-' are allowed")
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// CreateTopic creates a topic. An existing topic is a Conflict error.
+func (c *Client) CreateTopic(ctx context.Context, spec TopicSpec) error {
+	c.prepare()
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
+	tc := kafka.TopicConfig{Topic: spec.Name, NumPartitions: spec.Partitions, ReplicationFactor: spec.ReplicationFactor}
+	if tc.NumPartitions == 0 {
+		tc.NumPartitions = -1
+	}
+	if tc.ReplicationFactor == 0 {
+		tc.ReplicationFactor = -1
+	}
+	for k, v := range spec.Configs {
+		tc.ConfigEntries = append(tc.ConfigEntries, kafka.ConfigEntry{ConfigName: k, ConfigValue: v})
+	}
+	res, err := c.kc.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{tc}, ValidateOnly: false})
+	if err != nil {
+		return classify("create topic", spec.Name, -1, err)
+	}
+	if e := res.Errors[spec.Name]; e != nil {
+		return classify("create topic", spec.Name, -1, e)
+	}
+	return nil
+}
+
+// DeleteTopic deletes a topic. An unknown topic is a NotFound error.
+func (c *Client) DeleteTopic(ctx context.Context, name string) error {
+	c.prepare()
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
+	res, err := c.kc.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: []string{name}})
+	if err != nil {
+		return classify("delete topic", name, -1, err)
+	}
+	if e := res.Errors[name]; e != nil {
+		return classify("delete topic", name, -1, e)
+	}
+	// The transport's cache still lists a deleted topic for up to MetadataTTL; drop it so
+	// produce answers 404 at once.
+	c.refresh(c.gen.Load())
+	return nil
+}
+
+// IsInternalTopic reports topics kafkafn hides from listings.
+func IsInternalTopic(name string) bool { return strings.HasPrefix(name, "__") }

@@ -1,0 +1,206 @@
+package broker
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl"
+	"github.com/segmentio/kafka-go/sasl/plain"
+	"github.com/segmentio/kafka-go/sasl/scram"
+
+	"github.com/kafkafn/kafkafn/shared/config"
+)
+
+// Client is a warm, concurrency-safe connection to one Kafka cluster. Build one per process
+// with New and share it; Close it on shutdown.
+type Client struct {
+	cfg       config.Kafka
+	log       *slog.Logger
+	tlsConfig *tls.Config
+	mechanism sasl.Mechanism
+	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	transport *kafka.Transport
+	kc        *kafka.Client
+	dialer    *kafka.Dialer
+
+	metaMu   sync.Mutex
+	metaConn *kafka.Conn
+	metaUsed time.Time
+
+	lastUse   atomic.Int64 // unix nanos of the last call through the transport
+	rr        atomic.Uint32
+	dials     atomic.Int64
+	refreshMu sync.Mutex
+	gen       atomic.Int64 // refresh generation
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
+
+// WithDialer replaces the TCP dialer, for tests that put a proxy or fault between kafkafn and
+// the broker. TLS and SASL still apply on top.
+func WithDialer(dial func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
+	return func(c *Client) { c.dial = dial }
+}
+
+// New builds a Client from cfg. It validates TLS and SASL settings but does not dial: the
+// first call connects, under its own deadline.
+func New(cfg config.Kafka, opts ...Option) (*Client, error) {
+	if err := cfg.RequireBrokers(); err != nil {
+		return nil, fmt.Errorf("broker: %w", err)
+	}
+	c := &Client{cfg: cfg, log: slog.Default()}
+	for _, o := range opts {
+		o(c)
+	}
+	var err error
+	if c.tlsConfig, err = TLSConfig(cfg); err != nil {
+		return nil, err
+	}
+	if c.mechanism, err = saslMechanism(cfg); err != nil {
+		return nil, err
+	}
+	netDialer := &net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}
+	baseDial := c.dial
+	if baseDial == nil {
+		baseDial = netDialer.DialContext
+	}
+	c.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c.dials.Add(1)
+		return baseDial(ctx, network, addr)
+	}
+	c.transport = &kafka.Transport{
+		Dial:        c.dial,
+		DialTimeout: cfg.DialTimeout,
+		IdleTimeout: cfg.IdleTimeout,
+		MetadataTTL: cfg.MetadataTTL,
+		ClientID:    cfg.ClientID,
+		TLS:         c.tlsConfig,
+		SASL:        c.mechanism,
+	}
+	c.kc = &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Timeout: cfg.RequestTimeout, Transport: c.transport}
+	c.dialer = &kafka.Dialer{
+		ClientID:      cfg.ClientID,
+		Timeout:       cfg.DialTimeout,
+		DualStack:     true,
+		TLS:           c.tlsConfig,
+		SASLMechanism: c.mechanism,
+		DialFunc:      c.dial,
+	}
+	return c, nil
+}
+
+// Close drops every pooled connection. The Client stays usable: later calls redial.
+func (c *Client) Close() {
+	c.transport.CloseIdleConnections()
+	c.metaMu.Lock()
+	if c.metaConn != nil {
+		_ = c.metaConn.Close()
+		c.metaConn = nil
+	}
+	c.metaMu.Unlock()
+}
+
+// Dials reports how many TCP connections the Client has opened: a warm process keeps this
+// flat across invocations.
+func (c *Client) Dials() int64 { return c.dials.Load() }
+
+// Brokers returns the configured bootstrap addresses.
+func (c *Client) BootstrapBrokers() []string { return c.cfg.Brokers }
+
+// prepare is called before every call through the transport. After an idle longer than
+// IdleTimeout (a frozen container thawing, where the transport's idle reaper could not run)
+// the pooled connections are dropped instead of being trusted.
+func (c *Client) prepare() {
+	now := time.Now()
+	last := c.lastUse.Swap(now.UnixNano())
+	if last != 0 && now.Sub(time.Unix(0, last)) > c.cfg.IdleTimeout {
+		c.log.Debug("broker: idle for longer than KAFKA_IDLE_TIMEOUT, redialling")
+		c.transport.CloseIdleConnections()
+	}
+}
+
+// refresh forces fresh cluster metadata into the transport by dropping its pools (the next
+// call rediscovers the cluster). gen is the refresh generation the caller saw before its
+// failed call: concurrent callers that failed on the same stale state share one refresh.
+func (c *Client) refresh(gen int64) {
+	c.refreshMu.Lock()
+	defer c.refreshMu.Unlock()
+	if c.gen.Load() != gen {
+		return
+	}
+	c.transport.CloseIdleConnections()
+	c.gen.Add(1)
+}
+
+// callTimeout bounds ctx by RequestTimeout.
+func (c *Client) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, c.cfg.RequestTimeout)
+}
+
+// TLSConfig builds the TLS settings for cfg, or nil when TLS is off. With
+// TLSSkipHostnameCheck the host name is not compared but the chain is still verified against
+// the CA (the CKafka tutorial's ssl_check_hostname=False).
+func TLSConfig(cfg config.Kafka) (*tls.Config, error) {
+	if !cfg.TLS {
+		return nil, nil
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	var roots *x509.CertPool
+	if len(cfg.TLSCAPEM) > 0 {
+		roots = x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(cfg.TLSCAPEM) {
+			return nil, errors.New("broker: KAFKA_TLS_CA_FILE/KAFKA_TLS_CA_PEM: no PEM certificates found")
+		}
+		tc.RootCAs = roots
+	}
+	if cfg.TLSSkipHostnameCheck {
+		tc.InsecureSkipVerify = true // disables Go's chain and name checks; the chain is verified below
+		tc.VerifyConnection = func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("broker: tls: no peer certificate")
+			}
+			inter := x509.NewCertPool()
+			for _, cert := range cs.PeerCertificates[1:] {
+				inter.AddCert(cert)
+			}
+			_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter})
+			return err
+		}
+	}
+	return tc, nil
+}
+
+func saslMechanism(cfg config.Kafka) (sasl.Mechanism, error) {
+	switch cfg.SASLMechanism {
+	case "":
+		return nil, nil
+	case config.SASLPlain:
+		return plain.Mechanism{Username: cfg.SASLUsername, Password: cfg.SASLPassword}, nil
+	case config.SASLScramSHA256, config.SASLScramSHA512:
+		algo := scram.SHA256
+		if cfg.SASLMechanism == config.SASLScramSHA512 {
+			algo = scram.SHA512
+		}
+		m, err := scram.Mechanism(algo, cfg.SASLUsername, cfg.SASLPassword)
+		if err != nil {
+			return nil, fmt.Errorf("broker: KAFKA_SASL_MECHANISM: %w", err)
+		}
+		return m, nil
+	default:
+		return nil, fmt.Errorf("broker: KAFKA_SASL_MECHANISM: unsupported %q", cfg.SASLMechanism)
+	}
+}

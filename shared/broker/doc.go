@@ -1,0 +1,20 @@
+// Package broker is kafkafn's Kafka transport: the only package that imports
+// github.com/segmentio/kafka-go, and it never imports net/http.
+//
+// A Client holds one kafka.Transport for the life of the process (connections and metadata
+// stay warm across invocations and are shared by concurrent invocations), plus one
+// long-lived connection for the metadata calls that must be fresh (kafka-go serves metadata
+// from a cache refreshed every MetadataTTL). Handlers see only this package's DTOs (Record,
+// Message, PartitionInfo, BrokerInfo) and errors of type *Error, which carry an apierr.Kind.
+//
+// Design notes:
+//   - Produce uses Client.Produce per partition with acks=all: no batching timer (the Writer's
+//     1 s BatchTimeout trap) and offsets come back as BaseOffset+i. A request's records are
+//     sent only after the whole request was validated by the caller.
+//   - A produce error after the request may have reached Kafka (timeout, dropped connection)
+//     is reported as Timeout/Unavailable: the outcome is unknown, and a retry may duplicate.
+//     Errors that prove nothing was written (NOT_LEADER, unknown topic in a stale cache) are
+//     retried once after a metadata refresh.
+//   - After a long idle (a frozen function container) pooled connections are likely dead:
+//     the Client drops them before the next call instead of failing a request on them.
+package broker

@@ -1,0 +1,173 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/protocol"
+
+	"github.com/kafkafn/kafkafn/shared/apierr"
+)
+
+// Message is one consumed record.
+type Message struct {
+	Partition     int
+	Offset        int64
+	Key           []byte // nil: no key
+	Value         []byte // nil: a null value (tombstone)
+	Headers       []Header
+	Time          time.Time
+	LogAppendTime bool // the timestamp was set by the broker, not the producer
+}
+
+// Size is the record data Message carries: key, value and headers.
+func (m *Message) Size() int64 {
+	n := int64(len(m.Key) + len(m.Value))
+	for _, h := range m.Headers {
+		n += int64(len(h.Key) + len(h.Value))
+	}
+	return n
+}
+
+// Window is a run of records of one partition.
+type Window struct {
+	Messages      []Message
+	Next          int64 // the offset to read next: last offset + 1, or the requested offset when empty
+	HighWatermark int64
+	LogStart      int64
+}
+
+// fetchMaxBytes is what one Fetch request asks for; a window loops until its caps.
+const fetchMaxBytes = 1 << 20
+
+// Fetch reads up to maxCount records (and at most maxBytes of record data) of one partition,
+// starting at offset. It returns at once with what is there: reading at the end of the log
+// gives an empty window with Next = offset. An offset outside [log start, high watermark] is
+// an Invalid error with code offset_out_of_range that names the valid range. A single record
+// larger than maxBytes is a TooLarge error, since it could never be returned.
+func (c *Client) Fetch(ctx context.Context, topic string, partition int, offset int64, maxCount int, maxBytes int64) (Window, error) {
+	w := Window{Next: offset, HighWatermark: -1, LogStart: -1}
+	var size int64
+	for len(w.Messages) < maxCount {
+		var fr *kafka.FetchResponse
+		err := c.retryStale(ctx, "fetch", topic, partition, func(ctx context.Context) error {
+			var err error
+			fr, err = c.kc.Fetch(ctx, &kafka.FetchRequest{
+				Topic: topic, Partition: partition, Offset: w.Next,
+				MinBytes: 1, MaxBytes: min(maxBytes, fetchMaxBytes), MaxWait: time.Millisecond,
+			})
+			if err != nil {
+				return err
+			}
+			return fr.Error
+		})
+		if errors.Is(err, kafka.OffsetOutOfRange) {
+			return w, c.outOfRange(ctx, topic, partition, w.Next, err)
+		}
+		if err != nil {
+			return w, err
+		}
+		w.HighWatermark, w.LogStart = fr.HighWatermark, fr.LogStartOffset
+		got, full, err := readRecords(fr.Records, partition, &w, maxCount, maxBytes, &size)
+		if err != nil {
+			return w, classify("fetch", topic, partition, err)
+		}
+		if full || got == 0 || w.Next >= w.HighWatermark {
+			if got == 0 && len(w.Messages) == 0 && full {
+				return w, newError("fetch", topic, partition, apierr.TooLarge, "record_too_large",
+					fmt.Sprintf("the record at offset %d is larger than the %d-byte response cap (CONSUME_MAX_BYTES)", w.Next, maxBytes), nil)
+			}
+			break
+		}
+	}
+	return w, nil
+}
+
+// readRecords appends the records of one fetch response to w, stopping at maxCount records
+// or maxBytes of record data (full = true). Control batches (transaction markers) are
+// skipped.
+func readRecords(rr kafka.RecordReader, partition int, w *Window, maxCount int, maxBytes int64, size *int64) (got int, full bool, err error) {
+	batches := []kafka.RecordReader{rr}
+	if s, ok := rr.(*protocol.RecordStream); ok {
+		batches = s.Records
+	}
+	for _, b := range batches {
+		logAppend := false
+		if rb, ok := b.(*protocol.RecordBatch); ok {
+			if rb.Attributes.Control() {
+				// Skip transaction markers, but move past them so the window never stalls.
+				for {
+					r, err := rb.ReadRecord()
+					if err != nil {
+						break
+					}
+					if r.Offset >= w.Next {
+						w.Next = r.Offset + 1
+					}
+				}
+				continue
+			}
+			logAppend = rb.Attributes&0x08 != 0 // timestamp type bit
+		}
+		for len(w.Messages) < maxCount {
+			r, err := b.ReadRecord()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return got, false, err
+			}
+			if r.Offset < w.Next { // a batch may start before the requested offset
+				continue
+			}
+			m := Message{Partition: partition, Offset: r.Offset, Time: r.Time, LogAppendTime: logAppend}
+			if m.Key, err = readBytes(r.Key); err != nil {
+				return got, false, err
+			}
+			if m.Value, err = readBytes(r.Value); err != nil {
+				return got, false, err
+			}
+			if len(r.Headers) > 0 {
+				m.Headers = make([]Header, len(r.Headers))
+				for i, h := range r.Headers {
+					m.Headers[i] = Header{Key: h.Key, Value: h.Value}
+				}
+			}
+			if *size+m.Size() > maxBytes {
+				return got, true, nil
+			}
+			*size += m.Size()
+			w.Messages = append(w.Messages, m)
+			w.Next = r.Offset + 1
+			got++
+		}
+		if len(w.Messages) >= maxCount {
+			return got, true, nil
+		}
+	}
+	return got, false, nil
+}
+
+func readBytes(b kafka.Bytes) ([]byte, error) {
+	if b == nil {
+		return nil, nil
+	}
+	out := make([]byte, b.Len())
+	_, err := io.ReadFull(b, out)
+	return out, err
+}
+
+// outOfRange builds the offset_out_of_range error with the partition's valid range.
+func (c *Client) outOfRange(ctx context.Context, topic string, partition int, offset int64, cause error) error {
+	msg := fmt.Sprintf("offset %d is outside the log of %s/%d", offset, topic, partition)
+	if offs, err := c.Offsets(ctx, topic, []int{partition}); err == nil {
+		r := offs[partition]
+		msg = fmt.Sprintf("offset %d is outside the log of %s/%d: valid offsets are %d to %d (the end offset reads nothing yet)",
+			offset, topic, partition, r.Earliest, r.Latest)
+	}
+	return newError("fetch", topic, partition, apierr.Invalid, "offset_out_of_range", msg, cause)
+}

@@ -1,0 +1,164 @@
+package broker
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// Header is a record header.
+type Header struct {
+	Key   string
+	Value []byte
+}
+
+// AnyPartition asks Produce to choose the partition.
+const AnyPartition = -1
+
+// Record is one record to produce.
+type Record struct {
+	// Partition is the target partition, or AnyPartition: then a keyed record goes to
+	// murmur2(key) % partitions (the Java client's default, so keys land where Java
+	// producers put them) and all keyless records of one request go to one partition,
+	// rotating between requests (the sticky partitioner's behaviour).
+	Partition int
+	Key       []byte // nil: no key
+	Value     []byte
+	Headers   []Header
+	Time      time.Time // zero: the time of the request
+}
+
+// Produced is the outcome of one record, in request order.
+type Produced struct {
+	Partition int
+	Offset    int64     // -1 when Err is set
+	Time      time.Time // the record's timestamp (log append time when the topic uses it)
+	Err       error     // nil when Kafka acknowledged the record
+}
+
+// Produce writes records to topic with acks=all and returns one outcome per record, in
+// order. Records for different partitions are written concurrently; records of one
+// partition keep their order in one request. err is the first failure (classified), nil only
+// when Kafka acknowledged every record. The caller must have validated every record: Produce
+// sends what it gets.
+func (c *Client) Produce(ctx context.Context, topic string, records []Record) ([]Produced, error) {
+	out := make([]Produced, len(records))
+	if len(records) == 0 {
+		return out, nil
+	}
+	n, err := c.PartitionCount(ctx, topic)
+	if err != nil {
+		return failAll(out, records, err), err
+	}
+	now := time.Now().Truncate(time.Millisecond)
+	sticky := int(c.rr.Add(1)-1) % n
+	groups := map[int][]int{} // partition → record indexes
+	var order []int
+	for i, r := range records {
+		p := r.Partition
+		switch {
+		case p == AnyPartition && r.Key != nil:
+			p = (&kafka.Murmur2Balancer{}).Balance(kafka.Message{Key: r.Key}, partitionIDs(n)...)
+		case p == AnyPartition:
+			p = sticky
+		case p < 0 || p >= n:
+			err := unknownPartition("produce", topic, p, n)
+			return failAll(out, records, err), err
+		}
+		if _, ok := groups[p]; !ok {
+			order = append(order, p)
+		}
+		groups[p] = append(groups[p], i)
+		out[i] = Produced{Partition: p, Offset: -1, Time: r.Time}
+		if r.Time.IsZero() {
+			out[i].Time = now
+		}
+	}
+
+	var wg sync.WaitGroup
+	errs := make([]error, len(order))
+	for gi, p := range order {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[gi] = c.producePartition(ctx, topic, p, groups[p], records, out)
+		}()
+	}
+	wg.Wait()
+	for gi := range order {
+		if errs[gi] != nil {
+			return out, errs[gi]
+		}
+	}
+	return out, nil
+}
+
+func (c *Client) producePartition(ctx context.Context, topic string, p int, idx []int, records []Record, out []Produced) error {
+	krecs := make([]kafka.Record, len(idx))
+	for j, i := range idx {
+		r := records[i]
+		krecs[j] = kafka.Record{Time: out[i].Time, Value: kafka.NewBytes(r.Value)}
+		if r.Key != nil {
+			krecs[j].Key = kafka.NewBytes(r.Key)
+		}
+		if len(r.Headers) > 0 {
+			hs := make([]kafka.Header, len(r.Headers))
+			for k, h := range r.Headers {
+				hs[k] = kafka.Header{Key: h.Key, Value: h.Value}
+			}
+			krecs[j].Headers = hs
+		}
+	}
+	var res *kafka.ProduceResponse
+	// Only errors that prove nothing was appended are retried (see retryStale); a timeout or a
+	// broken connection after sending is reported as an unknown outcome.
+	err := c.retryStale(ctx, "produce", topic, p, func(ctx context.Context) error {
+		var err error
+		res, err = c.kc.Produce(ctx, &kafka.ProduceRequest{
+			Topic: topic, Partition: p, RequiredAcks: kafka.RequireAll,
+			Records: kafka.NewRecordReader(krecs...),
+		})
+		if err != nil {
+			return err
+		}
+		if res.Error != nil {
+			return res.Error
+		}
+		for _, e := range res.RecordErrors {
+			if e != nil {
+				return e
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for _, i := range idx {
+			out[i].Err = err
+		}
+		return err
+	}
+	for j, i := range idx {
+		out[i].Offset = res.BaseOffset + int64(j)
+		if !res.LogAppendTime.IsZero() {
+			out[i].Time = res.LogAppendTime
+		}
+	}
+	return nil
+}
+
+func failAll(out []Produced, records []Record, err error) []Produced {
+	for i, r := range records {
+		out[i] = Produced{Partition: r.Partition, Offset: -1, Time: r.Time, Err: err}
+	}
+	return out
+}
+
+func partitionIDs(n int) []int {
+	ids := make([]int, n)
+	for i := range ids {
+		ids[i] = i
+	}
+	return ids
+}
