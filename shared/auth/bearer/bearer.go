@@ -50,12 +50,18 @@ const Scheme = "entra"
 
 // Errors, as callers see them. Each failed check is logged; none is shown.
 var (
-	errInvalidRequest = apierr.E(apierr.Unauthorized, "invalid_request", "the Authorization header is not a valid bearer token")
+	errInvalidRequest = badRequest("token over 16 KiB")
 	errForbidden      = apierr.E(apierr.Forbidden, "forbidden", "the caller has none of the app roles or groups this service requires")
 	errOverage        = apierr.E(apierr.Forbidden, "groups_overage",
 		"the token carries no group list because the caller belongs to too many groups (groups overage); "+
 			"grant the caller an allowed app role instead")
 )
+
+// badRequest is an invalid_request error; reason is for the log only.
+func badRequest(reason string) *apierr.Error {
+	return apierr.Wrap(apierr.Unauthorized, "invalid_request", "the Authorization header is not a valid bearer token",
+		errors.New("bearer: authorization header: "+reason))
+}
 
 func invalidToken(cause error) error {
 	return apierr.Wrap(apierr.Unauthorized, "invalid_token", "the bearer token is invalid", cause)
@@ -328,7 +334,7 @@ func ParseAuthorization(values []string) (string, error) {
 	case len(found) == 0:
 		return "", auth.ErrNoCredentials
 	case len(found) > 1 || len(values) > 1:
-		return "", errInvalidRequest // one Authorization header, one credential
+		return "", badRequest("more than one Authorization header") // one header, one credential
 	}
 	v := strings.TrimLeft(found[0], " ")
 	if len(v) > len("Bearer ")+MaxTokenBytes+2 {
@@ -336,12 +342,15 @@ func ParseAuthorization(values []string) (string, error) {
 	}
 	_, token, _ := strings.Cut(v, " ")
 	token = strings.Trim(token, " ")
-	if token == "" || len(token) > MaxTokenBytes {
+	switch {
+	case token == "":
+		return "", badRequest("no token after Bearer")
+	case len(token) > MaxTokenBytes:
 		return "", errInvalidRequest
 	}
 	for i := 0; i < len(token); i++ {
 		if !isTokenChar(token[i]) {
-			return "", errInvalidRequest
+			return "", badRequest("a character outside base64url in the token")
 		}
 	}
 	return token, nil

@@ -276,7 +276,6 @@ func TestAuthenticate(t *testing.T) {
 			f := newFixture(t, nil)
 			header := tc.header(f)
 			w := f.do(t, header...)
-			t.Log(f.logs.String())
 			if w.Code != tc.status {
 				t.Fatalf("status = %d, want %d; body %s", w.Code, tc.status, w.Body)
 			}
