@@ -43,12 +43,27 @@ func build(_ context.Context, env platform.Env) (platform.App, error) {
 		return platform.App{}, err
 	}
 	closers = append([]func(){d.Broker.Close}, closers...)
+	fail := func(err error) (platform.App, error) {
+		for _, c := range closers {
+			c()
+		}
+		return platform.App{}, err
+	}
+	pd, err := produce.LoadDeps(env, produce.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits})
+	if err != nil {
+		return fail(err)
+	}
+	cd, err := consumewindow.LoadDeps(env, consumewindow.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits})
+	if err != nil {
+		return fail(err)
+	}
 	mux := http.NewServeMux()
 	listtopics.Register(mux, listtopics.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits})
-	produce.Register(mux, produce.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits})
-	consumewindow.Register(mux, consumewindow.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits})
+	produce.Register(mux, pd)
+	consumewindow.Register(mux, cd)
 	return platform.App{
-		HTTP: httpio.Serve(mux, nil),
+		HTTP:  httpio.Serve(mux, nil),
+		Timer: consumewindow.Timer(cd),
 		Close: func() {
 			for _, c := range closers {
 				c()

@@ -1,16 +1,22 @@
 package consumewindow
 
 import (
+	"context"
 	"net/http"
+	"slices"
 
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
+	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
-// Routes is the consume-window function's public surface.
-var Routes = []httpio.Route{
+// Routes is the consume-window function's public surface: reads by offset (HDInsight), by
+// time window, and consumer-group windows with commits (each table beside its handler).
+var Routes = slices.Concat(offsetRoutes, timeRoutes, groupRoutes)
+
+var offsetRoutes = []httpio.Route{
 	{Method: "GET", Path: "/v1/consumer/topics/{topic}/partitions/{partition}/offsets/{offset}", Name: "ConsumeFromOffset"},
 }
 
@@ -19,9 +25,26 @@ type Deps struct {
 	Broker *broker.Client
 	Guard  *auth.Guard
 	Limits config.Limits
+	Pull   PullDeps // scheduled batch pulls (pull.go)
+}
+
+// LoadDeps reads the consume-specific configuration (scheduled pulls) for a binary started
+// in env.
+func LoadDeps(env platform.Env, base Deps) (Deps, error) {
+	var err error
+	if base.Pull, err = loadPull(env); err != nil {
+		return Deps{}, err
+	}
+	return base, nil
 }
 
 // Register adds the routes to mux.
 func Register(mux *http.ServeMux, d Deps) {
-	mux.Handle(Routes[0].Pattern(), d.Guard.Wrap(auth.OpConsume, &byOffset{d}))
+	mux.Handle(offsetRoutes[0].Pattern(), d.Guard.Wrap(auth.OpConsume, &byOffset{d}))
+	registerTime(mux, d)
+	registerGroups(mux, d)
 }
+
+// Timer returns the timer entry point (scheduled batch pulls), or nil when pulls are not
+// configured.
+func Timer(d Deps) func(context.Context, platform.TimerEvent) error { return timer(d) }

@@ -288,4 +288,3 @@ func endpoints(bs []broker.BrokerInfo) []BrokerEndpoint {
 	}
 	return out
 }
-

@@ -12,11 +12,15 @@ import (
 // Build is the produce function's platform.BuildFunc: configuration from the environment, a
 // warm broker client, the routes on one mux. It does not dial Kafka.
 func Build(_ context.Context, env platform.Env) (platform.App, error) {
-	d, err := kafkadeps.Load(env, nil)
+	kd, err := kafkadeps.Load(env, nil)
+	if err != nil {
+		return platform.App{}, err
+	}
+	d, err := LoadDeps(env, Deps{Broker: kd.Broker, Guard: kd.Guard, Limits: kd.Limits})
 	if err != nil {
 		return platform.App{}, err
 	}
 	mux := http.NewServeMux()
-	Register(mux, Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits})
-	return platform.App{HTTP: httpio.Serve(mux, nil), Close: d.Broker.Close}, nil
+	Register(mux, d)
+	return platform.App{HTTP: httpio.Serve(mux, nil), Close: kd.Broker.Close}, nil
 }

@@ -14,6 +14,10 @@ import (
 	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
+var hdinsightRoutes = []httpio.Route{
+	{Method: "POST", Path: "/v1/producer/topics/{topic}", Name: "ProduceRecords"},
+}
+
 // ProduceRequest is the HDInsight produce body, extended with headers and timestamps.
 type ProduceRequest struct {
 	Records []ProducerRecord `json:"records"`
