@@ -1,0 +1,241 @@
+package scf
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kafkafn/kafkafn/shared/apierr"
+	"github.com/kafkafn/kafkafn/shared/platform"
+	"github.com/kafkafn/kafkafn/shared/platform/internal/buffered"
+)
+
+// APIGatewayEvent is the API Gateway trigger's integration request.
+type APIGatewayEvent struct {
+	RequestContext  APIGatewayRequestContext `json:"requestContext"`
+	Headers         map[string]string        `json:"headers"`
+	Body            string                   `json:"body"`
+	IsBase64Encoded bool                     `json:"isBase64Encoded"`
+	PathParameters  map[string]string        `json:"pathParameters"`
+	Path            string                   `json:"path"`
+	QueryString     QueryString              `json:"queryString"`
+	HTTPMethod      string                   `json:"httpMethod"`
+}
+
+// APIGatewayRequestContext is the requestContext of an API Gateway trigger event.
+type APIGatewayRequestContext struct {
+	ServiceID  string `json:"serviceId"`
+	Path       string `json:"path"`
+	HTTPMethod string `json:"httpMethod"`
+	RequestID  string `json:"requestId"`
+	SourceIP   string `json:"sourceIp"`
+	Stage      string `json:"stage"`
+}
+
+// QueryString is the polymorphic queryString object: each value is a string (?a=1), a list
+// of strings (?a=1&a=2) or true (?flag, a key without a value).
+type QueryString map[string][]string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (q *QueryString) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		*q = nil
+		return nil
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("scf: queryString: %w", err)
+	}
+	out := make(QueryString, len(raw))
+	for k, v := range raw {
+		v = bytes.TrimSpace(v)
+		switch {
+		case len(v) > 0 && v[0] == '"':
+			var s string
+			if err := json.Unmarshal(v, &s); err != nil {
+				return fmt.Errorf("scf: queryString %q: %w", k, err)
+			}
+			out[k] = []string{s}
+		case len(v) > 0 && v[0] == '[':
+			var ss []string
+			if err := json.Unmarshal(v, &ss); err != nil {
+				return fmt.Errorf("scf: queryString %q: must be a string, a list of strings or true", k)
+			}
+			out[k] = ss
+		case bytes.Equal(v, []byte("true")):
+			out[k] = []string{""}
+		default:
+			return fmt.Errorf("scf: queryString %q: must be a string, a list of strings or true", k)
+		}
+	}
+	*q = out
+	return nil
+}
+
+// Encode renders the query in a stable order; a key from `true` renders without "=".
+func (q QueryString) Encode() string {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		for _, v := range q[k] {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(url.QueryEscape(k))
+			if v != "" {
+				b.WriteByte('=')
+				b.WriteString(url.QueryEscape(v))
+			}
+		}
+	}
+	return b.String()
+}
+
+// IntegratedResponse is the API Gateway integrated-response JSON.
+type IntegratedResponse struct {
+	IsBase64Encoded bool              `json:"isBase64Encoded"`
+	StatusCode      int               `json:"statusCode"`
+	Headers         map[string]string `json:"headers"`
+	Body            string            `json:"body"`
+}
+
+// TimerEvent is the timer trigger's event. Type is "Timer" (docs also show "timer").
+type TimerEvent struct {
+	Type        string `json:"Type"`
+	TriggerName string `json:"TriggerName"`
+	Time        string `json:"Time"`
+	Message     string `json:"Message"`
+}
+
+// shape tells the event kinds apart.
+type shape struct {
+	HTTPMethod     *string         `json:"httpMethod"`
+	RequestContext json.RawMessage `json:"requestContext"`
+	Type           string          `json:"Type"`
+}
+
+// handle dispatches one event.
+func handle(ctx context.Context, app platform.App, req *InvokeRequest) ([]byte, error) {
+	var s shape
+	if err := json.Unmarshal(req.Payload, &s); err != nil {
+		return nil, apierr.Wrap(apierr.Invalid, "invalid_event", "scf: invoke: the event is not a JSON object", err)
+	}
+	inv := &platform.Invocation{Platform: Platform, RequestID: req.RequestId, FunctionName: req.FunctionName}
+	if d, ok := ctx.Deadline(); ok {
+		inv.Deadline = d
+	}
+	switch {
+	case s.HTTPMethod != nil && len(s.RequestContext) > 0:
+		return serveAPIGateway(ctx, app, inv, req.Payload)
+	case strings.EqualFold(s.Type, "timer"):
+		return timer(ctx, app, inv, req.Payload)
+	}
+	return nil, apierr.E(apierr.Invalid, "unsupported_event",
+		"scf: invoke: the event is neither an API Gateway request nor a timer trigger")
+}
+
+func timer(ctx context.Context, app platform.App, inv *platform.Invocation, payload []byte) ([]byte, error) {
+	var ev TimerEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return nil, apierr.Wrap(apierr.Invalid, "invalid_event", "scf: timer: the timer event is malformed", err)
+	}
+	if app.Timer == nil {
+		return nil, apierr.E(apierr.NotFound, "no_timer", "scf: timer: this function serves API Gateway requests only")
+	}
+	te := platform.TimerEvent{Platform: Platform, Name: ev.TriggerName, Payload: []byte(ev.Message)}
+	if t, err := time.Parse(time.RFC3339, ev.Time); err == nil {
+		te.Time = t
+	} else {
+		te.Time = time.Now().UTC()
+	}
+	if len(te.Payload) == 0 {
+		te.Payload = nil
+	}
+	inv.Raw = ev
+	if err := app.Timer(platform.NewContext(ctx, inv), te); err != nil {
+		return nil, fmt.Errorf("scf: timer %s: %w", ev.TriggerName, err)
+	}
+	return []byte(`{"ok":true}`), nil
+}
+
+func serveAPIGateway(ctx context.Context, app platform.App, inv *platform.Invocation, payload []byte) ([]byte, error) {
+	var ev APIGatewayEvent
+	rec := func() *buffered.Recorder {
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			return errorRecorder(apierr.Wrap(apierr.Invalid, "invalid_event", "the API Gateway event is malformed", err))
+		}
+		inv.SourceIP = ev.RequestContext.SourceIP
+		if inv.RequestID == "" {
+			inv.RequestID = ev.RequestContext.RequestID
+		}
+		inv.Raw = ev.RequestContext
+		body := []byte(ev.Body)
+		if ev.IsBase64Encoded {
+			var err error
+			if body, err = base64.StdEncoding.DecodeString(ev.Body); err != nil {
+				return errorRecorder(apierr.Wrap(apierr.Invalid, "invalid_body", "the request body is not valid base64", err))
+			}
+		}
+		header := make(http.Header, len(ev.Headers))
+		for k, v := range ev.Headers {
+			header.Set(k, v)
+		}
+		r, err := buffered.NewRequest(platform.NewContext(ctx, inv), buffered.Request{
+			Method: ev.HTTPMethod, Path: ev.Path, RawQuery: ev.QueryString.Encode(), Header: header, Body: body,
+			RemoteAddr: buffered.RemoteAddr(ev.RequestContext.SourceIP),
+		})
+		if err != nil {
+			return errorRecorder(err)
+		}
+		return buffered.Serve(app.HTTP, r, buffered.MaxPayload)
+	}()
+	out, err := json.Marshal(integrated(rec))
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > buffered.MaxPayload {
+		return json.Marshal(integrated(errorRecorder(buffered.ErrResponseTooLarge)))
+	}
+	return out, nil
+}
+
+func errorRecorder(err error) *buffered.Recorder {
+	rec := buffered.NewRecorder(1 << 10)
+	rec.Reset(err)
+	return rec
+}
+
+// integrated renders the recorded response. The headers object holds one value per name:
+// repeated headers are comma-joined (Set-Cookie keeps only its first value, since cookies
+// cannot be comma-joined).
+func integrated(rec *buffered.Recorder) IntegratedResponse {
+	resp := IntegratedResponse{StatusCode: rec.Status(), Headers: make(map[string]string, len(rec.Header()))}
+	for k, vs := range rec.Header() {
+		if len(vs) == 0 {
+			continue
+		}
+		if k == "Set-Cookie" {
+			resp.Headers[k] = vs[0]
+			continue
+		}
+		resp.Headers[k] = buffered.JoinHeader(vs)
+	}
+	body := rec.Body()
+	if buffered.IsText(rec.Header().Get("Content-Type"), body) {
+		resp.Body = string(body)
+	} else {
+		resp.Body, resp.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+	}
+	return resp
+}
