@@ -12,7 +12,10 @@ import (
 	"syscall"
 
 	"github.com/kafkafn/kafkafn/shared/platform"
+	"github.com/kafkafn/kafkafn/shared/platform/awslambda"
+	"github.com/kafkafn/kafkafn/shared/platform/azurefunc"
 	"github.com/kafkafn/kafkafn/shared/platform/local"
+	"github.com/kafkafn/kafkafn/shared/platform/scf"
 )
 
 // adapter is one row of the start table.
@@ -22,8 +25,13 @@ type adapter struct {
 	start func(ctx context.Context, name string, getenv func(string) string, build platform.BuildFunc) error
 }
 
-// adapters is the start table, in priority order. The platform issue adds the cloud rows.
-var adapters = []adapter{}
+// adapters is the start table, in priority order. Binaries are built with -tags
+// lambda.norpc, so _LAMBDA_SERVER_PORT only ever means an SCF event function.
+var adapters = []adapter{
+	{name: awslambda.Platform, envs: []string{"AWS_LAMBDA_RUNTIME_API"}, start: awslambda.Start},
+	{name: scf.Platform, envs: []string{scf.PortEnv}, start: scf.Start},
+	{name: azurefunc.Platform, envs: []string{azurefunc.PortEnv, azurefunc.LegacyPortEnv}, start: azurefunc.Start},
+}
 
 // Start runs the binary called name: it sets up JSON logging, picks the adapter and blocks
 // until the adapter returns (on SIGINT/SIGTERM for servers).
