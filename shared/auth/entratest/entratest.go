@@ -25,6 +25,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -130,6 +131,12 @@ func randomHex(n int) string {
 
 // Client returns an HTTP client that trusts the server's certificate.
 func (s *Server) Client() *http.Client { return s.srv.Client() }
+
+// CertificatePEM is the server's certificate in PEM form, for a child process that must
+// trust it (SSL_CERT_FILE).
+func (s *Server) CertificatePEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
+}
 
 // Authority is the MSAL authority URL: URL + "/" + Tenant.
 func (s *Server) Authority() string { return s.URL + "/" + s.Tenant }

@@ -1,0 +1,315 @@
+// Package token is the token function: POST /v1/token hands out OAuth2 client-credentials
+// access tokens from Microsoft Entra ID, for clients that have no MSAL library of their own.
+//
+// The caller's own client credentials are the authentication: kafkafn relays the caller's
+// client_id and client_secret to Entra ID (through MSAL Go) and Entra ID verifies them. The
+// route holds no secret of its own, so it cannot vend tokens to anyone who could not get one
+// from Entra ID directly. Only the configured scopes are handed out (TOKEN_ALLOWED_SCOPES,
+// default https://hib.azurehdinsight.net/.default), and repeated credential failures for one
+// client_id are throttled (429) so the route is no password-guessing oracle.
+//
+// Request (RFC 6749 §4.4), form-encoded or JSON; client credentials in the body or with HTTP
+// Basic (client_secret_basic):
+//
+//	POST /v1/token
+//	Content-Type: application/x-www-form-urlencoded
+//
+//	grant_type=client_credentials&client_id=<app id>&client_secret=<secret>&scope=<scope>
+//
+// Answers: 200 {"token_type":"Bearer","access_token":"…","expires_in":3599}, or an OAuth2
+// error {"error":"invalid_request|invalid_client|invalid_scope|unsupported_grant_type|
+// slow_down|temporarily_unavailable|server_error","error_description":"…"} with status 400,
+// 401, 413, 415, 429, 502, 503 or 504. Every answer carries Cache-Control: no-store. Client
+// secrets are never logged and never appear in errors.
+package token
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kafkafn/kafkafn/shared/apierr"
+	"github.com/kafkafn/kafkafn/shared/auth/entra"
+	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/httpio"
+	"github.com/kafkafn/kafkafn/shared/platform"
+)
+
+// MaxBodyBytes caps the request body. A token request is a few hundred bytes.
+const MaxBodyBytes = 16 << 10
+
+// maxSecretBytes caps client_secret (Entra secrets are 40 characters).
+const maxSecretBytes = 1 << 10
+
+// Routes is the token function's public surface.
+var Routes = []httpio.Route{
+	{Method: "POST", Path: "/v1/token", Name: "Token"},
+}
+
+// Deps is what the route needs.
+type Deps struct {
+	Source *entra.Source
+	Config config.Token
+	Limits config.Limits // RequestTimeout and DeadlineMargin bound each request
+	Log    *slog.Logger  // default slog.Default()
+}
+
+// Register adds the route to mux.
+func Register(mux *http.ServeMux, d Deps) {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Limits.RequestTimeout <= 0 {
+		d.Limits.RequestTimeout = 25 * time.Second
+	}
+	h := &handler{Deps: d, throttle: newThrottle(d.Config.FailureLimit, d.Config.FailureWindow)}
+	mux.Handle(Routes[0].Pattern(), h)
+}
+
+// Build is the token function's platform.BuildFunc. It makes no network calls.
+func Build(_ context.Context, env platform.Env) (platform.App, error) {
+	cfg, err := config.TokenFromEnv(env.Getenv)
+	if err != nil {
+		return platform.App{}, err
+	}
+	limits, err := config.LimitsFromEnv(env.Getenv)
+	if err != nil {
+		return platform.App{}, err
+	}
+	src, err := entra.New(cfg)
+	if err != nil {
+		return platform.App{}, err
+	}
+	mux := http.NewServeMux()
+	Register(mux, Deps{Source: src, Config: cfg, Limits: limits})
+	return platform.App{HTTP: httpio.Serve(mux, nil)}, nil
+}
+
+type handler struct {
+	Deps
+	throttle *throttle
+}
+
+// Response is the OAuth2 token response.
+type Response struct {
+	TokenType   string `json:"token_type"`
+	AccessToken string `json:"access_token"`
+	ExpiresIn   int64  `json:"expires_in"`
+}
+
+// ErrorResponse is the OAuth2 error response.
+type ErrorResponse struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description,omitempty"`
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	body, err := httpio.ReadBody(w, r, MaxBodyBytes)
+	if err != nil {
+		h.fail(w, r, "", err)
+		return
+	}
+	user, pass, basic := r.BasicAuth()
+	if !basic && r.Header.Get("Authorization") != "" {
+		h.fail(w, r, "", oauthErr(apierr.Unauthorized, entra.CodeInvalidClient, "only HTTP Basic client authentication is supported in the Authorization header"))
+		return
+	}
+	req, err := ParseRequest(r.Header.Get("Content-Type"), body, Basic{User: user, Password: pass, Set: basic})
+	if err != nil {
+		h.fail(w, r, "", err)
+		return
+	}
+	scopes, err := h.scopes(req.Scope)
+	if err != nil {
+		h.fail(w, r, req.ClientID, err)
+		return
+	}
+	cred := entra.Credential{ClientID: req.ClientID, Secret: req.ClientSecret}
+	if wait, blocked := h.throttle.blocked(req.ClientID); blocked && !h.Source.Known(cred) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		h.fail(w, r, req.ClientID, oauthErr(apierr.TooManyRequests, "slow_down",
+			"too many failed attempts for this client_id; retry after "+strconv.Itoa(int(math.Ceil(wait.Seconds())))+" seconds"))
+		return
+	}
+	ctx, cancel := httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
+	defer cancel()
+	tok, err := h.Source.Token(ctx, cred, scopes)
+	if err != nil {
+		if apierr.CodeOf(err) == entra.CodeInvalidClient {
+			h.throttle.fail(req.ClientID)
+		}
+		h.fail(w, r, req.ClientID, err)
+		return
+	}
+	h.throttle.reset(req.ClientID)
+	h.Log.DebugContext(r.Context(), "token: issued", "client_id", req.ClientID, "scope", strings.Join(scopes, " "), "from_cache", tok.FromCache)
+	httpio.WriteJSON(w, http.StatusOK, Response{
+		TokenType:   "Bearer",
+		AccessToken: tok.AccessToken,
+		ExpiresIn:   max(0, int64(time.Until(tok.ExpiresOn).Seconds())),
+	})
+}
+
+// scopes checks the requested scopes against the allowed ones; none means the first allowed.
+func (h *handler) scopes(scope string) ([]string, error) {
+	allowed := h.Config.AllowedScopes
+	if len(allowed) == 0 {
+		allowed = []string{config.DefaultTokenScope}
+	}
+	req := strings.Fields(scope)
+	if len(req) == 0 {
+		return allowed[:1], nil
+	}
+	slices.Sort(req)
+	req = slices.Compact(req)
+	for _, s := range req {
+		if !slices.Contains(allowed, s) {
+			return nil, oauthErr(apierr.Invalid, entra.CodeInvalidScope, "the requested scope is not offered here; allowed: "+strings.Join(allowed, " "))
+		}
+	}
+	return req, nil
+}
+
+// fail writes err as an OAuth2 error with the status httpio maps its kind to, and logs it
+// (the error texts hold no secrets).
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, clientID string, err error) {
+	kind := apierr.KindOf(err)
+	status := httpio.Status(kind)
+	code := oauthCode(err)
+	switch {
+	case status == http.StatusUnauthorized:
+		w.Header().Set("WWW-Authenticate", `Basic realm="kafkafn-token"`)
+	case status >= 500 && w.Header().Get("Retry-After") == "":
+		w.Header().Set("Retry-After", "1")
+	}
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelWarn
+	}
+	h.Log.Log(r.Context(), level, "token: request refused", "status", status, "error", code, "client_id", clientID, "err", err.Error())
+	httpio.WriteJSON(w, status, ErrorResponse{Error: code, Description: apierr.MessageOf(err)})
+}
+
+// oauthCode is err's code when it is an OAuth2 one, else the code for its kind.
+func oauthCode(err error) string {
+	switch c := apierr.CodeOf(err); c {
+	case entra.CodeInvalidRequest, entra.CodeInvalidClient, entra.CodeInvalidScope, entra.CodeUnsupportedGrantType,
+		entra.CodeServerError, entra.CodeTemporarilyUnavailable, "slow_down":
+		return c
+	}
+	switch apierr.KindOf(err) {
+	case apierr.Unauthorized:
+		return entra.CodeInvalidClient
+	case apierr.Unavailable, apierr.Timeout, apierr.TooManyRequests:
+		return entra.CodeTemporarilyUnavailable
+	case apierr.Internal, apierr.BadGateway:
+		return entra.CodeServerError
+	default:
+		return entra.CodeInvalidRequest
+	}
+}
+
+func oauthErr(kind apierr.Kind, code, msg string) error { return apierr.E(kind, code, msg) }
+
+// Basic is the HTTP Basic credential of a request, if any.
+type Basic struct {
+	User, Password string
+	Set            bool
+}
+
+// Request is a decoded token request.
+type Request struct {
+	GrantType    string `json:"grant_type"`
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
+	Scope        string `json:"scope"`
+}
+
+// ParseRequest decodes and checks a token request: the body (form or JSON, by content type)
+// and the Basic credential. The returned errors carry OAuth2 codes and never echo the secret.
+func ParseRequest(contentType string, body []byte, basic Basic) (Request, error) {
+	var req Request
+	mt, _, err := mime.ParseMediaType(contentType)
+	if contentType == "" || err != nil {
+		return req, oauthErr(apierr.UnsupportedMedia, entra.CodeInvalidRequest,
+			"the body must be application/x-www-form-urlencoded or application/json")
+	}
+	switch mt {
+	case "application/x-www-form-urlencoded":
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return req, oauthErr(apierr.Invalid, entra.CodeInvalidRequest, "the form body is not valid URL encoding")
+		}
+		for name, vals := range form {
+			if len(vals) > 1 {
+				return req, oauthErr(apierr.Invalid, entra.CodeInvalidRequest, "parameter "+strconv.Quote(clip(name))+" is repeated")
+			}
+		}
+		req = Request{GrantType: form.Get("grant_type"), ClientID: form.Get("client_id"),
+			ClientSecret: form.Get("client_secret"), Scope: form.Get("scope")}
+	case "application/json":
+		if err := httpio.Unmarshal(body, &req); err != nil {
+			return req, oauthErr(apierr.Invalid, entra.CodeInvalidRequest, jsonProblem(err))
+		}
+	default:
+		return req, oauthErr(apierr.UnsupportedMedia, entra.CodeInvalidRequest,
+			"the body must be application/x-www-form-urlencoded or application/json")
+	}
+	if basic.Set {
+		// RFC 6749 §2.3.1: Basic credentials are form-encoded before base64.
+		id, err1 := url.QueryUnescape(basic.User)
+		secret, err2 := url.QueryUnescape(basic.Password)
+		switch {
+		case err1 != nil || err2 != nil:
+			return req, oauthErr(apierr.Unauthorized, entra.CodeInvalidClient, "the Basic credentials are not valid form encoding")
+		case req.ClientSecret != "":
+			return req, oauthErr(apierr.Invalid, entra.CodeInvalidRequest, "send the client secret in the body or with HTTP Basic, not both")
+		case req.ClientID != "" && req.ClientID != id:
+			return req, oauthErr(apierr.Invalid, entra.CodeInvalidRequest, "client_id in the body does not match the Basic credentials")
+		}
+		req.ClientID, req.ClientSecret = id, secret
+	}
+	switch {
+	case req.GrantType == "":
+		return req, oauthErr(apierr.Invalid, entra.CodeInvalidRequest, "grant_type is required")
+	case req.GrantType != "client_credentials":
+		return req, oauthErr(apierr.Invalid, entra.CodeUnsupportedGrantType, "only grant_type=client_credentials is supported")
+	case req.ClientID == "":
+		return req, oauthErr(apierr.Invalid, entra.CodeInvalidRequest, "client_id is required")
+	case !config.IsGUID(req.ClientID):
+		return req, oauthErr(apierr.Invalid, entra.CodeInvalidRequest, "client_id must be the application (client) ID, a GUID")
+	case req.ClientSecret == "":
+		return req, oauthErr(apierr.Unauthorized, entra.CodeInvalidClient, "client_secret is required (this route supports client secrets only)")
+	case len(req.ClientSecret) > maxSecretBytes:
+		return req, oauthErr(apierr.Unauthorized, entra.CodeInvalidClient, "client authentication failed")
+	case len(req.Scope) > 1024:
+		return req, oauthErr(apierr.Invalid, entra.CodeInvalidScope, "scope is too long")
+	}
+	req.ClientID = strings.ToLower(req.ClientID)
+	return req, nil
+}
+
+// jsonProblem describes a JSON decode failure without echoing the body (which holds the
+// secret): httpio's messages name fields and byte offsets only.
+func jsonProblem(err error) string {
+	if m := apierr.MessageOf(err); m != "" {
+		return m
+	}
+	return "the JSON body is not valid"
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
