@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -22,20 +21,23 @@ import (
 // Platform is the name this adapter reports in platform.Env, Invocation and TimerEvent.
 const Platform = "aws"
 
-// Start builds the App once and serves Lambda invocations until the process ends. The
-// Runtime API address comes from AWS_LAMBDA_RUNTIME_API, which aws-lambda-go reads itself.
-// On SIGTERM (delivered because the handler enables it) App.Close runs.
+// Start builds the App once and serves Lambda invocations until ctx is done (launch
+// cancels it on SIGTERM, which Lambda sends before shutting an environment down because the
+// handler registers for it), then runs App.Close and returns. The Runtime API address comes
+// from AWS_LAMBDA_RUNTIME_API, which aws-lambda-go reads itself; when the runtime loop fails
+// aws-lambda-go ends the process.
 func Start(ctx context.Context, name string, getenv func(string) string, build platform.BuildFunc) error {
 	app, err := build(ctx, platform.Env{Getenv: getenv, Platform: Platform})
 	if err != nil {
 		return fmt.Errorf("awslambda: build %s: %w", name, err)
 	}
-	opts := []lambda.Option{lambda.WithContext(ctx)}
 	if app.Close != nil {
-		opts = append(opts, lambda.WithEnableSIGTERM(app.Close))
+		defer app.Close()
 	}
-	lambda.StartWithOptions(New(app), opts...)
-	return errors.New("awslambda: the Lambda runtime loop returned")
+	go lambda.StartWithOptions(New(app), lambda.WithContext(ctx), lambda.WithEnableSIGTERM())
+	<-ctx.Done()
+	slog.Info("awslambda: shutting down", "function", name)
+	return nil
 }
 
 // Handler serves one App; it implements lambda.Handler. It is safe for concurrent use (Lambda
