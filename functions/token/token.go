@@ -265,9 +265,10 @@ func ParseRequest(contentType string, body []byte, basic Basic) (Request, error)
 			"the body must be application/x-www-form-urlencoded or application/json")
 	}
 	if basic.Set {
-		// RFC 6749 §2.3.1: Basic credentials are form-encoded before base64.
-		id, err1 := url.QueryUnescape(basic.User)
-		secret, err2 := url.QueryUnescape(basic.Password)
+		// RFC 6749 §2.3.1 form-encodes Basic credentials before base64, but most clients send
+		// them raw. Percent escapes are decoded; '+' is kept (old Entra secrets contain it).
+		id, err1 := url.PathUnescape(basic.User)
+		secret, err2 := url.PathUnescape(basic.Password)
 		switch {
 		case err1 != nil || err2 != nil:
 			return req, oauthErr(apierr.Unauthorized, entra.CodeInvalidClient, "the Basic credentials are not valid form encoding")

@@ -157,7 +157,7 @@ func TestTokenSuccess(t *testing.T) {
 			`{"grant_type":"client_credentials","client_id":"` + clientID + `","client_secret":"` + secret + `","scope":"` + hibScope + `"}`, nil},
 		{"HTTP Basic client authentication gets a token", "application/x-www-form-urlencoded",
 			form("grant_type", "client_credentials", "scope", hibScope),
-			func(r *http.Request) { r.SetBasicAuth(url.QueryEscape(clientID), url.QueryEscape(secret)) }},
+			func(r *http.Request) { r.SetBasicAuth(clientID, secret) }},
 		{"without a scope the default scope is used", "application/x-www-form-urlencoded",
 			form("grant_type", "client_credentials", "client_id", clientID, "client_secret", secret), nil},
 		{"a form content type with a charset is accepted", "application/x-www-form-urlencoded; charset=utf-8", okForm(), nil},
@@ -363,5 +363,20 @@ func TestTokenThrottle(t *testing.T) {
 func TestRoutes(t *testing.T) {
 	if len(token.Routes) != 1 || token.Routes[0].Pattern() != "POST /v1/token" {
 		t.Fatalf("Routes = %+v", token.Routes)
+	}
+}
+
+func TestTokenBasicEncoding(t *testing.T) {
+	const id, oldSecret = "5b4a3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d", "old+Style/Secret=="
+	for _, tc := range []struct{ name, user, pass string }{
+		{"a raw Basic secret with + and / is used as is", id, oldSecret},
+		{"a percent-encoded Basic secret is decoded", id, "old%2BStyle%2FSecret%3D%3D"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.srv.Register(entratest.App{ClientID: id, Secret: oldSecret})
+			decodeToken(t, f.post(t, "application/x-www-form-urlencoded", form("grant_type", "client_credentials"),
+				func(r *http.Request) { r.SetBasicAuth(tc.user, tc.pass) }))
+		})
 	}
 }
