@@ -1,0 +1,137 @@
+package policy_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kafkafn/kafkafn/shared/apierr"
+	"github.com/kafkafn/kafkafn/shared/auth"
+	"github.com/kafkafn/kafkafn/shared/auth/policy"
+	"github.com/kafkafn/kafkafn/shared/config"
+)
+
+const group = "0c5b5a7e-1d0f-4a53-9a6e-6f1a1c9e2b11"
+
+const doc = `{"rules":[
+ {"description":"writers","principals":["group:` + group + `","role:Kafka.Writer"],"ops":["produce"],"topics":["orders","orders.*"]},
+ {"principals":["tc3:AKIDtelemetry"],"ops":["produce"],"topics":["telemetry"]},
+ {"principals":["entra:11111111-2222-3333-4444-555555555555"],"ops":["*"],"topics":["*"]},
+ {"principals":["*"],"ops":["metadata"],"topics":["public.*"]}
+]}`
+
+func TestAllow(t *testing.T) {
+	p, err := policy.Parse("AUTH_POLICY", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writerGroup := &auth.Principal{Scheme: "entra", ID: "a", Groups: []string{strings.ToUpper(group)}}
+	writerRole := &auth.Principal{Scheme: "entra", ID: "b", Roles: []string{"Kafka.Writer"}}
+	admin := &auth.Principal{Scheme: "entra", ID: "11111111-2222-3333-4444-555555555555"}
+	telemetry := &auth.Principal{Scheme: "tc3", ID: "AKIDtelemetry"}
+	other := &auth.Principal{Scheme: "tc3", ID: "AKIDother"}
+	// A TC3 principal never matches Entra groups or roles, even if an ID collides.
+	spoof := &auth.Principal{Scheme: "tc3", ID: "11111111-2222-3333-4444-555555555555", Groups: []string{group}}
+	cases := []struct {
+		name  string
+		p     *auth.Principal
+		op    auth.Op
+		topic string
+		allow bool
+	}{
+		{"a writer group member produces to orders", writerGroup, auth.OpProduce, "orders", true},
+		{"a writer group member produces to orders.eu by prefix", writerGroup, auth.OpProduce, "orders.eu", true},
+		{"a writer group member may not produce to ordersx", writerGroup, auth.OpProduce, "ordersx", false},
+		{"a writer group member may not consume orders", writerGroup, auth.OpConsume, "orders", false},
+		{"a writer role holder produces to orders", writerRole, auth.OpProduce, "orders", true},
+		{"the named object administers anything", admin, auth.OpAdmin, "orders", true},
+		{"the SecretId produces to its topic", telemetry, auth.OpProduce, "telemetry", true},
+		{"the SecretId may not produce elsewhere", telemetry, auth.OpProduce, "orders", false},
+		{"another SecretId may not produce to telemetry", other, auth.OpProduce, "telemetry", false},
+		{"anyone reads metadata of public topics", other, auth.OpMetadata, "public.news", true},
+		{"anyone may list topics (cluster-wide metadata)", other, auth.OpMetadata, "", true},
+		{"nobody without a grant administers the cluster", writerGroup, auth.OpAdmin, "", false},
+		{"a TC3 principal does not match Entra principals", spoof, auth.OpAdmin, "orders", false},
+		{"no principal is denied", nil, auth.OpMetadata, "public.x", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := p.Allow(tc.p, tc.op, tc.topic)
+			if (err == nil) != tc.allow {
+				t.Fatalf("Allow = %v; want allowed=%v", err, tc.allow)
+			}
+			if err != nil && apierr.KindOf(err) != apierr.Forbidden {
+				t.Fatalf("kind %v; want forbidden", apierr.KindOf(err))
+			}
+		})
+	}
+}
+
+func TestDefault(t *testing.T) {
+	p := policy.Default()
+	anyone := &auth.Principal{Scheme: "tc3", ID: "x"}
+	for _, op := range []auth.Op{auth.OpProduce, auth.OpConsume, auth.OpMetadata} {
+		if err := p.Allow(anyone, op, "t"); err != nil {
+			t.Errorf("default policy denies %s: %v", op, err)
+		}
+	}
+	if err := p.Allow(anyone, auth.OpAdmin, "t"); apierr.KindOf(err) != apierr.Forbidden {
+		t.Errorf("default policy allows admin: %v", err)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	cases := map[string]struct{ doc, want string }{
+		"not JSON":              {`{`, "AUTH_POLICY: not a valid policy document"},
+		"an unknown field":      {`{"rules":[],"x":1}`, "unknown field"},
+		"trailing data":         {`{"rules":[{"principals":["*"],"ops":["*"],"topics":["*"]}]} {}`, "unexpected data"},
+		"no rules":              {`{"rules":[]}`, "rules is empty"},
+		"an empty list":         {`{"rules":[{"principals":[],"ops":["produce"],"topics":["a"]}]}`, "rules[0]: principals, ops and topics"},
+		"an unknown op":         {`{"rules":[{"principals":["*"],"ops":["write"],"topics":["a"]}]}`, `rules[0].ops[0]: unknown operation "write"`},
+		"an unknown principal":  {`{"rules":[{"principals":["user:bob"],"ops":["produce"],"topics":["a"]}]}`, `rules[0].principals[0]: "user:bob": unknown principal kind`},
+		"a group that is no id": {`{"rules":[{"principals":["group:writers"],"ops":["produce"],"topics":["a"]}]}`, "a group is its object ID"},
+		"a bare kind":           {`{"rules":[{"principals":["tc3:"],"ops":["produce"],"topics":["a"]}]}`, `rules[0].principals[0]`},
+		"a star in the middle":  {`{"rules":[{"principals":["*"],"ops":["produce"],"topics":["a*b"]}]}`, `rules[0].topics[0]: "a*b": '*' is allowed only at the end`},
+		"a bad topic":           {`{"rules":[{"principals":["*"],"ops":["produce"],"topics":["a b"]}]}`, `rules[0].topics[0]: "a b" is not a topic name`},
+	}
+	for name, tc := range cases {
+		t.Run(name+" is refused naming the entry", func(t *testing.T) {
+			_, err := policy.Parse("AUTH_POLICY", []byte(tc.doc))
+			if err == nil || !strings.HasPrefix(err.Error(), "AUTH_POLICY: ") || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Parse error %v; want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestFromFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "policy.json")
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pc, err := config.PolicyFromEnv(func(string) string { return "@" + path })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := policy.Parse(pc.Source, pc.JSON); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := config.PolicyFromEnv(func(string) string { return "@" + path + ".missing" }); err == nil ||
+		!strings.HasPrefix(err.Error(), "AUTH_POLICY: cannot read") {
+		t.Fatalf("a missing file: %v", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(doc))
+	f.Add([]byte(`{"rules":[{"principals":["*"],"ops":["*"],"topics":["*"]}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := policy.Parse("AUTH_POLICY", b)
+		if err != nil {
+			return
+		}
+		_ = p.Allow(&auth.Principal{Scheme: "entra", ID: "x"}, auth.OpProduce, "orders")
+		_ = p.Allow(&auth.Principal{Scheme: "tc3", ID: "x"}, auth.OpAdmin, "")
+	})
+}
