@@ -92,6 +92,15 @@ func TestSource(t *testing.T) {
 			t.Fatalf("cached clients = %d, want 0", s.Len())
 		}
 	})
+	t.Run("an unknown tenant → BadGateway server_error", func(t *testing.T) {
+		t.Setenv("MSAL_FORCE_REGION", "")
+		srv := entratest.New(t)
+		s := newSource(t, srv, func(c *config.Token) { c.TenantID = "00000000-1111-2222-3333-444444444444" })
+		_, err := s.Token(context.Background(), entra.Credential{ClientID: clientID(1), Secret: "s"}, []string{scope})
+		if apierr.KindOf(err) != apierr.BadGateway || apierr.CodeOf(err) != entra.CodeServerError {
+			t.Fatalf("err = %v (kind %s, code %s)", err, apierr.KindOf(err), apierr.CodeOf(err))
+		}
+	})
 	t.Run("an unreachable identity provider → Unavailable", func(t *testing.T) {
 		t.Setenv("MSAL_FORCE_REGION", "")
 		ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -20,8 +20,11 @@ package entratest
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -79,8 +82,9 @@ type Server struct {
 }
 
 type signingKey struct {
-	kid string
-	key *rsa.PrivateKey
+	kid  string
+	key  *rsa.PrivateKey
+	cert []byte // self-signed certificate (DER), published as x5c like Entra does
 }
 
 // Option configures a Server.
@@ -120,7 +124,19 @@ func NewKey(t testing.TB) *rsa.PrivateKey {
 }
 
 func newKey(t testing.TB) signingKey {
-	return signingKey{kid: randomHex(8), key: NewKey(t)}
+	t.Helper()
+	key := NewKey(t)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "accounts.accesscontrol.windows.net"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatalf("entratest: certificate: %v", err)
+	}
+	return signingKey{kid: randomHex(8), key: key, cert: der}
 }
 
 func randomHex(n int) string {
@@ -299,12 +315,16 @@ func (s *Server) jwks() map[string]any {
 	keys := make([]map[string]any, 0, len(s.keys))
 	for _, k := range s.keys {
 		pub := k.key.PublicKey
+		thumb := sha1.Sum(k.cert) // x5t is defined as the SHA-1 thumbprint (RFC 7517 §4.8)
 		keys = append(keys, map[string]any{
-			"kty": "RSA",
-			"use": "sig",
-			"kid": k.kid,
-			"n":   base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
-			"e":   base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
+			"kty":    "RSA",
+			"use":    "sig",
+			"kid":    k.kid,
+			"x5t":    base64.RawURLEncoding.EncodeToString(thumb[:]),
+			"n":      base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+			"e":      base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
+			"x5c":    []string{base64.StdEncoding.EncodeToString(k.cert)},
+			"issuer": s.IssuerV2(),
 		})
 	}
 	return map[string]any{"keys": keys}
