@@ -25,14 +25,18 @@ type Deps struct {
 	Broker *broker.Client
 	Guard  *auth.Guard
 	Limits config.Limits
-	Pull   PullDeps // scheduled batch pulls (pull.go)
+	Groups config.Groups // consumer-group windows (group.go)
+	Pull   PullDeps      // scheduled batch pulls (pull.go)
 }
 
 // LoadDeps reads the consume-specific configuration (scheduled pulls) for a binary started
 // in env.
 func LoadDeps(env platform.Env, base Deps) (Deps, error) {
 	var err error
-	if base.Pull, err = loadPull(env); err != nil {
+	if base.Groups, err = config.GroupsFromEnv(env.Getenv); err != nil {
+		return Deps{}, err
+	}
+	if base.Pull, err = loadPull(env, base.Groups); err != nil {
 		return Deps{}, err
 	}
 	return base, nil

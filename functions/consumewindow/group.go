@@ -1,12 +1,369 @@
 package consumewindow
 
 import (
+	"context"
+	"fmt"
+	"hash/fnv"
 	"net/http"
+	"slices"
+	"sync"
+	"time"
 
+	"github.com/kafkafn/kafkafn/shared/apierr"
+	"github.com/kafkafn/kafkafn/shared/auth"
+	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
-// groupRoutes serves consumer-group windows, commits and lag. Filled in by the windows issue.
-var groupRoutes = []httpio.Route{}
+// groupRoutes serves consumer-group windows, commits and lag. kafkafn never joins a group:
+// it reads from the group's committed offsets and commits with generation -1, so there is
+// no membership to lose while a function instance is frozen.
+var groupRoutes = []httpio.Route{
+	{Method: "POST", Path: "/v1/consumer/groups/{group}/topics/{topic}/window", Name: "ConsumeGroupWindow"},
+	{Method: "POST", Path: "/v1/consumer/groups/{group}/commit", Name: "CommitGroupOffsets"},
+	{Method: "GET", Path: "/v1/consumer/groups/{group}/lag", Name: "GroupLag"},
+}
 
-func registerGroups(*http.ServeMux, Deps) {}
+func registerGroups(mux *http.ServeMux, d Deps) {
+	mux.Handle(groupRoutes[0].Pattern(), d.Guard.Wrap(auth.OpConsume, &groupWindow{d}))
+	// The commit and lag routes name their topic in the token or the query: authenticate
+	// here, authorise in the handler.
+	mux.Handle(groupRoutes[1].Pattern(), authenticated(d.Guard, &groupCommit{d}))
+	mux.Handle(groupRoutes[2].Pattern(), authenticated(d.Guard, &groupLag{d}))
+}
+
+// authenticated establishes the principal without authorising a topic; the handler must
+// call Guard.Allow once it knows the topic.
+func authenticated(g *auth.Guard, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := g.Authenticate(r)
+		if err != nil {
+			auth.WriteError(w, r, err)
+			return
+		}
+		h.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), p)))
+	})
+}
+
+// GroupWindowResponse is the body of a group-window answer.
+type GroupWindowResponse struct {
+	Records []ConsumeRecord `json:"records"`
+	// Token commits exactly these records: POST it to /v1/consumer/groups/{group}/commit
+	// once they are processed.
+	Token string `json:"token"`
+	// Committed is true when ?commit=immediate committed the window before answering.
+	Committed bool `json:"committed"`
+	// CaughtUp is true when the window reached the end of every partition.
+	CaughtUp bool `json:"caughtUp"`
+}
+
+// CommitRequest is the body of a commit.
+type CommitRequest struct {
+	Token string `json:"token"`
+}
+
+// CommitResponse is the body of a successful commit.
+type CommitResponse struct {
+	Group     string            `json:"group"`
+	Topic     string            `json:"topic"`
+	Committed []PartitionOffset `json:"committed"` // the offsets now stored, per partition
+}
+
+// PartitionOffset is a committed offset: the offset of the next record the group reads.
+type PartitionOffset struct {
+	Partition int   `json:"partition"`
+	Offset    int64 `json:"offset"`
+}
+
+// LagResponse is the body of a lag answer.
+type LagResponse struct {
+	Group      string         `json:"group"`
+	Topic      string         `json:"topic"`
+	Lag        int64          `json:"lag"` // the sum over partitions
+	Partitions []PartitionLag `json:"partitions"`
+}
+
+// PartitionLag is one partition's position. Committed is null when the group has no commit
+// there; Lag then counts every retained record.
+type PartitionLag struct {
+	Partition      int    `json:"partition"`
+	Committed      *int64 `json:"committed"`
+	LogStartOffset int64  `json:"logStartOffset"`
+	EndOffset      int64  `json:"endOffset"`
+	Lag            int64  `json:"lag"`
+}
+
+// groupBatch is one group window.
+type groupBatch struct {
+	messages []broker.Message
+	token    commitToken
+	caughtUp bool
+}
+
+// readGroupWindow reads the next window of topic for group from its committed offsets
+// (reset where it has none, or where its commit points before the log start).
+func readGroupWindow(ctx context.Context, d Deps, group, topic, reset string, count int, maxBytes int64) (groupBatch, error) {
+	parts, err := d.Broker.Partitions(ctx, topic)
+	if err != nil {
+		return groupBatch{}, err
+	}
+	ids := make([]int, len(parts))
+	for i, p := range parts {
+		ids[i] = p.ID
+	}
+	committed, err := d.Broker.CommittedOffsets(ctx, group, topic, ids)
+	if err != nil {
+		return groupBatch{}, err
+	}
+	spans := make([]span, len(parts))
+	for i, p := range parts {
+		start := committed[p.ID]
+		if start == broker.NoCommit || start < p.Earliest {
+			start = p.Earliest
+			if reset == config.ResetLatest {
+				start = p.Latest
+			}
+		}
+		spans[i] = span{partition: p.ID, next: start, end: p.Latest}
+	}
+	res, err := readMerged(ctx, d.Broker, topic, spans, count, maxBytes, nil)
+	if err != nil {
+		return groupBatch{}, err
+	}
+	b := groupBatch{messages: res.messages, caughtUp: res.done,
+		token: commitToken{V: tokenVersion, Group: group, Topic: topic, Issued: time.Now().UnixMilli(), Partitions: []tokenOffset{}}}
+	for _, id := range ids {
+		if n := res.next[id]; n != committed[id] {
+			b.token.Partitions = append(b.token.Partitions, tokenOffset{Partition: id, Committed: committed[id], Next: n})
+		}
+	}
+	return b, nil
+}
+
+// commitLocks serialise check-and-commit per group within one process. Kafka has no
+// compare-and-set for offsets, so two instances committing the same group at the same
+// moment can still race; see docs/consume-windows.md.
+var commitLocks [64]sync.Mutex
+
+func commitLock(group string) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(group))
+	return &commitLocks[h.Sum32()%uint32(len(commitLocks))]
+}
+
+// commitOffsets stores the token's offsets if the group's committed offsets are still the
+// ones the window was read from. A partition that already holds the token's offset (the same
+// token committed before) is left alone, so a repeated commit succeeds. Any other change is
+// a Conflict and nothing is committed: a committed offset is never moved backwards or
+// sideways by a stale token.
+func commitOffsets(ctx context.Context, d Deps, t *commitToken) (CommitResponse, error) {
+	out := CommitResponse{Group: t.Group, Topic: t.Topic, Committed: []PartitionOffset{}}
+	if len(t.Partitions) == 0 {
+		return out, nil
+	}
+	mu := commitLock(t.Group)
+	mu.Lock()
+	defer mu.Unlock()
+	ids := make([]int, len(t.Partitions))
+	for i, p := range t.Partitions {
+		ids[i] = p.Partition
+	}
+	now, err := d.Broker.CommittedOffsets(ctx, t.Group, t.Topic, ids)
+	if err != nil {
+		return out, err
+	}
+	todo := map[int]int64{}
+	for _, p := range t.Partitions {
+		switch now[p.Partition] {
+		case p.Committed:
+			todo[p.Partition] = p.Next
+		case p.Next: // already committed by this token
+		default:
+			return out, apierr.E(apierr.Conflict, "group_moved_on", fmt.Sprintf(
+				"consumer group %q moved on since the window was read: partition %d was at %s, is now at %s; nothing was committed (read the window again)",
+				t.Group, p.Partition, offsetText(p.Committed), offsetText(now[p.Partition])))
+		}
+	}
+	if err := d.Broker.CommitOffsets(ctx, t.Group, t.Topic, todo); err != nil {
+		return out, err
+	}
+	for _, p := range t.Partitions {
+		out.Committed = append(out.Committed, PartitionOffset{Partition: p.Partition, Offset: p.Next})
+	}
+	slices.SortFunc(out.Committed, func(a, b PartitionOffset) int { return a.Partition - b.Partition })
+	return out, nil
+}
+
+func offsetText(off int64) string {
+	if off == broker.NoCommit {
+		return "no commit"
+	}
+	return fmt.Sprint(off)
+}
+
+func resetParam(r *http.Request, def string) (string, error) {
+	switch v := r.URL.Query().Get("reset"); v {
+	case "":
+		return def, nil
+	case config.ResetEarliest, config.ResetLatest:
+		return v, nil
+	default:
+		return "", apierr.E(apierr.Invalid, "invalid_reset", `query parameter reset must be "earliest" or "latest"`)
+	}
+}
+
+type groupWindow struct{ Deps }
+
+func (h *groupWindow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	group, topic := r.PathValue("group"), r.PathValue("topic")
+	if err := broker.ValidateGroupID(group); err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	if err := broker.ValidateTopicName(topic); err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	count, err := httpio.QueryInt(r, "count", min(defaultWindowCount, int64(h.Limits.ConsumeMaxCount)), 1, int64(h.Limits.ConsumeMaxCount))
+	if err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	forceBase64, err := encodingParam(r)
+	if err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	reset, err := resetParam(r, h.Groups.Reset)
+	if err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	immediate := false
+	switch r.URL.Query().Get("commit") {
+	case "":
+	case "immediate":
+		immediate = true
+	default:
+		httpio.WriteError(w, r, apierr.E(apierr.Invalid, "invalid_commit", `query parameter commit must be "immediate" or left out`))
+		return
+	}
+	ctx, cancel := httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
+	defer cancel()
+	b, err := readGroupWindow(ctx, h.Deps, group, topic, reset, int(count), h.Limits.ConsumeMaxBytes)
+	if err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	out := GroupWindowResponse{Records: make([]ConsumeRecord, len(b.messages)), Token: b.token.encode(h.Groups.TokenSecret), CaughtUp: b.caughtUp}
+	for i := range b.messages {
+		out.Records[i] = ToRecord(topic, &b.messages[i], forceBase64)
+	}
+	if immediate {
+		// At-most-once: the records count as consumed even if this answer is lost.
+		if _, err := commitOffsets(ctx, h.Deps, &b.token); err != nil {
+			httpio.WriteError(w, r, err)
+			return
+		}
+		out.Committed = true
+	}
+	httpio.WriteJSON(w, http.StatusOK, out)
+}
+
+type groupCommit struct{ Deps }
+
+// maxCommitBody bounds a commit request body.
+const maxCommitBody = maxTokenLen + 1024
+
+func (h *groupCommit) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	group := r.PathValue("group")
+	if err := broker.ValidateGroupID(group); err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	var req CommitRequest
+	if err := httpio.DecodeJSON(w, r, maxCommitBody, &req, false); err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	t, err := decodeToken(req.Token, h.Groups.TokenSecret, h.Groups.TokenTTL, time.Now())
+	if err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	if t.Group != group {
+		httpio.WriteError(w, r, invalidToken("it was issued for another consumer group"))
+		return
+	}
+	if err := h.Guard.Allow(r.Context(), auth.OpConsume, t.Topic); err != nil {
+		auth.WriteError(w, r, err)
+		return
+	}
+	ctx, cancel := httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
+	defer cancel()
+	out, err := commitOffsets(ctx, h.Deps, t)
+	if err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	httpio.WriteJSON(w, http.StatusOK, out)
+}
+
+type groupLag struct{ Deps }
+
+func (h *groupLag) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	group, topic := r.PathValue("group"), r.URL.Query().Get("topic")
+	if err := broker.ValidateGroupID(group); err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	if !r.URL.Query().Has("topic") {
+		httpio.WriteError(w, r, apierr.E(apierr.Invalid, "invalid_topic", "query parameter topic is required"))
+		return
+	}
+	if err := broker.ValidateTopicName(topic); err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	if err := h.Guard.Allow(r.Context(), auth.OpConsume, topic); err != nil {
+		auth.WriteError(w, r, err)
+		return
+	}
+	ctx, cancel := httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
+	defer cancel()
+	out, err := groupLagOf(ctx, h.Deps, group, topic)
+	if err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	httpio.WriteJSON(w, http.StatusOK, out)
+}
+
+func groupLagOf(ctx context.Context, d Deps, group, topic string) (LagResponse, error) {
+	parts, err := d.Broker.Partitions(ctx, topic)
+	if err != nil {
+		return LagResponse{}, err
+	}
+	ids := make([]int, len(parts))
+	for i, p := range parts {
+		ids[i] = p.ID
+	}
+	committed, err := d.Broker.CommittedOffsets(ctx, group, topic, ids)
+	if err != nil {
+		return LagResponse{}, err
+	}
+	out := LagResponse{Group: group, Topic: topic, Partitions: make([]PartitionLag, len(parts))}
+	for i, p := range parts {
+		pl := PartitionLag{Partition: p.ID, LogStartOffset: p.Earliest, EndOffset: p.Latest}
+		from := p.Earliest
+		if c := committed[p.ID]; c != broker.NoCommit {
+			pl.Committed = &c
+			from = max(c, p.Earliest)
+		}
+		pl.Lag = max(p.Latest-from, 0)
+		out.Lag += pl.Lag
+		out.Partitions[i] = pl
+	}
+	return out, nil
+}

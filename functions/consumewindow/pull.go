@@ -1,14 +1,198 @@
 package consumewindow
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
 
+	"github.com/kafkafn/kafkafn/shared/apierr"
+	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
-// PullDeps configures scheduled batch pulls. Filled in by the windows issue.
-type PullDeps struct{}
+// PullDeps configures scheduled batch pulls (see config.Pull). Pulls are off when no sink
+// is configured: the function then has no timer entry point.
+type PullDeps struct {
+	Config config.Pull
+	sink   sink
+	log    *slog.Logger
+}
 
-func loadPull(platform.Env) (PullDeps, error) { return PullDeps{}, nil }
+func loadPull(env platform.Env, groups config.Groups) (PullDeps, error) {
+	cfg, err := config.PullFromEnv(env.Getenv, groups.Reset)
+	if err != nil {
+		return PullDeps{}, err
+	}
+	return newPullDeps(cfg, os.Stdout), nil
+}
 
-func timer(Deps) func(context.Context, platform.TimerEvent) error { return nil }
+// newPullDeps builds the sink named by cfg; the log sink writes to out.
+func newPullDeps(cfg config.Pull, out io.Writer) PullDeps {
+	d := PullDeps{Config: cfg, log: slog.Default()}
+	switch cfg.Sink {
+	case config.SinkHTTP:
+		d.sink = newHTTPSink(cfg.SinkURL, cfg.SinkSecret, cfg.SinkTimeout)
+	case config.SinkLog:
+		d.sink = &logSink{w: out}
+	}
+	return d
+}
+
+func timer(d Deps) func(context.Context, platform.TimerEvent) error {
+	if d.Pull.sink == nil {
+		return nil
+	}
+	return func(ctx context.Context, ev platform.TimerEvent) error {
+		_, err := pull(ctx, d, ev)
+		return err
+	}
+}
+
+// PullPayload is the JSON a timer trigger may carry (EventBridge Input, SCF Message) to
+// choose the topic and group of this tick instead of PULL_TOPIC and PULL_GROUP.
+type PullPayload struct {
+	Topic string `json:"topic,omitempty"`
+	Group string `json:"group,omitempty"`
+}
+
+// maxPullPayload bounds the timer payload (SCF allows 4 KB for Message).
+const maxPullPayload = 64 << 10
+
+// decodePullPayload reads a timer payload strictly: empty (or JSON null or {}) means the
+// configured defaults; otherwise one JSON object with only topic and group.
+func decodePullPayload(b []byte) (PullPayload, error) {
+	var p PullPayload
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
+		return p, nil
+	}
+	if len(b) > maxPullPayload {
+		return p, apierr.E(apierr.TooLarge, "invalid_payload", "consumewindow: pull: the timer payload is too large")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return PullPayload{}, apierr.Wrap(apierr.Invalid, "invalid_payload",
+			`consumewindow: pull: the timer payload must be a JSON object {"topic":"…","group":"…"}`, err)
+	}
+	if dec.More() {
+		return PullPayload{}, apierr.E(apierr.Invalid, "invalid_payload", "consumewindow: pull: trailing data after the timer payload")
+	}
+	return p, nil
+}
+
+// PullStats summarises one tick.
+type PullStats struct {
+	Topic, Group string
+	Batches      int
+	Records      int
+	CaughtUp     bool // stopped because every partition was read to its end
+}
+
+// pull runs one tick: read group windows of the topic and deliver each to the sink,
+// committing a batch only after the sink accepted it, until caught up or the deadline
+// nears. The deadline is the invocation's (or PULL_MAX_DURATION from now, if sooner);
+// no batch is read or delivered within PULL_DEADLINE_MARGIN of it, and that margin is left
+// for committing the batch just delivered.
+func pull(ctx context.Context, d Deps, ev platform.TimerEvent) (PullStats, error) {
+	cfg := d.Pull.Config
+	p, err := decodePullPayload(ev.Payload)
+	if err != nil {
+		return PullStats{}, err
+	}
+	st := PullStats{Topic: cfg.Topic, Group: cfg.Group}
+	if p.Topic != "" {
+		st.Topic = p.Topic
+	}
+	if p.Group != "" {
+		st.Group = p.Group
+	}
+	if st.Topic == "" || st.Group == "" {
+		return st, apierr.E(apierr.Invalid, "pull_not_configured",
+			"consumewindow: pull: no topic or group: set PULL_TOPIC and PULL_GROUP, or send {\"topic\",\"group\"} in the timer payload")
+	}
+	if err := broker.ValidateTopicName(st.Topic); err != nil {
+		return st, fmt.Errorf("consumewindow: pull: %w", err)
+	}
+	if err := broker.ValidateGroupID(st.Group); err != nil {
+		return st, fmt.Errorf("consumewindow: pull: %w", err)
+	}
+
+	hard := time.Now().Add(cfg.MaxDuration)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(hard) {
+		hard = dl
+	}
+	hardCtx, cancelHard := context.WithDeadline(ctx, hard)
+	defer cancelHard()
+	workCtx, cancelWork := context.WithDeadline(hardCtx, hard.Add(-cfg.DeadlineMargin))
+	defer cancelWork()
+
+	log := d.Pull.log
+	if log == nil {
+		log = slog.Default()
+	}
+	defer func() {
+		log.Info("consumewindow: pull tick", "platform", ev.Platform, "trigger", ev.Name, "topic", st.Topic, "group", st.Group,
+			"batches", st.Batches, "records", st.Records, "caught_up", st.CaughtUp)
+	}()
+	for workCtx.Err() == nil {
+		b, err := readGroupWindow(workCtx, d, st.Group, st.Topic, cfg.Reset, cfg.BatchCount, cfg.BatchBytes)
+		if err != nil {
+			if workCtx.Err() != nil && hardCtx.Err() == nil {
+				return st, nil // the deadline margin was reached while reading: nothing to commit
+			}
+			return st, fmt.Errorf("consumewindow: pull %s for group %s: %w", st.Topic, st.Group, err)
+		}
+		if len(b.messages) > 0 {
+			batch := Batch{ID: batchID(st.Group, st.Topic, b.messages), Topic: st.Topic, Group: st.Group,
+				Records: make([]ConsumeRecord, len(b.messages))}
+			for i := range b.messages {
+				batch.Records[i] = ToRecord(st.Topic, &b.messages[i], false)
+			}
+			if err := d.Pull.sink.deliver(workCtx, &batch); err != nil {
+				// Not committed: the next tick delivers these records again.
+				return st, fmt.Errorf("consumewindow: pull %s for group %s: %w", st.Topic, st.Group, err)
+			}
+		}
+		// Commit what was delivered (or, for an empty window, pin the reset position of
+		// partitions without a commit). hardCtx: the margin is kept for this.
+		if _, err := commitOffsets(hardCtx, d, &b.token); err != nil {
+			return st, fmt.Errorf("consumewindow: pull %s for group %s: commit: %w", st.Topic, st.Group, err)
+		}
+		if len(b.messages) > 0 {
+			st.Batches++
+			st.Records += len(b.messages)
+		}
+		if b.caughtUp || len(b.messages) == 0 {
+			st.CaughtUp = b.caughtUp
+			break
+		}
+	}
+	return st, nil
+}
+
+// batchID derives a Standard Webhooks message id from a batch's content: the same records
+// give the same id.
+func batchID(group, topic string, msgs []broker.Message) string {
+	h := sha256.New()
+	h.Write([]byte(group))
+	h.Write([]byte{0})
+	h.Write([]byte(topic))
+	h.Write([]byte{0})
+	var buf [12]byte
+	for i := range msgs {
+		binary.BigEndian.PutUint32(buf[:4], uint32(msgs[i].Partition))
+		binary.BigEndian.PutUint64(buf[4:], uint64(msgs[i].Offset))
+		h.Write(buf[:])
+	}
+	return "msg_" + base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:18])
+}

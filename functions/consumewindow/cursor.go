@@ -1,0 +1,97 @@
+package consumewindow
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/kafkafn/kafkafn/shared/apierr"
+	"github.com/kafkafn/kafkafn/shared/broker"
+)
+
+// cursorVersion is the only cursor layout this code reads and writes.
+const cursorVersion = 1
+
+// maxCursorLen bounds an encoded cursor (a few thousand partitions).
+const maxCursorLen = 64 << 10
+
+// maxPartitionID bounds partition numbers read from outside input.
+const maxPartitionID = 1<<31 - 1
+
+// maxTimeMillis is 9999-12-31T23:59:59.999Z: times beyond it are refused.
+const maxTimeMillis = 253402300799999
+
+// cursor is a time window's position: the window itself and, per partition, the offset to
+// read next. It travels as unpadded base64url JSON; encoding the same position twice gives
+// the same string (map keys are sorted).
+type cursor struct {
+	V         int              `json:"v"`
+	Topic     string           `json:"topic"`
+	From      int64            `json:"from"` // unix ms, inclusive
+	To        int64            `json:"to"`   // unix ms, exclusive
+	Partition *int             `json:"partition,omitempty"`
+	Next      map[string]int64 `json:"next"`
+}
+
+func (c *cursor) encode() string {
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic("consumewindow: encode cursor: " + err.Error()) // plain data: cannot fail
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func invalidCursor(why string) error {
+	return apierr.E(apierr.Invalid, "invalid_cursor", "invalid cursor: "+why)
+}
+
+// decodeCursor parses and validates a cursor strictly: unknown fields, trailing data, bad
+// offsets, partitions or times are Invalid.
+func decodeCursor(s string) (*cursor, error) {
+	if len(s) > maxCursorLen {
+		return nil, invalidCursor("it is too long")
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return nil, invalidCursor("it is not unpadded base64url")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var c cursor
+	if err := dec.Decode(&c); err != nil {
+		return nil, invalidCursor("it is not a cursor this service issued")
+	}
+	if dec.More() {
+		return nil, invalidCursor("trailing data")
+	}
+	if c.V != cursorVersion {
+		return nil, invalidCursor("unknown version")
+	}
+	if err := broker.ValidateTopicName(c.Topic); err != nil {
+		return nil, invalidCursor("bad topic")
+	}
+	if c.From < 0 || c.To > maxTimeMillis || c.From >= c.To {
+		return nil, invalidCursor("bad time range")
+	}
+	if c.Partition != nil && (*c.Partition < 0 || *c.Partition > maxPartitionID) {
+		return nil, invalidCursor("bad partition")
+	}
+	if c.Next == nil {
+		return nil, invalidCursor("no offsets")
+	}
+	for k, off := range c.Next {
+		p, err := strconv.Atoi(k)
+		if err != nil || p < 0 || p > maxPartitionID || strconv.Itoa(p) != k {
+			return nil, invalidCursor(fmt.Sprintf("bad partition %.16q", k))
+		}
+		if c.Partition != nil && p != *c.Partition {
+			return nil, invalidCursor("offsets for a partition outside the window")
+		}
+		if off < 0 {
+			return nil, invalidCursor("negative offset")
+		}
+	}
+	return &c, nil
+}

@@ -1,0 +1,129 @@
+package consumewindow
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/kafkafn/kafkafn/shared/apierr"
+	"github.com/kafkafn/kafkafn/shared/broker"
+)
+
+// tokenVersion is the only commit-token layout this code reads and writes.
+const tokenVersion = 1
+
+// tokenPrefix starts every commit token.
+const tokenPrefix = "ct1."
+
+// maxTokenLen bounds an encoded commit token.
+const maxTokenLen = 64 << 10
+
+// commitToken says what a group window delivered: for each partition whose position it
+// moves, the committed offset it read from (broker.NoCommit for none) and the offset after
+// the last record delivered. It travels as "ct1." + base64url(JSON) + "." + base64url(MAC),
+// the MAC (HMAC-SHA256 over the first two parts) present when CONSUME_TOKEN_SECRET is set.
+type commitToken struct {
+	V          int           `json:"v"`
+	Group      string        `json:"group"`
+	Topic      string        `json:"topic"`
+	Issued     int64         `json:"iat"` // unix ms
+	Partitions []tokenOffset `json:"partitions"`
+}
+
+type tokenOffset struct {
+	Partition int   `json:"p"`
+	Committed int64 `json:"c"` // what the group had committed when the window was read; -1: none
+	Next      int64 `json:"n"` // what the commit stores
+}
+
+func (t *commitToken) encode(secret []byte) string {
+	b, err := json.Marshal(t)
+	if err != nil {
+		panic("consumewindow: encode token: " + err.Error()) // plain data: cannot fail
+	}
+	body := tokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+	return body + "." + base64.RawURLEncoding.EncodeToString(tokenMAC(secret, body))
+}
+
+func tokenMAC(secret []byte, body string) []byte {
+	if len(secret) == 0 {
+		return nil
+	}
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(body))
+	return m.Sum(nil)
+}
+
+func invalidToken(why string) error {
+	return apierr.E(apierr.Invalid, "invalid_token", "invalid commit token: "+why)
+}
+
+// decodeToken parses and validates a commit token strictly. With a secret, the MAC must be
+// present and match; tokens older than ttl are refused.
+func decodeToken(s string, secret []byte, ttl time.Duration, now time.Time) (*commitToken, error) {
+	if len(s) > maxTokenLen {
+		return nil, invalidToken("it is too long")
+	}
+	if !strings.HasPrefix(s, tokenPrefix) {
+		return nil, invalidToken("it is not a commit token this service issued")
+	}
+	dot := strings.LastIndexByte(s, '.')
+	if dot < len(tokenPrefix) {
+		return nil, invalidToken("it is not a commit token this service issued")
+	}
+	body, macText := s[:dot], s[dot+1:]
+	mac, err := base64.RawURLEncoding.Strict().DecodeString(macText)
+	if err != nil {
+		return nil, invalidToken("bad signature encoding")
+	}
+	if len(secret) > 0 && !hmac.Equal(mac, tokenMAC(secret, body)) {
+		return nil, invalidToken("the signature does not match (altered, or issued with another CONSUME_TOKEN_SECRET)")
+	}
+	if len(secret) == 0 && len(mac) != 0 {
+		return nil, invalidToken("it is signed but this service has no CONSUME_TOKEN_SECRET")
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(body[len(tokenPrefix):])
+	if err != nil {
+		return nil, invalidToken("it is not unpadded base64url")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var t commitToken
+	if err := dec.Decode(&t); err != nil {
+		return nil, invalidToken("it is not a commit token this service issued")
+	}
+	if dec.More() {
+		return nil, invalidToken("trailing data")
+	}
+	switch {
+	case t.V != tokenVersion:
+		return nil, invalidToken("unknown version")
+	case broker.ValidateGroupID(t.Group) != nil:
+		return nil, invalidToken("bad group")
+	case broker.ValidateTopicName(t.Topic) != nil:
+		return nil, invalidToken("bad topic")
+	case t.Issued <= 0 || t.Issued > maxTimeMillis:
+		return nil, invalidToken("bad issue time")
+	case now.Sub(time.UnixMilli(t.Issued)) > ttl:
+		return nil, apierr.E(apierr.Invalid, "token_expired", "the commit token has expired (CONSUME_TOKEN_TTL); read the window again")
+	case len(t.Partitions) > 100000:
+		return nil, invalidToken("too many partitions")
+	}
+	seen := make(map[int]bool, len(t.Partitions))
+	for _, p := range t.Partitions {
+		switch {
+		case p.Partition < 0 || p.Partition > maxPartitionID || seen[p.Partition]:
+			return nil, invalidToken("bad or repeated partition")
+		case p.Committed < broker.NoCommit || p.Next < 0:
+			return nil, invalidToken("bad offset")
+		case p.Committed >= 0 && p.Next < p.Committed:
+			return nil, invalidToken("it would move a committed offset backwards")
+		}
+		seen[p.Partition] = true
+	}
+	return &t, nil
+}
