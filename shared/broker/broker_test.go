@@ -3,8 +3,8 @@ package broker_test
 import (
 	"bytes"
 	"context"
-	"strings"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
