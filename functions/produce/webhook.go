@@ -1,19 +1,232 @@
 package produce
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
+	"github.com/kafkafn/kafkafn/shared/apierr"
+	"github.com/kafkafn/kafkafn/shared/auth"
+	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
+	"github.com/kafkafn/kafkafn/shared/webhook"
 )
 
-// webhookRoutes serves webhook ingestion (POST /v1/webhooks/{topic}). Filled in by the
-// windows-and-webhooks issue.
-var webhookRoutes = []httpio.Route{}
+// webhookRoutes serves webhook ingestion: the raw body of a signed delivery becomes one
+// record of {topic}. The sender is named by the query parameter source, e.g.
+// POST /v1/webhooks/github-events?source=github.
+var webhookRoutes = []httpio.Route{
+	{Method: "POST", Path: "/v1/webhooks/{topic}", Name: "IngestWebhook"},
+}
 
-// WebhookDeps configures webhook ingestion.
-type WebhookDeps struct{}
+// Record headers the webhook route adds besides the configured request headers.
+const (
+	webhookSourceHeader = "kafkafn-webhook-source" // the verified source name
+	contentTypeHeader   = "content-type"
+)
 
-func loadWebhooks(platform.Env) (WebhookDeps, error) { return WebhookDeps{}, nil }
+// WebhookScheme is the auth.Principal scheme of webhook senders: a webhook is authenticated
+// by its signature, and the Principal's ID is the source name.
+const WebhookScheme = "webhook"
 
-func registerWebhooks(*http.ServeMux, Deps) {}
+// WebhookDeps configures webhook ingestion: the sources allowed to post, with their
+// verifiers. The zero value has no sources and refuses every webhook.
+type WebhookDeps struct {
+	sources map[string]*webhookSource
+}
+
+type webhookSource struct {
+	name      string
+	principal *auth.Principal
+	verifier  webhook.Verifier
+	topics    []string
+	key       []config.WebhookKeySource
+	headers   []string
+}
+
+// NewWebhookDeps builds the verifiers of cfg's sources. Errors name WEBHOOK_SECRETS and
+// the source, never the secret.
+func NewWebhookDeps(cfg config.Webhooks) (WebhookDeps, error) {
+	d := WebhookDeps{sources: make(map[string]*webhookSource, len(cfg.Sources))}
+	var errs []error
+	for name, sc := range cfg.Sources {
+		v, err := newVerifier(sc)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("WEBHOOK_SECRETS: source %q: %w", name, err))
+			continue
+		}
+		d.sources[name] = &webhookSource{
+			name:      name,
+			principal: &auth.Principal{Scheme: WebhookScheme, ID: name, Name: "webhook source " + name},
+			verifier:  v,
+			topics:    sc.Topics,
+			key:       sc.Key,
+			headers:   sc.Headers,
+		}
+	}
+	return d, errors.Join(errs...)
+}
+
+func newVerifier(sc config.WebhookSource) (webhook.Verifier, error) {
+	switch sc.Scheme {
+	case config.WebhookStandard:
+		return webhook.NewStandard(sc.Secrets...)
+	case config.WebhookGitHub:
+		return webhook.NewGitHub(rawSecrets(sc.Secrets)...)
+	case config.WebhookHMAC:
+		return webhook.NewHMAC(sc.SignatureHeader, sc.SignaturePrefix, webhook.Encoding(sc.Encoding), rawSecrets(sc.Secrets)...)
+	default:
+		return nil, fmt.Errorf("unknown scheme %q", sc.Scheme)
+	}
+}
+
+func rawSecrets(ss []string) [][]byte {
+	out := make([][]byte, len(ss))
+	for i, s := range ss {
+		out[i] = []byte(s)
+	}
+	return out
+}
+
+func loadWebhooks(env platform.Env) (WebhookDeps, error) {
+	cfg, err := config.WebhooksFromEnv(env.Getenv)
+	if err != nil {
+		return WebhookDeps{}, err
+	}
+	return NewWebhookDeps(cfg)
+}
+
+// registerWebhooks adds the webhook route. It is not wrapped in the Guard's authentication
+// (senders cannot send bearer tokens): the handler authenticates the signature, then asks
+// the Guard's policy about the source's principal.
+func registerWebhooks(mux *http.ServeMux, d Deps) {
+	mux.Handle(webhookRoutes[0].Pattern(), &webhookHandler{d})
+}
+
+// WebhookResponse answers an ingested webhook, once Kafka has acknowledged the record.
+type WebhookResponse struct {
+	Topic     string `json:"topic"`
+	Partition int    `json:"partition"`
+	Offset    int64  `json:"offset"`
+	Timestamp int64  `json:"timestamp"` // epoch milliseconds
+}
+
+type webhookHandler struct{ Deps }
+
+func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	topic := r.PathValue("topic")
+	if err := broker.ValidateTopicName(topic); err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	name := r.URL.Query().Get("source")
+	if name == "" {
+		httpio.WriteError(w, r, apierr.E(apierr.Unauthorized, "missing_webhook_source",
+			"the query parameter source must name the webhook source, e.g. ?source=github"))
+		return
+	}
+	src := h.Webhooks.sources[name]
+	if src == nil {
+		httpio.WriteError(w, r, apierr.E(apierr.Unauthorized, "unknown_webhook_source",
+			"no webhook source "+quote(name)+" is configured"))
+		return
+	}
+	body, err := httpio.ReadBody(w, r, h.Limits.MaxBodyBytes)
+	if err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	if body == nil {
+		body = []byte{} // an empty delivery is an empty value, not a tombstone
+	}
+	if err := src.verifier.Verify(r.Header, body, time.Now()); err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	if !topicAllowed(src.topics, topic) {
+		httpio.WriteError(w, r, apierr.E(apierr.Forbidden, "topic_not_allowed",
+			"webhook source "+quote(name)+" may not write to topic "+quote(topic)))
+		return
+	}
+	ctx := auth.NewContext(r.Context(), src.principal)
+	if h.Guard != nil {
+		if err := h.Guard.Allow(ctx, auth.OpProduce, topic); err != nil {
+			auth.WriteError(w, r, err)
+			return
+		}
+	}
+	rec := broker.Record{
+		Partition: broker.AnyPartition,
+		Key:       src.recordKey(r),
+		Value:     body,
+		Headers:   src.recordHeaders(r),
+	}
+	ctx, cancel := httpio.RequestContext(r.WithContext(ctx), h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
+	defer cancel()
+	produced, err := h.Broker.Produce(ctx, topic, []broker.Record{rec})
+	if err != nil {
+		httpio.WriteError(w, r, err)
+		return
+	}
+	p := produced[0]
+	httpio.WriteJSON(w, http.StatusAccepted, WebhookResponse{
+		Topic: topic, Partition: p.Partition, Offset: p.Offset, Timestamp: p.Time.UnixMilli(),
+	})
+}
+
+// topicAllowed matches topic against a source's allow-list: exact names, prefixes ending
+// in "*", or "*".
+func topicAllowed(patterns []string, topic string) bool {
+	for _, p := range patterns {
+		if prefix, ok := strings.CutSuffix(p, "*"); ok {
+			if strings.HasPrefix(topic, prefix) {
+				return true
+			}
+		} else if p == topic {
+			return true
+		}
+	}
+	return false
+}
+
+// recordKey is the first non-empty configured header or query parameter, or nil.
+func (s *webhookSource) recordKey(r *http.Request) []byte {
+	for _, k := range s.key {
+		var v string
+		if k.Query {
+			v = r.URL.Query().Get(k.Name)
+		} else {
+			v = r.Header.Get(k.Name)
+		}
+		if v != "" {
+			return []byte(v)
+		}
+	}
+	return nil
+}
+
+// recordHeaders copies the content type, the configured request headers (one record header
+// per value, named in lower case) and the source name.
+func (s *webhookSource) recordHeaders(r *http.Request) []broker.Header {
+	var out []broker.Header
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		out = append(out, broker.Header{Key: contentTypeHeader, Value: []byte(ct)})
+	}
+	for _, name := range s.headers {
+		for _, v := range r.Header.Values(name) {
+			out = append(out, broker.Header{Key: strings.ToLower(name), Value: []byte(v)})
+		}
+	}
+	return append(out, broker.Header{Key: webhookSourceHeader, Value: []byte(s.name)})
+}
+
+func quote(s string) string {
+	if len(s) > 64 {
+		s = s[:64] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}

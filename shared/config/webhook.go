@@ -1,0 +1,245 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Webhook signature schemes accepted in WEBHOOK_SECRETS (the names of shared/webhook's
+// schemes; config does not import it).
+const (
+	WebhookStandard = "standard"
+	WebhookGitHub   = "github"
+	WebhookHMAC     = "hmac-sha256"
+)
+
+// Webhooks is the webhook ingestion section: the sources allowed to post to
+// POST /v1/webhooks/{topic}?source=<name>. With no sources every webhook is refused.
+type Webhooks struct {
+	Sources map[string]WebhookSource // by name
+}
+
+// WebhookSource is one sender of webhooks and how its deliveries are verified and recorded.
+type WebhookSource struct {
+	Name   string
+	Scheme string // WebhookStandard, WebhookGitHub or WebhookHMAC
+	// Secrets verify the signature; any one may match (so a secret can be rotated).
+	// Standard Webhooks secrets are "whsec_<base64>"; the others are used as raw bytes.
+	Secrets []string
+	// Topics the source may write: exact names, prefixes ending in "*", or "*" for all.
+	Topics []string
+	// SignatureHeader, SignaturePrefix and Encoding ("hex" or "base64") describe a
+	// hmac-sha256 signature.
+	SignatureHeader string
+	SignaturePrefix string
+	Encoding        string
+	// Key lists where the record key comes from, tried in order: header names and query
+	// parameter names. Empty: no key.
+	Key []WebhookKeySource
+	// Headers are the request headers copied to record headers (besides Content-Type).
+	Headers []string
+}
+
+// WebhookKeySource is one place a record key may come from.
+type WebhookKeySource struct {
+	Query bool   // a query parameter; otherwise a request header
+	Name  string // header or parameter name
+}
+
+// webhookSourceJSON is one source as written in WEBHOOK_SECRETS.
+type webhookSourceJSON struct {
+	Scheme    string    `json:"scheme"`
+	Secret    string    `json:"secret"`
+	Secrets   []string  `json:"secrets"`
+	SecretEnv string    `json:"secretEnv"`
+	Topics    []string  `json:"topics"`
+	Header    string    `json:"header"`
+	Prefix    string    `json:"prefix"`
+	Encoding  string    `json:"encoding"`
+	Key       *string   `json:"key"`
+	Headers   *[]string `json:"headers"`
+}
+
+var (
+	sourceNameRE   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	topicPatternRE = regexp.MustCompile(`^(\*|[A-Za-z0-9._-]{1,249}\*?)$`)
+	headerNameRE   = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$")
+	queryNameRE    = regexp.MustCompile(`^[A-Za-z0-9._~-]{1,128}$`)
+)
+
+// Default key sources and copied headers per scheme, used when a source does not say.
+var (
+	webhookDefaultKey = map[string]string{
+		WebhookStandard: "header:webhook-id",
+		WebhookGitHub:   "header:X-GitHub-Delivery",
+		WebhookHMAC:     "none",
+	}
+	webhookDefaultHeaders = map[string][]string{
+		WebhookStandard: {"webhook-id", "webhook-timestamp"},
+		WebhookGitHub:   {"X-GitHub-Event", "X-GitHub-Delivery", "X-GitHub-Hook-ID"},
+		WebhookHMAC:     {},
+	}
+)
+
+// WebhooksFromEnv reads WEBHOOK_SECRETS: a JSON object from source name to source, e.g.
+//
+//	{"github": {"scheme": "github", "secretEnv": "GITHUB_WEBHOOK_SECRET", "topics": ["github-events"]},
+//	 "billing": {"scheme": "standard", "secret": "whsec_…", "topics": ["billing-*"], "key": "header:webhook-id"},
+//	 "shop": {"scheme": "hmac-sha256", "secret": "…", "header": "X-Shop-Hmac-Sha256", "encoding": "base64", "topics": ["orders"]}}
+//
+// Fields: scheme (standard, github, hmac-sha256), secret / secrets / secretEnv (the name of
+// another variable holding the secret; at least one secret in all), topics (required),
+// header, prefix and encoding (hmac-sha256 only; encoding hex by default), key
+// ("header:<name>", "query:<name>", a comma-separated list of them tried in order, or
+// "none"), and headers (request headers copied to record headers). Errors name the variable
+// and the source, never a secret.
+func WebhooksFromEnv(getenv Getenv) (Webhooks, error) {
+	const name = "WEBHOOK_SECRETS"
+	w := Webhooks{Sources: map[string]WebhookSource{}}
+	raw := strings.TrimSpace(getenv(name))
+	if raw == "" {
+		return w, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var in map[string]webhookSourceJSON
+	if err := dec.Decode(&in); err != nil {
+		return w, errorf(name, "must be a JSON object from source name to source: %s", jsonProblem(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return w, errorf(name, "must be one JSON object, found more after it")
+	}
+	var errs []error
+	for _, src := range slices.Sorted(maps.Keys(in)) {
+		s, err := webhookSource(getenv, src, in[src])
+		if err != nil {
+			errs = append(errs, errorf(name, "source %q: %v", src, err))
+			continue
+		}
+		w.Sources[src] = s
+	}
+	return w, errors.Join(errs...)
+}
+
+// jsonProblem describes a decode error without echoing the input (which holds secrets).
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	case errors.As(err, &te):
+		return fmt.Sprintf("field %q must be %s", te.Field, te.Type)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return strings.TrimPrefix(err.Error(), "json: ")
+	default:
+		return "invalid JSON"
+	}
+}
+
+func webhookSource(getenv Getenv, name string, in webhookSourceJSON) (WebhookSource, error) {
+	s := WebhookSource{Name: name, Scheme: strings.ToLower(strings.TrimSpace(in.Scheme))}
+	if !sourceNameRE.MatchString(name) {
+		return s, errors.New("a source name is 1-64 letters, digits, '-' or '_'")
+	}
+	switch s.Scheme {
+	case WebhookStandard, WebhookGitHub, WebhookHMAC:
+	case "":
+		return s, errors.New(`scheme is required: "standard", "github" or "hmac-sha256"`)
+	default:
+		return s, fmt.Errorf(`scheme must be "standard", "github" or "hmac-sha256", got %q`, in.Scheme)
+	}
+
+	if in.Secret != "" {
+		s.Secrets = append(s.Secrets, in.Secret)
+	}
+	for i, sec := range in.Secrets {
+		if sec == "" {
+			return s, fmt.Errorf("secrets[%d] is empty", i)
+		}
+		s.Secrets = append(s.Secrets, sec)
+	}
+	if in.SecretEnv != "" {
+		sec := getenv(in.SecretEnv)
+		if sec == "" {
+			return s, fmt.Errorf("secretEnv names %s, which is not set", in.SecretEnv)
+		}
+		s.Secrets = append(s.Secrets, sec)
+	}
+	if len(s.Secrets) == 0 {
+		return s, errors.New("a secret is required (secret, secrets or secretEnv)")
+	}
+
+	if len(in.Topics) == 0 {
+		return s, errors.New(`topics is required: the topics this source may write ("*" for any)`)
+	}
+	for _, t := range in.Topics {
+		if !topicPatternRE.MatchString(t) {
+			return s, fmt.Errorf(`topics: %q is not a topic name, a prefix ending in "*", or "*"`, t)
+		}
+	}
+	s.Topics = in.Topics
+
+	if s.Scheme == WebhookHMAC {
+		s.SignatureHeader, s.SignaturePrefix = strings.TrimSpace(in.Header), in.Prefix
+		if !headerNameRE.MatchString(s.SignatureHeader) {
+			return s, errors.New("header is required for hmac-sha256: the name of the header holding the signature")
+		}
+		s.Encoding = strings.ToLower(strings.TrimSpace(in.Encoding))
+		switch s.Encoding {
+		case "":
+			s.Encoding = "hex"
+		case "hex", "base64":
+		default:
+			return s, fmt.Errorf(`encoding must be "hex" or "base64", got %q`, in.Encoding)
+		}
+	} else if in.Header != "" || in.Prefix != "" || in.Encoding != "" {
+		return s, fmt.Errorf("header, prefix and encoding apply only to hmac-sha256, not %s", s.Scheme)
+	}
+
+	key := webhookDefaultKey[s.Scheme]
+	if in.Key != nil {
+		key = *in.Key
+	}
+	var err error
+	if s.Key, err = parseWebhookKey(key); err != nil {
+		return s, err
+	}
+
+	s.Headers = webhookDefaultHeaders[s.Scheme]
+	if in.Headers != nil {
+		s.Headers = *in.Headers
+	}
+	for _, h := range s.Headers {
+		if !headerNameRE.MatchString(h) {
+			return s, fmt.Errorf("headers: %q is not a header name", h)
+		}
+	}
+	return s, nil
+}
+
+func parseWebhookKey(v string) ([]WebhookKeySource, error) {
+	v = strings.TrimSpace(v)
+	if v == "" || v == "none" {
+		return nil, nil
+	}
+	var out []WebhookKeySource
+	for _, part := range strings.Split(v, ",") {
+		kind, name, _ := strings.Cut(strings.TrimSpace(part), ":")
+		switch {
+		case kind == "header" && headerNameRE.MatchString(name):
+			out = append(out, WebhookKeySource{Name: name})
+		case kind == "query" && queryNameRE.MatchString(name):
+			out = append(out, WebhookKeySource{Query: true, Name: name})
+		default:
+			return nil, fmt.Errorf(`key must be "none" or a comma-separated list of "header:<name>" and "query:<name>", got %q`, v)
+		}
+	}
+	return out, nil
+}
