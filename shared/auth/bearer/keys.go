@@ -36,8 +36,8 @@ var errKeysUnavailable = errors.New("bearer: keys: the tenant's signing keys cou
 //
 // Design note: keys are fetched lazily, on the first KeyRead, under the request's context
 // (bounded by keysHTTPTimeout); concurrent fetches collapse into one (singleflight). A set
-// older than keysMaxAge is refreshed on the next read; if that refresh fails the old keys stay
-// in use. An unknown kid causes a refetch at most once per unknownKIDEvery (rotation is
+// older than keysMaxAge is refreshed in the background on the next read while the old keys
+// keep serving; if that refresh fails they stay in use. An unknown kid causes a refetch at most once per unknownKIDEvery (rotation is
 // picked up at once, a flood of bogus kids costs nothing). Reading the embedded memory
 // storage is what keyfunc does for everything else.
 type keyStore struct {
@@ -73,14 +73,18 @@ func (s *keyStore) KeyRead(ctx context.Context, kid string) (jwkset.JWK, error) 
 	fetchedAt, failedAt, lastErr := s.fetchedAt, s.failedAt, s.lastErr
 	s.mu.Unlock()
 	now := s.now()
-	if fetchedAt.IsZero() || now.Sub(fetchedAt) > keysMaxAge {
-		if !failedAt.IsZero() && now.Sub(failedAt) < keysFailBackoff && failedAt.After(fetchedAt) {
-			if fetchedAt.IsZero() {
-				return jwkset.JWK{}, fmt.Errorf("%w (last attempt %s ago): %w", errKeysUnavailable, now.Sub(failedAt).Round(time.Millisecond), lastErr)
-			}
-		} else if err := s.refresh(ctx); err != nil && fetchedAt.IsZero() {
+	backoff := !failedAt.IsZero() && now.Sub(failedAt) < keysFailBackoff && failedAt.After(fetchedAt)
+	switch {
+	case fetchedAt.IsZero() && backoff:
+		return jwkset.JWK{}, fmt.Errorf("%w (last attempt %s ago): %w", errKeysUnavailable, now.Sub(failedAt).Round(time.Millisecond), lastErr)
+	case fetchedAt.IsZero():
+		if err := s.refresh(ctx); err != nil {
 			return jwkset.JWK{}, err
 		}
+	case now.Sub(fetchedAt) > keysMaxAge && !backoff:
+		// Stale but usable: refresh in the background and answer with the keys we have, so
+		// no request waits on a periodic refresh (or on an identity provider that hangs).
+		s.startRefresh(ctx)
 	}
 	jwk, err := s.MemoryJWKSet.KeyRead(ctx, kid)
 	if err == nil || !errors.Is(err, jwkset.ErrKeyNotFound) {
@@ -99,7 +103,19 @@ func (s *keyStore) KeyRead(ctx context.Context, kid string) (jwkset.JWK, error) 
 // refresh fetches the key sets once for all concurrent callers; each caller waits at most
 // until its own context ends.
 func (s *keyStore) refresh(ctx context.Context) error {
-	ch := s.group.DoChan(keysCacheKeyFetch, func() (any, error) {
+	select {
+	case res := <-s.startRefresh(ctx):
+		return res.Err
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", errKeysUnavailable, ctx.Err())
+	}
+}
+
+// startRefresh starts a fetch, or joins the one in flight. The fetch is detached from ctx's
+// cancellation and bounded by keysHTTPTimeout; the returned channel is buffered, so nobody
+// has to read it.
+func (s *keyStore) startRefresh(ctx context.Context) <-chan singleflight.Result {
+	return s.group.DoChan(keysCacheKeyFetch, func() (any, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), keysHTTPTimeout)
 		defer cancel()
 		err := s.fetch(fctx)
@@ -115,12 +131,6 @@ func (s *keyStore) refresh(ctx context.Context) error {
 		}
 		return nil, err
 	})
-	select {
-	case res := <-ch:
-		return res.Err
-	case <-ctx.Done():
-		return fmt.Errorf("%w: %w", errKeysUnavailable, ctx.Err())
-	}
 }
 
 // fetch reads every key-set URL and replaces the stored keys with their union (first kid
