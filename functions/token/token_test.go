@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -378,5 +379,29 @@ func TestTokenBasicEncoding(t *testing.T) {
 			decodeToken(t, f.post(t, "application/x-www-form-urlencoded", form("grant_type", "client_credentials"),
 				func(r *http.Request) { r.SetBasicAuth(tc.user, tc.pass) }))
 		})
+	}
+}
+
+func BenchmarkTokenCacheHit(b *testing.B) {
+	b.Setenv("MSAL_FORCE_REGION", "")
+	srv := entratest.New(b)
+	srv.Register(entratest.App{ClientID: clientID, Secret: secret})
+	cfg := config.Token{AuthorityHost: srv.URL, TenantID: srv.Tenant, AllowedScopes: []string{hibScope}, HTTPTimeout: 5 * time.Second}
+	src, err := entra.New(cfg, entra.WithHTTPClient(srv.Client()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	token.Register(mux, token.Deps{Source: src, Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	body := okForm()
+	b.ReportAllocs()
+	for b.Loop() {
+		r := httptest.NewRequest(http.MethodPost, "/v1/token", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		if w.Code != 200 {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
 	}
 }
