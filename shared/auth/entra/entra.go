@@ -293,8 +293,11 @@ func classify(err error) error {
 			b, _ := io.ReadAll(io.LimitReader(call.Resp.Body, 64<<10))
 			_ = json.Unmarshal(b, &body)
 		}
-		cause := fmt.Errorf("entra: token: identity provider answered %d %q %v on %s %s", status, body.Error, body.Codes,
-			call.Req.Method, call.Req.URL.Path)
+		where := ""
+		if call.Req != nil && call.Req.URL != nil {
+			where = " on " + call.Req.Method + " " + call.Req.URL.Path
+		}
+		cause := fmt.Errorf("entra: token: identity provider answered %d %q %v%s", status, body.Error, body.Codes, where)
 		switch {
 		case body.Error == "invalid_client" || body.Error == "unauthorized_client":
 			return apierr.Wrap(apierr.Unauthorized, CodeInvalidClient, "client authentication failed", cause)
