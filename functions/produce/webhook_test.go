@@ -342,7 +342,7 @@ func TestWebhookRefused(t *testing.T) {
 			d: delivery{path: "/v1/webhooks/events?source=github", body: gh.body, header: gh.header}},
 		{name: "an unknown topic the source may write → 404", status: 404, code: "unknown_topic",
 			d: delivery{path: "/v1/webhooks/github-unknown?source=github", body: gh.body, header: gh.header}},
-		{name: "an invalid topic name → 400", status: 400,
+		{name: "an invalid topic name → 400", status: 400, code: "invalid_topic",
 			d: delivery{path: "/v1/webhooks/bad%20topic?source=billing", body: body, header: std(whStdSecret, now)}},
 	}
 	for _, tt := range tests {
