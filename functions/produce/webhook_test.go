@@ -23,6 +23,7 @@ import (
 
 	"github.com/kafkafn/kafkafn/functions/produce"
 	"github.com/kafkafn/kafkafn/shared/auth"
+	"github.com/kafkafn/kafkafn/shared/auth/policy"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
 	"github.com/kafkafn/kafkafn/shared/config"
@@ -55,7 +56,14 @@ type whServer struct {
 // the topics events, github-events and orders (three partitions each).
 func startWebhooks(t *testing.T, maxBody int64) *whServer {
 	t.Helper()
-	c := brokertest.NewCluster(t, kfake.SeedTopics(3, "events", "github-events", "orders"))
+	return startWebhooksGuarded(t, maxBody, auth.NewGuard(policy.Default()))
+}
+
+// startWebhooksGuarded is startWebhooks with the given Guard (with no authenticators: the
+// webhook route needs none).
+func startWebhooksGuarded(t *testing.T, maxBody int64, guard *auth.Guard) *whServer {
+	t.Helper()
+	c := brokertest.NewCluster(t, kfake.SeedTopics(3, "events", "github-events", "github-audit", "orders"))
 	bc, err := broker.New(c.Config)
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +84,7 @@ func startWebhooks(t *testing.T, maxBody int64) *whServer {
 	}
 	limits.MaxBodyBytes = maxBody
 	mux := http.NewServeMux()
-	produce.Register(mux, produce.Deps{Broker: bc, Guard: auth.NewGuard(nil), Limits: limits, Webhooks: wd})
+	produce.Register(mux, produce.Deps{Broker: bc, Guard: guard, Limits: limits, Webhooks: wd})
 	srv := httptest.NewServer(httpio.Serve(mux, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(srv.Close)
 	return &whServer{Server: srv, cluster: c}
@@ -365,7 +373,7 @@ func TestWebhookRefused(t *testing.T) {
 			}
 		})
 	}
-	for _, topic := range []string{"events", "github-events", "orders"} {
+	for _, topic := range []string{"events", "github-events", "github-audit", "orders"} {
 		if n := countRecords(t, s.cluster, topic); n != 0 {
 			t.Errorf("refused deliveries wrote %d records to %s", n, topic)
 		}
@@ -431,4 +439,43 @@ func countRecords(t *testing.T, c *brokertest.Cluster, topic string) int64 {
 		n += last
 	}
 	return n
+}
+
+// TestWebhookPolicy checks that the source's principal (scheme "webhook", ID the source
+// name) goes through the Guard's authorisation policy, here a real AUTH_POLICY document.
+func TestWebhookPolicy(t *testing.T) {
+	p, err := policy.Parse("AUTH_POLICY", []byte(`{"rules": [
+		{"principals": ["*"], "ops": ["produce"], "topics": ["github-events"]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startWebhooksGuarded(t, 1<<20, auth.NewGuard(p))
+	tests := []struct {
+		name   string
+		topic  string
+		status int
+		code   string
+	}{
+		{name: "a topic the policy and the source allow → 202", topic: "github-events", status: 202},
+		{name: "a topic the source allows but the policy does not → 403", topic: "github-audit", status: 403, code: "forbidden"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := githubExample()
+			d.path = "/v1/webhooks/" + tt.topic + "?source=github"
+			status, body := s.post(t, d)
+			if status != tt.status {
+				t.Fatalf("status %d, want %d: %s", status, tt.status, body)
+			}
+			if tt.code != "" {
+				var eb httpio.ErrorBody
+				if err := json.Unmarshal(body, &eb); err != nil || eb.Error.Code != tt.code {
+					t.Fatalf("body %s, want code %q", body, tt.code)
+				}
+			}
+		})
+	}
+	if n := countRecords(t, s.cluster, "github-audit"); n != 0 {
+		t.Errorf("a forbidden delivery wrote %d records", n)
+	}
 }
