@@ -10,6 +10,7 @@ import (
 	"github.com/kafkafn/kafkafn/functions/internal/kafkadeps"
 	"github.com/kafkafn/kafkafn/functions/listtopics"
 	"github.com/kafkafn/kafkafn/functions/produce"
+	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
 	"github.com/kafkafn/kafkafn/shared/broker/embedded"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
@@ -35,7 +36,7 @@ func build(_ context.Context, env platform.Env) (platform.App, error) {
 		slog.Warn("KAFKA_BROKERS is not set: started an EMBEDDED Kafka broker for local development",
 			"brokers", strings.Join(brokers, ","), "data", where)
 	}
-	d, err := kafkadeps.Load(env, brokers)
+	d, err := kafkadeps.Load(env, brokers, authconfig.WithTC3())
 	if err != nil {
 		for _, c := range closers {
 			c()

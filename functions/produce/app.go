@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/kafkafn/kafkafn/functions/internal/kafkadeps"
+	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
@@ -12,7 +13,7 @@ import (
 // Build is the produce function's platform.BuildFunc: configuration from the environment, a
 // warm broker client, the routes on one mux. It does not dial Kafka.
 func Build(_ context.Context, env platform.Env) (platform.App, error) {
-	kd, err := kafkadeps.Load(env, nil)
+	kd, err := kafkadeps.Load(env, nil, authconfig.WithTC3())
 	if err != nil {
 		return platform.App{}, err
 	}

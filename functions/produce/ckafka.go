@@ -1,19 +1,395 @@
 package produce
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
+	"github.com/kafkafn/kafkafn/shared/apierr"
+	"github.com/kafkafn/kafkafn/shared/auth"
+	"github.com/kafkafn/kafkafn/shared/auth/tc3"
+	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
-// ckafkaRoutes serves the Tencent CKafka DataHub SendMessage action (POST / with
-// X-TC-Action). Filled in by the auth issue.
-var ckafkaRoutes = []httpio.Route{}
+// ckafkaRoutes serves the Tencent CKafka DataHub SendMessage action: TencentCloud API 3.0,
+// POST / with X-TC-Action: SendMessage and X-TC-Version: 2019-08-19, signed with
+// TC3-HMAC-SHA256. The mux pattern is "POST /{$}" so that only the root path matches.
+var ckafkaRoutes = []httpio.Route{
+	{Method: "POST", Path: "/", Name: "SendMessage"},
+}
+
+// The CKafka API facts SendMessage answers to.
+const (
+	CKafkaService     = "ckafka"     // the TC3 credential scope's service
+	CKafkaVersion     = "2019-08-19" // X-TC-Version
+	SendMessageAction = "SendMessage"
+	// MaxSendMessages is Tencent's cap on messages per SendMessage request.
+	MaxSendMessages = 500
+)
 
 // CKafkaDeps configures SendMessage.
-type CKafkaDeps struct{}
+type CKafkaDeps struct {
+	// DataHubs maps DataHubId → target topic (CKAFKA_DATAHUBS).
+	DataHubs map[string]config.DataHub
+	// Verifier checks TC3 signatures (AUTH_TC3_CREDENTIALS). Nil: no credentials; then only
+	// the insecure dev guard lets requests through, unsigned.
+	Verifier *tc3.Verifier
+}
 
-func loadCKafka(platform.Env) (CKafkaDeps, error) { return CKafkaDeps{}, nil }
+func loadCKafka(env platform.Env) (CKafkaDeps, error) {
+	tc, err1 := config.TC3FromEnv(env.Getenv)
+	ck, err2 := config.CKafkaFromEnv(env.Getenv)
+	ac, err3 := config.AuthFromEnv(env.Getenv)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return CKafkaDeps{}, err
+	}
+	switch {
+	case tc.Enabled() && !ck.Enabled():
+		return CKafkaDeps{}, errors.New("CKAFKA_DATAHUBS: is required with AUTH_TC3_CREDENTIALS: " +
+			"datahub-id=topic pairs, comma separated, for SendMessage to write to")
+	case ck.Enabled() && !tc.Enabled() && !ac.InsecureDev:
+		return CKafkaDeps{}, errors.New("AUTH_TC3_CREDENTIALS: is required with CKAFKA_DATAHUBS: " +
+			"secretId:secretKey pairs, comma separated, that may sign SendMessage requests")
+	}
+	d := CKafkaDeps{DataHubs: ck.DataHubs}
+	if tc.Enabled() {
+		v, err := tc3.NewVerifier(CKafkaService, tc.Keys, tc3.WithPublicHosts(tc.PublicHosts...))
+		if err != nil {
+			return CKafkaDeps{}, fmt.Errorf("AUTH_TC3_CREDENTIALS: %w", err)
+		}
+		d.Verifier = v
+	}
+	return d, nil
+}
 
-func registerCKafka(*http.ServeMux, Deps) {}
+func registerCKafka(mux *http.ServeMux, d Deps) {
+	mux.Handle(ckafkaRoutes[0].Method+" /{$}", &ckafka{d})
+}
+
+// Error codes of SendMessage's own failures; tencentCode turns them into Tencent's codes.
+const (
+	codeMissingParameter      = "missing_parameter"
+	codeUnknownParameter      = "unknown_parameter"
+	codeInvalidParameterValue = "invalid_parameter_value"
+	codeInvalidAction         = "invalid_action"
+	codeNoSuchVersion         = "no_such_version"
+	codeTaskSuspended         = "task_suspended"
+	codeResourceNotFound      = "resource_not_found"
+)
+
+// SendMessageRequest is the decoded body of a SendMessage request.
+type SendMessageRequest struct {
+	DataHubID string
+	Messages  []SendMessageItem
+}
+
+// SendMessageItem is one BatchContent: Body is the record value; Key, when not nil, the key.
+type SendMessageItem struct {
+	Key  *string
+	Body string
+}
+
+// sendMessageResponse is Tencent's envelope; exactly one of MessageID and Error is set.
+type sendMessageResponse struct {
+	Response struct {
+		MessageID []string      `json:"MessageId,omitempty"`
+		Error     *tencentError `json:"Error,omitempty"`
+		RequestID string        `json:"RequestId"`
+	} `json:"Response"`
+}
+
+type tencentError struct {
+	Code    string `json:"Code"`
+	Message string `json:"Message"`
+}
+
+type ckafka struct{ Deps }
+
+// ServeHTTP answers every outcome with HTTP 200 and a Tencent envelope, as the TencentCloud
+// API does; Tencent's SDKs read the error code from the body.
+func (h *ckafka) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var resp sendMessageResponse
+	resp.Response.RequestID = newRequestID()
+	ids, err := h.sendMessage(w, r)
+	if err != nil {
+		httpio.NoteError(r, err)
+		resp.Response.Error = &tencentError{Code: tencentCode(err), Message: apierr.MessageOf(err)}
+	} else {
+		resp.Response.MessageID = ids
+	}
+	httpio.WriteJSON(w, http.StatusOK, resp)
+}
+
+func (h *ckafka) sendMessage(w http.ResponseWriter, r *http.Request) ([]string, error) {
+	recv := time.Now()
+	body, err := httpio.ReadBody(w, r, h.Limits.MaxBodyBytes)
+	if err != nil {
+		return nil, err
+	}
+	var p *auth.Principal
+	switch {
+	case h.CKafka.Verifier != nil:
+		id, err := h.CKafka.Verifier.Verify(r, body)
+		if err != nil {
+			return nil, err
+		}
+		p = tc3.NewPrincipal(id)
+	case h.Guard.Dev():
+		p = auth.Dev
+	default:
+		return nil, apierr.E(apierr.Unauthorized, tc3.CodeSecretIDNotFound, "the SecretId is not found")
+	}
+	ctx := auth.NewContext(r.Context(), p)
+
+	switch action := r.Header.Get("X-TC-Action"); action {
+	case SendMessageAction:
+	case "":
+		return nil, apierr.E(apierr.Invalid, codeMissingParameter, "the X-TC-Action header is required")
+	default:
+		return nil, apierr.E(apierr.Invalid, codeInvalidAction,
+			fmt.Sprintf("the action %.64q is not supported; this endpoint serves SendMessage only", action))
+	}
+	switch version := r.Header.Get("X-TC-Version"); version {
+	case CKafkaVersion:
+	case "":
+		return nil, apierr.E(apierr.Invalid, codeMissingParameter, "the X-TC-Version header is required")
+	default:
+		return nil, apierr.E(apierr.Invalid, codeNoSuchVersion,
+			fmt.Sprintf("the API version %.32q does not exist; SendMessage is version %s", version, CKafkaVersion))
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return nil, apierr.E(apierr.Invalid, "invalid_parameter", "the request body must be application/json")
+	}
+	req, err := DecodeSendMessage(body, min(MaxSendMessages, h.Limits.MaxRecords))
+	if err != nil {
+		return nil, err
+	}
+	hub, ok := h.CKafka.DataHubs[req.DataHubID]
+	if !ok {
+		return nil, apierr.E(apierr.NotFound, codeResourceNotFound, fmt.Sprintf("DataHubId %q does not exist", req.DataHubID))
+	}
+	if err := h.Guard.Allow(ctx, auth.OpProduce, hub.Topic); err != nil {
+		return nil, err
+	}
+	if hub.Paused {
+		return nil, apierr.E(apierr.Conflict, codeTaskSuspended, "task status suspended ["+req.DataHubID+"]")
+	}
+
+	records := make([]broker.Record, len(req.Messages))
+	for i, m := range req.Messages {
+		records[i] = broker.Record{Partition: broker.AnyPartition, Value: []byte(m.Body), Time: recv}
+		if m.Key != nil {
+			records[i].Key = []byte(*m.Key)
+		}
+	}
+	pctx, cancel := httpio.RequestContext(r.WithContext(ctx), h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
+	defer cancel()
+	produced, err := h.Broker.Produce(pctx, hub.Topic, records)
+	sent := time.Now()
+	if err != nil {
+		acked := 0
+		for _, p := range produced {
+			if p.Err == nil && p.Offset >= 0 {
+				acked++
+			}
+		}
+		if acked > 0 {
+			return nil, &partialError{err: err, acked: acked, total: len(records)}
+		}
+		return nil, err
+	}
+	prefix := req.DataHubID + ":" + hub.Topic + ":"
+	suffix := ":" + strconv.FormatInt(recv.UnixMilli(), 10) + ":" + strconv.FormatInt(sent.UnixMilli(), 10)
+	ids := make([]string, len(produced))
+	for i, p := range produced {
+		ids[i] = prefix + strconv.Itoa(p.Partition) + ":" + strconv.FormatInt(p.Offset, 10) + suffix
+	}
+	return ids, nil
+}
+
+// partialError is a produce failure after Kafka acknowledged some of the messages.
+type partialError struct {
+	err          error
+	acked, total int
+}
+
+func (e *partialError) Error() string { return e.err.Error() }
+func (e *partialError) Unwrap() error { return e.err }
+func (e *partialError) PublicMessage() string {
+	return fmt.Sprintf("%s (%d of %d messages were written before the failure; retrying may duplicate them)",
+		apierr.MessageOf(e.err), e.acked, e.total)
+}
+
+// tencentCode maps an error to its TencentCloud API error code. It is the only mapping from
+// kafkafn's error kinds and codes to Tencent's.
+func tencentCode(err error) string {
+	switch apierr.CodeOf(err) {
+	case tc3.CodeInvalidAuthorization:
+		return "AuthFailure.InvalidAuthorization"
+	case tc3.CodeSignatureExpire:
+		return "AuthFailure.SignatureExpire"
+	case tc3.CodeSecretIDNotFound:
+		return "AuthFailure.SecretIdNotFound"
+	case tc3.CodeSignatureFailure:
+		return "AuthFailure.SignatureFailure"
+	case codeMissingParameter:
+		return "MissingParameter"
+	case codeUnknownParameter:
+		return "UnknownParameter"
+	case codeInvalidParameterValue:
+		return "InvalidParameterValue"
+	case codeInvalidAction:
+		return "InvalidAction"
+	case codeNoSuchVersion:
+		return "NoSuchVersion"
+	case codeTaskSuspended:
+		return "FailedOperation"
+	case "body_too_large":
+		return "RequestSizeLimitExceeded"
+	case "kafka_authorization_failed":
+		return "FailedOperation"
+	}
+	switch apierr.KindOf(err) {
+	case apierr.Invalid, apierr.UnsupportedMedia, apierr.MethodNotAllowed:
+		return "InvalidParameter"
+	case apierr.Unauthorized:
+		return "AuthFailure"
+	case apierr.Forbidden:
+		return "UnauthorizedOperation"
+	case apierr.NotFound:
+		return "ResourceNotFound"
+	case apierr.Conflict:
+		return "FailedOperation"
+	case apierr.TooLarge:
+		return "LimitExceeded"
+	case apierr.TooManyRequests:
+		return "RequestLimitExceeded"
+	case apierr.Unavailable, apierr.Timeout:
+		return "ResourceUnavailable.KafkaStorageError"
+	}
+	return "InternalError"
+}
+
+// DecodeSendMessage decodes a SendMessage body strictly: a JSON object with exactly the
+// (case-sensitive) parameters DataHubId (a non-empty string) and Message (1 to max objects
+// with a non-empty string Body and an optional string Key; an empty or null Key means no
+// key). Errors are Invalid apierr errors whose codes tencentCode maps to MissingParameter,
+// UnknownParameter, InvalidParameter or InvalidParameterValue.
+func DecodeSendMessage(body []byte, max int) (SendMessageRequest, error) {
+	var req SendMessageRequest
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil || top == nil {
+		return req, apierr.E(apierr.Invalid, "invalid_parameter", "the request body must be a JSON object")
+	}
+	if err := onlyKeys(top, "", "DataHubId", "Message"); err != nil {
+		return req, err
+	}
+	hubID, err := stringParam(top, "DataHubId", "DataHubId")
+	if err != nil {
+		return req, err
+	}
+	if hubID == nil {
+		return req, missing("DataHubId")
+	}
+	if *hubID == "" {
+		return req, badValue("DataHubId must not be empty")
+	}
+	req.DataHubID = *hubID
+	raw, ok := top["Message"]
+	if !ok || isNull(raw) {
+		return req, missing("Message")
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return req, invalidParam("Message must be an array of {\"Key\",\"Body\"} objects")
+	}
+	switch {
+	case len(items) == 0:
+		return req, badValue("Message must hold at least one message")
+	case len(items) > max:
+		return req, badValue(fmt.Sprintf("Message may hold at most %d messages, got %d", max, len(items)))
+	}
+	req.Messages = make([]SendMessageItem, len(items))
+	for i, item := range items {
+		at := "Message[" + strconv.Itoa(i) + "]"
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(item, &m); err != nil || m == nil {
+			return req, invalidParam(at + " must be an object with Body and an optional Key")
+		}
+		if err := onlyKeys(m, at+".", "Key", "Body"); err != nil {
+			return req, err
+		}
+		b, err := stringParam(m, "Body", at+".Body")
+		if err != nil {
+			return req, err
+		}
+		if b == nil {
+			return req, missing(at + ".Body")
+		}
+		if *b == "" {
+			return req, badValue(at + ".Body must not be empty")
+		}
+		k, err := stringParam(m, "Key", at+".Key")
+		if err != nil {
+			return req, err
+		}
+		if k != nil && *k == "" {
+			k = nil
+		}
+		req.Messages[i] = SendMessageItem{Key: k, Body: *b}
+	}
+	return req, nil
+}
+
+func onlyKeys(m map[string]json.RawMessage, at string, allowed ...string) error {
+	for k := range m {
+		if k != allowed[0] && k != allowed[1] {
+			return apierr.E(apierr.Invalid, codeUnknownParameter,
+				fmt.Sprintf("the parameter %.64q is not a SendMessage parameter (want %s%s, %s%s)", at+k, at, allowed[0], at, allowed[1]))
+		}
+	}
+	return nil
+}
+
+// stringParam returns m[key] as a string, nil when absent or null.
+func stringParam(m map[string]json.RawMessage, key, name string) (*string, error) {
+	raw, ok := m[key]
+	if !ok || isNull(raw) {
+		return nil, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, invalidParam(name + " must be a string")
+	}
+	return &s, nil
+}
+
+func isNull(raw json.RawMessage) bool { return strings.TrimSpace(string(raw)) == "null" }
+
+func missing(name string) error {
+	return apierr.E(apierr.Invalid, codeMissingParameter, "the parameter "+name+" is required")
+}
+
+func invalidParam(msg string) error { return apierr.E(apierr.Invalid, "invalid_parameter", msg) }
+
+func badValue(msg string) error { return apierr.E(apierr.Invalid, codeInvalidParameterValue, msg) }
+
+// newRequestID returns a random (version 4) UUID.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

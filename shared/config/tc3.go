@@ -137,4 +137,3 @@ func isTopicName(s string) bool {
 	}
 	return true
 }
-

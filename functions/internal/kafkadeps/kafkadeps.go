@@ -20,7 +20,8 @@ type Deps struct {
 
 // Load reads the Kafka, limits and auth sections and builds the broker client (without
 // dialling). brokers, when not empty, overrides KAFKA_BROKERS (the embedded local broker).
-func Load(env platform.Env, brokers []string) (Deps, error) {
+// auth are options for the guard (the produce binary passes authconfig.WithTC3).
+func Load(env platform.Env, brokers []string, auth ...authconfig.Option) (Deps, error) {
 	kc, err := config.KafkaFromEnv(env.Getenv)
 	if err != nil {
 		return Deps{}, err
@@ -35,7 +36,7 @@ func Load(env platform.Env, brokers []string) (Deps, error) {
 	if err != nil {
 		return Deps{}, err
 	}
-	guard, err := authconfig.Guard(env)
+	guard, err := authconfig.Guard(env, auth...)
 	if err != nil {
 		return Deps{}, err
 	}

@@ -1,41 +1,136 @@
 // Package authconfig builds the auth.Guard that protects the Kafka routes from the
 // environment. It is secure by default: with no scheme configured, start-up fails and says
 // which variables to set; the insecure dev mode is refused unless the server listens only on
-// loopback.
+// loopback, and cannot be mixed with real credentials.
+//
+// Schemes: Entra ID bearer tokens (AUTH_ENTRA_TENANT_ID and friends, shared/auth/bearer) for
+// every route; TC3-HMAC-SHA256 signatures (AUTH_TC3_CREDENTIALS) for the CKafka SendMessage
+// action only, which verifies them itself (a TC3 signature covers the canonical URI "/",
+// never a route path, so it cannot protect path-addressed routes). A binary that serves
+// SendMessage passes WithTC3, and then TC3 credentials alone are a valid configuration: its
+// other routes answer 401 to everyone until bearer auth is configured too.
+//
+// Authorisation: AUTH_POLICY (shared/auth/policy) or, without it, policy.Default.
 package authconfig
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/kafkafn/kafkafn/shared/auth"
+	"github.com/kafkafn/kafkafn/shared/auth/bearer"
+	"github.com/kafkafn/kafkafn/shared/auth/policy"
 	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
-// ErrNoAuth is returned when no authentication scheme is configured.
-var ErrNoAuth = errors.New("authconfig: no authentication configured: set AUTH_ENTRA_TENANT_ID and AUTH_ENTRA_AUDIENCE " +
-	"(Entra ID bearer tokens), or AUTH_INSECURE_DEV=true for a local server on loopback only")
+// ErrNoAuth is returned (wrapped, with the variables to set) when no authentication scheme
+// is configured.
+var ErrNoAuth = errors.New("authconfig: no authentication configured")
 
-// Guard builds the Guard for a binary started in env. extra are authenticators the binary
-// adds for its own routes (none yet); they count as configured schemes.
-func Guard(env platform.Env, extra ...auth.Authenticator) (*auth.Guard, error) {
-	ac, err := config.AuthFromEnv(env.Getenv)
-	if err != nil {
+// Option configures Guard.
+type Option func(*options)
+
+type options struct {
+	tc3            bool
+	authenticators []auth.Authenticator
+	bearer         []bearer.Option
+	log            *slog.Logger
+}
+
+// WithTC3 says the binary serves the TC3-signed CKafka SendMessage action, so
+// AUTH_TC3_CREDENTIALS counts as configured authentication.
+func WithTC3() Option { return func(o *options) { o.tc3 = true } }
+
+// WithAuthenticators adds authenticators of the binary's own; they count as configured
+// schemes and are tried before the bearer authenticator.
+func WithAuthenticators(a ...auth.Authenticator) Option {
+	return func(o *options) { o.authenticators = append(o.authenticators, a...) }
+}
+
+// WithBearerOptions passes options to the Entra ID bearer authenticator (tests give it the
+// fake Entra ID's HTTP client).
+func WithBearerOptions(opts ...bearer.Option) Option {
+	return func(o *options) { o.bearer = append(o.bearer, opts...) }
+}
+
+// WithLogger sets the logger for the start-up summary and the dev-mode warning.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// Guard builds the Guard for a binary started in env.
+func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
+	o := options{log: slog.Default()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	ac, err1 := config.AuthFromEnv(env.Getenv)
+	ec, err2 := config.EntraFromEnv(env.Getenv)
+	pc, err3 := config.PolicyFromEnv(env.Getenv)
+	var tc config.TC3
+	var err4 error
+	if o.tc3 {
+		tc, err4 = config.TC3FromEnv(env.Getenv)
+	}
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		return nil, err
+	}
+
+	var configured []string // the variables that configure a scheme or the policy
+	if ec.Enabled() {
+		configured = append(configured, "AUTH_ENTRA_TENANT_ID")
+	}
+	if tc.Enabled() {
+		configured = append(configured, "AUTH_TC3_CREDENTIALS")
+	}
+	if pc.Set() {
+		configured = append(configured, "AUTH_POLICY")
 	}
 	if ac.InsecureDev {
 		if !env.LoopbackOnly {
 			return nil, errors.New("AUTH_INSECURE_DEV: refused: the insecure dev mode needs a local server listening on loopback only " +
 				"(platform " + env.Platform + "); configure real authentication instead")
 		}
-		slog.Warn("AUTH_INSECURE_DEV=true: every route is OPEN without credentials; loopback only, never deploy this")
+		if len(configured) > 0 {
+			return nil, fmt.Errorf("AUTH_INSECURE_DEV: refused: it cannot be combined with %s; unset AUTH_INSECURE_DEV to use real authentication",
+				strings.Join(configured, ", "))
+		}
+		o.log.Warn("AUTH_INSECURE_DEV=true: every route is OPEN without credentials; loopback only, never deploy this")
 		return auth.NewDevGuard(), nil
 	}
-	var authenticators []auth.Authenticator
-	authenticators = append(authenticators, extra...)
-	if len(authenticators) == 0 {
-		return nil, ErrNoAuth
+
+	pol := policy.Default()
+	polName := "default (produce, consume, metadata for every authenticated caller; no admin)"
+	if pc.Set() {
+		if pol, err1 = policy.Parse(pc.Source, pc.JSON); err1 != nil {
+			return nil, err1
+		}
+		polName = pc.Source
 	}
-	return auth.NewGuard(auth.AllowAll{}, authenticators...), nil
+	authenticators := append([]auth.Authenticator(nil), o.authenticators...)
+	schemes := make([]string, 0, 3)
+	if len(o.authenticators) > 0 {
+		schemes = append(schemes, "custom")
+	}
+	if ec.Enabled() {
+		b, err := bearer.New(ec, o.bearer...)
+		if err != nil {
+			return nil, fmt.Errorf("authconfig: %w", err)
+		}
+		authenticators = append(authenticators, b)
+		schemes = append(schemes, "entra")
+	}
+	if tc.Enabled() {
+		schemes = append(schemes, "tc3 (SendMessage only)")
+	}
+	if len(schemes) == 0 {
+		vars := "AUTH_ENTRA_TENANT_ID and AUTH_ENTRA_AUDIENCE (Entra ID bearer tokens)"
+		if o.tc3 {
+			vars += ", AUTH_TC3_CREDENTIALS with CKAFKA_DATAHUBS (TC3-signed CKafka SendMessage)"
+		}
+		return nil, fmt.Errorf("%w: set %s, or AUTH_INSECURE_DEV=true for a local server on loopback only", ErrNoAuth, vars)
+	}
+	o.log.Info("auth configured", "schemes", strings.Join(schemes, ", "), "policy", polName)
+	return auth.NewGuard(pol, authenticators...), nil
 }
