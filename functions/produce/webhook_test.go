@@ -28,6 +28,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
 	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
+	"github.com/kafkafn/kafkafn/shared/openapi/openapitest"
 )
 
 // Secrets of the test sources. The GitHub one is the secret of GitHub's documented example.
@@ -85,7 +86,8 @@ func startWebhooksGuarded(t *testing.T, maxBody int64, guard *auth.Guard) *whSer
 	limits.MaxBodyBytes = maxBody
 	mux := http.NewServeMux()
 	produce.Register(mux, produce.Deps{Broker: bc, Guard: guard, Limits: limits, Webhooks: wd})
-	srv := httptest.NewServer(httpio.Serve(mux, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	// Every answer is checked against the OpenAPI document.
+	srv := httptest.NewServer(openapitest.Check(t, httpio.Serve(mux, slog.New(slog.NewTextHandler(io.Discard, nil)))))
 	t.Cleanup(srv.Close)
 	return &whServer{Server: srv, cluster: c}
 }
