@@ -248,4 +248,3 @@ func AllRoutes() []httpio.Route {
 	sort.Slice(out, func(i, j int) bool { return out[i].Pattern() < out[j].Pattern() })
 	return out
 }
-
