@@ -11,7 +11,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 // base is the time of the first test record: 2026-01-15T10:00:00Z (in the past).
@@ -289,5 +288,3 @@ func TestParseTime(t *testing.T) {
 		})
 	}
 }
-
-var _ = config.ResetEarliest
