@@ -3,7 +3,9 @@ package produce
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,7 +55,8 @@ type webhookSource struct {
 func NewWebhookDeps(cfg config.Webhooks) (WebhookDeps, error) {
 	d := WebhookDeps{sources: make(map[string]*webhookSource, len(cfg.Sources))}
 	var errs []error
-	for name, sc := range cfg.Sources {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Sources)) {
+		sc := cfg.Sources[name]
 		v, err := newVerifier(sc)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("WEBHOOK_SECRETS: source %q: %w", name, err))

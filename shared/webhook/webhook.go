@@ -14,19 +14,6 @@ import (
 	"github.com/kafkafn/kafkafn/shared/apierr"
 )
 
-// Scheme names a signature scheme, as written in configuration.
-type Scheme string
-
-// The schemes.
-const (
-	SchemeStandard Scheme = "standard"    // Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature
-	SchemeGitHub   Scheme = "github"      // GitHub: X-Hub-Signature-256: sha256=<hex>
-	SchemeHMAC     Scheme = "hmac-sha256" // HMAC-SHA256 of the body, hex or base64, in a configured header
-)
-
-// Schemes lists every scheme, in a stable order.
-var Schemes = []Scheme{SchemeStandard, SchemeGitHub, SchemeHMAC}
-
 // Header names of the schemes.
 const (
 	HeaderWebhookID        = "webhook-id"
