@@ -17,6 +17,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/platform"
+	"github.com/kafkafn/kafkafn/shared/webhook"
 )
 
 // PullDeps configures scheduled batch pulls (see config.Pull). Pulls are off when no sink
@@ -32,19 +33,23 @@ func loadPull(env platform.Env, groups config.Groups) (PullDeps, error) {
 	if err != nil {
 		return PullDeps{}, err
 	}
-	return newPullDeps(cfg, os.Stdout), nil
+	return newPullDeps(cfg, os.Stdout)
 }
 
 // newPullDeps builds the sink named by cfg; the log sink writes to out.
-func newPullDeps(cfg config.Pull, out io.Writer) PullDeps {
+func newPullDeps(cfg config.Pull, out io.Writer) (PullDeps, error) {
 	d := PullDeps{Config: cfg, log: slog.Default()}
 	switch cfg.Sink {
 	case config.SinkHTTP:
-		d.sink = newHTTPSink(cfg.SinkURL, cfg.SinkSecret, cfg.SinkTimeout)
+		signer, err := webhook.NewSigner(cfg.SinkSecret)
+		if err != nil {
+			return PullDeps{}, fmt.Errorf("PULL_SINK_SECRET: %w", err)
+		}
+		d.sink = newHTTPSink(cfg.SinkURL, signer, cfg.SinkTimeout)
 	case config.SinkLog:
 		d.sink = &logSink{w: out}
 	}
-	return d
+	return d, nil
 }
 
 func timer(d Deps) func(context.Context, platform.TimerEvent) error {

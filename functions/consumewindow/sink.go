@@ -3,9 +3,6 @@ package consumewindow
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,9 +10,10 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"sync"
 	"time"
+
+	"github.com/kafkafn/kafkafn/shared/webhook"
 )
 
 // Batch is what a scheduled pull delivers to its sink: one group window.
@@ -35,32 +33,13 @@ type sink interface {
 	deliver(ctx context.Context, b *Batch) error
 }
 
-// Standard Webhooks header names (standardwebhooks.com).
-const (
-	HeaderWebhookID        = "webhook-id"
-	HeaderWebhookTimestamp = "webhook-timestamp"
-	HeaderWebhookSignature = "webhook-signature"
-)
-
-// SignWebhook returns the Standard Webhooks signature header value for one message:
-// "v1," + base64(HMAC-SHA256(key, id + "." + timestamp + "." + body)).
-func SignWebhook(key []byte, id string, ts time.Time, body []byte) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(id))
-	m.Write([]byte{'.'})
-	m.Write([]byte(strconv.FormatInt(ts.Unix(), 10)))
-	m.Write([]byte{'.'})
-	m.Write(body)
-	return "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
-}
-
 // httpSink POSTs each batch as JSON to a URL, signed with the Standard Webhooks scheme.
 // 2xx accepts the batch. 5xx, 408, 429, timeouts and connection failures are retried with
 // exponential backoff while the tick's deadline allows; any other answer (4xx, 3xx: no
 // redirects are followed) fails the batch at once.
 type httpSink struct {
 	url     string
-	key     []byte
+	signer  *webhook.Signer
 	timeout time.Duration // per attempt
 	client  *http.Client
 	backoff time.Duration // first retry delay; doubles up to maxBackoff
@@ -68,9 +47,9 @@ type httpSink struct {
 
 const maxBackoff = 5 * time.Second
 
-func newHTTPSink(url string, key []byte, timeout time.Duration) *httpSink {
+func newHTTPSink(url string, signer *webhook.Signer, timeout time.Duration) *httpSink {
 	return &httpSink{
-		url: url, key: key, timeout: timeout, backoff: 200 * time.Millisecond,
+		url: url, signer: signer, timeout: timeout, backoff: 200 * time.Millisecond,
 		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
 }
@@ -131,9 +110,9 @@ func (s *httpSink) post(ctx context.Context, id string, body []byte) error {
 	now := time.Now()
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "kafkafn-pull")
-	req.Header.Set(HeaderWebhookID, id)
-	req.Header.Set(HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
-	req.Header.Set(HeaderWebhookSignature, SignWebhook(s.key, id, now, body))
+	for k, v := range s.signer.Sign(id, now, body) {
+		req.Header[k] = v
+	}
 	res, err := s.client.Do(req)
 	if err != nil {
 		// Timeouts and connection failures: the batch may or may not have arrived; send it
