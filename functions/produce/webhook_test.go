@@ -51,6 +51,7 @@ const whSources = `{
 type whServer struct {
 	*httptest.Server
 	cluster *brokertest.Cluster
+	handler http.Handler // the routes behind httpio.Serve, for the platform adapters
 }
 
 // startWebhooks serves the produce routes with the test sources over a kfake cluster with
@@ -87,9 +88,10 @@ func startWebhooksGuarded(t *testing.T, maxBody int64, guard *auth.Guard) *whSer
 	mux := http.NewServeMux()
 	produce.Register(mux, produce.Deps{Broker: bc, Guard: guard, Limits: limits, Webhooks: wd})
 	// Every answer is checked against the OpenAPI document.
-	srv := httptest.NewServer(openapitest.Check(t, httpio.Serve(mux, slog.New(slog.NewTextHandler(io.Discard, nil)))))
+	h := openapitest.Check(t, httpio.Serve(mux, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &whServer{Server: srv, cluster: c}
+	return &whServer{Server: srv, cluster: c, handler: h}
 }
 
 // delivery is one webhook request.
