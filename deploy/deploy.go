@@ -25,6 +25,7 @@ type Function struct {
 	Package   string         // the main package, relative to the module root
 	Routes    []httpio.Route // the binary's public surface
 	Timer     bool           // the binary has a timer entry point (scheduled pulls)
+	InAll     bool           // the all-routes binary (the Azure app) serves these routes too
 	Params    []string       // the configuration variables it takes (see Params)
 }
 
@@ -43,14 +44,15 @@ func concat(groups ...[]string) []string {
 	return out
 }
 
-// Functions lists every deployed route binary. The Azure function app serves all of their
-// routes from one binary (AllPackage).
+// Functions lists every deployed route binary. The Azure function app serves the routes of
+// the functions marked InAll from one binary (AllPackage); the token function links MSAL
+// and is deployed on its own.
 var Functions = []Function{
-	{LogicalID: "ProduceFunction", Name: "produce", Package: "functions/produce/cmd", Routes: produce.Routes,
+	{LogicalID: "ProduceFunction", InAll: true, Name: "produce", Package: "functions/produce/cmd", Routes: produce.Routes,
 		Params: concat(kafkaVars, authVars, []string{"WEBHOOK_SECRETS", "GITHUB_WEBHOOK_SECRET", "CKAFKA_DATAHUBS"})},
-	{LogicalID: "ConsumeWindowFunction", Name: "consume-window", Package: "functions/consumewindow/cmd", Routes: consumewindow.Routes, Timer: true,
+	{LogicalID: "ConsumeWindowFunction", InAll: true, Name: "consume-window", Package: "functions/consumewindow/cmd", Routes: consumewindow.Routes, Timer: true,
 		Params: concat(kafkaVars, authVars, []string{"CONSUME_TOKEN_SECRET"}, pullVars)},
-	{LogicalID: "ListTopicsFunction", Name: "list-topics", Package: "functions/listtopics/cmd", Routes: listtopics.Routes,
+	{LogicalID: "ListTopicsFunction", InAll: true, Name: "list-topics", Package: "functions/listtopics/cmd", Routes: listtopics.Routes,
 		Params: concat(kafkaVars, authVars)},
 	{LogicalID: "TokenFunction", Name: "token", Package: "functions/token/cmd", Routes: token.Routes,
 		Params: []string{"TOKEN_TENANT_ID", "TOKEN_ALLOWED_SCOPES"}},

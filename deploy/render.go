@@ -200,6 +200,9 @@ func AzureHost() []byte {
 func AzureFunctions() map[string][]byte {
 	out := map[string][]byte{}
 	for _, f := range Functions {
+		if !f.InAll {
+			continue
+		}
 		for _, r := range f.Routes {
 			out[r.Name] = marshal(map[string]any{"bindings": []any{
 				map[string]any{"type": "httpTrigger", "direction": "in", "name": "req", "authLevel": "anonymous",

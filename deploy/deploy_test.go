@@ -1,0 +1,422 @@
+package deploy_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kafkafn/kafkafn/deploy"
+	"github.com/kafkafn/kafkafn/shared/httpio"
+	"github.com/kafkafn/kafkafn/shared/platform/azurefunc"
+)
+
+const root = ".."
+
+func read(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(path)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// plain decodes YAML into maps and slices, ignoring CloudFormation tags (!Ref, !Sub …):
+// a tagged scalar decodes as its text.
+func plain(t *testing.T, b []byte) map[string]any {
+	t.Helper()
+	var n yaml.Node
+	if err := yaml.Unmarshal(b, &n); err != nil {
+		t.Fatal(err)
+	}
+	v, ok := convert(&n).(map[string]any)
+	if !ok {
+		t.Fatal("the document is not a mapping")
+	}
+	return v
+}
+
+func convert(n *yaml.Node) any {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		return convert(n.Content[0])
+	case yaml.MappingNode:
+		m := map[string]any{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			m[n.Content[i].Value] = convert(n.Content[i+1])
+		}
+		return m
+	case yaml.SequenceNode:
+		s := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			s[i] = convert(c)
+		}
+		return s
+	case yaml.AliasNode:
+		return convert(n.Alias)
+	default:
+		return n.Value
+	}
+}
+
+func get(v any, path ...string) any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+func str(v any, path ...string) string {
+	s, _ := get(v, path...).(string)
+	return s
+}
+
+// routeSet renders routes as sorted "METHOD path" strings in API Gateway path syntax.
+func routeSet(routes []httpio.Route, path func(string) string) []string {
+	var out []string
+	for _, r := range routes {
+		out = append(out, r.Method+" "+path(r.Path))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestDescriptorsAreGenerated(t *testing.T) {
+	files := deploy.Files()
+	for name, want := range files {
+		t.Run(name+" is what gendeploy writes", func(t *testing.T) {
+			got, err := os.ReadFile(filepath.Join(root, name))
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("%s is out of date with the route tables (%v): run `go run ./scripts/gendeploy`", name, err)
+			}
+		})
+	}
+	t.Run("azure/ has no function folder that gendeploy would not write", func(t *testing.T) {
+		dirs, _ := filepath.Glob(filepath.Join(root, "azure", "*", "function.json"))
+		for _, d := range dirs {
+			rel, _ := filepath.Rel(root, d)
+			if _, ok := files[filepath.ToSlash(rel)]; !ok {
+				t.Errorf("%s serves no route: run `go run ./scripts/gendeploy`", rel)
+			}
+		}
+	})
+}
+
+func TestRouteTables(t *testing.T) {
+	t.Run("no two functions serve the same route or use the same route name", func(t *testing.T) {
+		patterns, names := map[string]string{}, map[string]string{}
+		for _, f := range deploy.Functions {
+			for _, r := range f.Routes {
+				if other, ok := patterns[r.Pattern()]; ok {
+					t.Errorf("%s is served by %s and %s", r.Pattern(), other, f.Name)
+				}
+				if other, ok := names[r.Name]; ok {
+					t.Errorf("route name %s is used by %s and %s", r.Name, other, f.Name)
+				}
+				patterns[r.Pattern()], names[r.Name] = f.Name, f.Name
+			}
+		}
+	})
+	t.Run("every function lists only known configuration variables", func(t *testing.T) {
+		for _, f := range deploy.Functions {
+			for _, e := range f.Params {
+				if _, ok := deploy.ParamFor(e); !ok {
+					t.Errorf("%s: %s has no Param", f.Name, e)
+				}
+			}
+		}
+	})
+	t.Run("secrets are NoEcho", func(t *testing.T) {
+		for _, p := range deploy.Params {
+			secret := strings.Contains(p.Env, "PASSWORD") || strings.Contains(p.Env, "SECRET") || strings.Contains(p.Env, "CREDENTIALS")
+			if secret && !p.NoEcho {
+				t.Errorf("%s looks like a secret but is not NoEcho", p.Env)
+			}
+		}
+	})
+}
+
+func TestSAMTemplate(t *testing.T) {
+	tpl := plain(t, read(t, "template.yaml"))
+	t.Run("every function runs provided.al2023 on arm64 with the bootstrap handler", func(t *testing.T) {
+		g := get(tpl, "Globals", "Function")
+		if str(g, "Runtime") != "provided.al2023" || str(g, "Handler") != "bootstrap" || !slices.Equal(asStrings(get(g, "Architectures")), []string{"arm64"}) {
+			t.Fatalf("Globals.Function = %v", g)
+		}
+	})
+	for _, f := range deploy.Functions {
+		t.Run(f.LogicalID+" has the routes of "+f.Package, func(t *testing.T) {
+			res := get(tpl, "Resources", f.LogicalID)
+			if str(res, "Type") != "AWS::Serverless::Function" || str(res, "Metadata", "BuildMethod") != "makefile" || str(res, "Properties", "CodeUri") != "." {
+				t.Fatalf("resource = %v", res)
+			}
+			var got []string
+			hasSchedule := false
+			events, _ := get(res, "Properties", "Events").(map[string]any)
+			for _, ev := range events {
+				switch str(ev, "Type") {
+				case "HttpApi":
+					got = append(got, str(ev, "Properties", "Method")+" "+str(ev, "Properties", "Path"))
+					if str(ev, "Properties", "ApiId") != "HttpApi" {
+						t.Errorf("event %v is not on the shared HttpApi", ev)
+					}
+				case "Schedule", "ScheduleV2":
+					hasSchedule = true
+				}
+			}
+			sort.Strings(got)
+			if want := routeSet(f.Routes, deploy.APIPath); !slices.Equal(got, want) {
+				t.Errorf("HttpApi events %v, route table %v", got, want)
+			}
+			if hasSchedule != f.Timer {
+				t.Errorf("schedule event: %v, timer: %v", hasSchedule, f.Timer)
+			}
+			vars, _ := get(res, "Properties", "Environment", "Variables").(map[string]any)
+			for name, ref := range vars {
+				if ref != deploy.ParamName(name) || get(tpl, "Parameters", deploy.ParamName(name)) == nil {
+					t.Errorf("%s: %v is not a template parameter", name, ref)
+				}
+			}
+		})
+	}
+	t.Run("secret parameters are NoEcho", func(t *testing.T) {
+		for _, p := range deploy.Params {
+			if prm := get(tpl, "Parameters", deploy.ParamName(p.Env)); prm != nil && p.NoEcho && str(prm, "NoEcho") != "true" {
+				t.Errorf("%s is not NoEcho", deploy.ParamName(p.Env))
+			}
+		}
+	})
+}
+
+func asStrings(v any) []string {
+	s, _ := v.([]any)
+	out := make([]string, 0, len(s))
+	for _, e := range s {
+		out = append(out, e.(string))
+	}
+	return out
+}
+
+func TestMakefile(t *testing.T) {
+	mk := string(read(t, "Makefile"))
+	for _, f := range deploy.Functions {
+		t.Run("build-"+f.LogicalID+" builds "+f.Package+" as $(ARTIFACTS_DIR)/bootstrap", func(t *testing.T) {
+			_, after, ok := strings.Cut(mk, "\nbuild-"+f.LogicalID+":\n")
+			recipe, _, _ := strings.Cut(after, "\n\n")
+			if !ok || !strings.Contains(recipe, "$(GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./"+f.Package) {
+				t.Fatalf("recipe %q", recipe)
+			}
+		})
+	}
+	t.Run("GO_BUILD is static, stripped and without the RPC mode", func(t *testing.T) {
+		for _, want := range []string{"CGO_ENABLED=0", "GOOS=linux", "-tags lambda.norpc", "-trimpath", "-s -w"} {
+			if !strings.Contains(mk, want) {
+				t.Errorf("Makefile lacks %s", want)
+			}
+		}
+	})
+}
+
+func TestServerless(t *testing.T) {
+	sls := plain(t, read(t, "serverless.yml"))
+	if str(sls, "provider", "name") != "tencent" || str(sls, "provider", "runtime") != "Go1" {
+		t.Fatalf("provider = %v", get(sls, "provider"))
+	}
+	for _, f := range deploy.Functions {
+		t.Run(f.Name+" runs main on Go1 with the routes of "+f.Package, func(t *testing.T) {
+			fn := get(sls, "functions", f.Name)
+			if str(fn, "handler") != "main" || str(fn, "runtime") != "Go1" || str(fn, "package", "artifact") != "dist/scf/"+f.Name+".zip" {
+				t.Fatalf("function = %v", fn)
+			}
+			var got []string
+			timer := false
+			events, _ := get(fn, "events").([]any)
+			for _, ev := range events {
+				if apigw := get(ev, "apigw"); apigw != nil {
+					got = append(got, str(apigw, "parameters", "httpMethod")+" "+str(apigw, "parameters", "path"))
+					if str(apigw, "parameters", "integratedResponse") != "true" {
+						t.Errorf("%v has no integrated response", apigw)
+					}
+				}
+				if get(ev, "timer") != nil {
+					timer = true
+				}
+			}
+			sort.Strings(got)
+			if want := routeSet(f.Routes, deploy.APIPath); !slices.Equal(got, want) {
+				t.Errorf("apigw events %v, route table %v", got, want)
+			}
+			if timer != f.Timer {
+				t.Errorf("timer event: %v, timer: %v", timer, f.Timer)
+			}
+		})
+	}
+}
+
+func TestAzure(t *testing.T) {
+	var host struct {
+		CustomHandler struct {
+			Description struct {
+				DefaultExecutablePath string `json:"defaultExecutablePath"`
+			} `json:"description"`
+			EnableForwardingHTTPRequest bool `json:"enableForwardingHttpRequest"`
+		} `json:"customHandler"`
+		Extensions struct {
+			HTTP struct {
+				RoutePrefix *string `json:"routePrefix"`
+			} `json:"http"`
+		} `json:"extensions"`
+	}
+	if err := json.Unmarshal(read(t, "azure/host.json"), &host); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("host.json forwards HTTP requests to the handler binary without a route prefix", func(t *testing.T) {
+		if host.CustomHandler.Description.DefaultExecutablePath != "handler" || !host.CustomHandler.EnableForwardingHTTPRequest ||
+			host.Extensions.HTTP.RoutePrefix == nil || *host.Extensions.HTTP.RoutePrefix != "" {
+			t.Fatalf("host.json = %+v", host)
+		}
+	})
+	type binding struct {
+		Type      string   `json:"type"`
+		Direction string   `json:"direction"`
+		Methods   []string `json:"methods"`
+		Route     *string  `json:"route"`
+		Schedule  string   `json:"schedule"`
+	}
+	load := func(t *testing.T, name string) []binding {
+		var fj struct{ Bindings []binding }
+		if err := json.Unmarshal(read(t, "azure/"+name+"/function.json"), &fj); err != nil {
+			t.Fatal(err)
+		}
+		return fj.Bindings
+	}
+	for _, f := range deploy.Functions {
+		if !f.InAll {
+			continue
+		}
+		for _, r := range f.Routes {
+			t.Run(r.Name+" forwards "+r.Pattern(), func(t *testing.T) {
+				if _, timer := azurefunc.TimerFunction("/" + r.Name); timer {
+					t.Fatalf("the HTTP function %s would be taken for a timer function", r.Name)
+				}
+				b := load(t, r.Name)
+				if len(b) != 2 || b[0].Type != "httpTrigger" || b[1].Type != "http" || b[0].Route == nil {
+					t.Fatalf("bindings = %+v", b)
+				}
+				if !slices.Equal(b[0].Methods, []string{strings.ToLower(r.Method)}) || *b[0].Route != deploy.AzureRoute(r.Path) {
+					t.Fatalf("methods %v route %q for %s", b[0].Methods, *b[0].Route, r.Pattern())
+				}
+			})
+		}
+		if f.Timer {
+			name := deploy.TimerFunctionName(f)
+			t.Run(name+" is a timer function the adapter recognises", func(t *testing.T) {
+				if got, ok := azurefunc.TimerFunction("/" + name); !ok || got != name {
+					t.Fatalf("azurefunc.TimerFunction(/%s) = %q, %v", name, got, ok)
+				}
+				if b := load(t, name); len(b) != 1 || b[0].Type != "timerTrigger" || len(strings.Fields(b[0].Schedule)) != 6 {
+					t.Fatalf("bindings = %+v", b)
+				}
+			})
+		}
+	}
+}
+
+// TestBinaryLinks checks that each route binary links only what it needs.
+func TestBinaryLinks(t *testing.T) {
+	const (
+		msal     = "github.com/AzureAD/microsoft-authentication-library-for-go"
+		franz    = "github.com/twmb/franz-go"
+		kafkago  = "github.com/segmentio/kafka-go"
+		lambdago = "github.com/aws/aws-lambda-go"
+	)
+	tests := []struct {
+		pkg     string
+		without []string
+	}{
+		{"functions/produce/cmd", []string{msal, franz}},
+		{"functions/consumewindow/cmd", []string{msal, franz}},
+		{"functions/listtopics/cmd", []string{msal, franz}},
+		{"functions/token/cmd", []string{kafkago, franz}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pkg+" links no "+strings.Join(tt.without, " and no "), func(t *testing.T) {
+			if _, err := os.Stat(filepath.Join(root, tt.pkg, "main.go")); err != nil {
+				t.Skip(tt.pkg + " does not exist yet")
+			}
+			cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", "./"+tt.pkg)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
+			out, err := cmd.Output()
+			if err != nil {
+				var ee *exec.ExitError
+				if errors.As(err, &ee) {
+					t.Fatalf("go list: %v\n%s", err, ee.Stderr)
+				}
+				t.Fatal(err)
+			}
+			deps := strings.Fields(string(out))
+			for _, mod := range tt.without {
+				for _, d := range deps {
+					if d == mod || strings.HasPrefix(d, mod+"/") {
+						t.Errorf("links %s", d)
+						break
+					}
+				}
+			}
+			if !slices.ContainsFunc(deps, func(d string) bool { return strings.HasPrefix(d, lambdago+"/") }) {
+				t.Errorf("does not link %s: the binary cannot run on Lambda", lambdago)
+			}
+		})
+	}
+}
+
+// TestCFNLint runs cfn-lint (which applies the SAM transform) on template.yaml.
+func TestCFNLint(t *testing.T) {
+	path, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		t.Skip("cfn-lint is not on PATH (pip install cfn-lint); the template is still checked against the route tables")
+	}
+	cmd := exec.Command(path, "--", "template.yaml")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee) && ee.ExitCode()&2 == 0:
+		t.Logf("cfn-lint warnings (exit %d):\n%s", ee.ExitCode(), out)
+	default:
+		t.Fatalf("cfn-lint template.yaml: %v\n%s", err, out)
+	}
+}
+
+func TestSCFBootstrap(t *testing.T) {
+	fi, err := os.Stat(filepath.Join(root, "scf_bootstrap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := read(t, "scf_bootstrap")
+	switch {
+	case fi.Mode().Perm()&0o111 == 0:
+		t.Error("scf_bootstrap is not executable")
+	case !bytes.HasPrefix(b, []byte("#!/bin/bash\n")):
+		t.Error("scf_bootstrap must start with #!/bin/bash")
+	case bytes.Contains(b, []byte("\r")):
+		t.Error("scf_bootstrap must have LF line endings")
+	case !bytes.Contains(b, []byte("0.0.0.0:9000")):
+		t.Error("scf_bootstrap must listen on 0.0.0.0:9000")
+	}
+}
