@@ -3,6 +3,8 @@ package contract_test
 import (
 	"encoding/json"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -101,5 +103,32 @@ func TestLocalServer(t *testing.T) {
 	status, _, body := httpDo(t, "GET", "http://127.0.0.1:"+port+"/echo/local", nil, nil)
 	if status != 200 || !strings.Contains(string(body), `"platform":"local"`) {
 		t.Fatalf("%d %s", status, body)
+	}
+}
+
+// TestSCFWebBootstrap runs scf_bootstrap as an SCF web function does: next to the binary
+// named main, from another working directory. The address is overridden to a free port
+// (SCF uses 0.0.0.0:9000); a stray _LAMBDA_SERVER_PORT must not switch it to the RPC mode.
+func TestSCFWebBootstrap(t *testing.T) {
+	dir := t.TempDir()
+	copyFile(t, binary(t, testapp), filepath.Join(dir, "main"), 0o755)
+	copyFile(t, filepath.Join(modRoot, "scf_bootstrap"), filepath.Join(dir, "scf_bootstrap"), 0o755)
+	port := freePort(t)
+	p := start(t, filepath.Join(dir, "scf_bootstrap"), "ADDR=0.0.0.0:"+port, "_LAMBDA_SERVER_PORT="+freePort(t))
+	waitDial(t, p, "127.0.0.1:"+port)
+	status, _, body := httpDo(t, "GET", "http://127.0.0.1:"+port+"/echo/web", nil, nil)
+	if status != 200 || !strings.Contains(string(body), `"platform":"local"`) {
+		t.Fatalf("%d %s", status, body)
+	}
+}
+
+func copyFile(t *testing.T, from, to string, mode os.FileMode) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, mode); err != nil {
+		t.Fatal(err)
 	}
 }
