@@ -1,0 +1,139 @@
+package broker_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafkafn/kafkafn/shared/apierr"
+	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
+)
+
+func windowClient(t *testing.T, opts ...kfake.Opt) *broker.Client {
+	t.Helper()
+	c := brokertest.NewCluster(t, opts...)
+	bc, err := broker.New(c.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(bc.Close)
+	return bc
+}
+
+func TestOffsetsForTimes(t *testing.T) {
+	bc := windowClient(t, kfake.SeedTopics(2, "events"))
+	base := time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
+	var recs []broker.Record
+	for i := range 10 { // partition 0: seconds 0..9; partition 1: nothing
+		recs = append(recs, broker.Record{Partition: 0, Value: []byte(fmt.Sprint(i)), Time: base.Add(time.Duration(i) * time.Second)})
+	}
+	if _, err := bc.Produce(t.Context(), "events", recs); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		at   time.Time
+		want map[int]int64
+	}{
+		{"a time before every record gives the first offset", base.Add(-time.Hour), map[int]int64{0: 0, 1: 0}},
+		{"a record's own time gives its offset", base.Add(4 * time.Second), map[int]int64{0: 4, 1: 0}},
+		{"a time between records gives the next record", base.Add(4500 * time.Millisecond), map[int]int64{0: 5, 1: 0}},
+		{"a time after every record gives the end offset", base.Add(time.Hour), map[int]int64{0: 10, 1: 0}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := bc.OffsetsForTimes(t.Context(), "events", []int{0, 1}, tc.at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+	t.Run("an unknown topic is NotFound", func(t *testing.T) {
+		_, err := bc.OffsetsForTimes(t.Context(), "nope", []int{0}, base)
+		if apierr.KindOf(err) != apierr.NotFound {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+func TestGroupOffsets(t *testing.T) {
+	bc := windowClient(t, kfake.SeedTopics(3, "events"))
+	ctx := t.Context()
+	t.Run("a group that never existed has no commits", func(t *testing.T) {
+		got, err := bc.CommittedOffsets(ctx, "never", "events", []int{0, 1, 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p, off := range got {
+			if off != broker.NoCommit {
+				t.Fatalf("partition %d: %d", p, off)
+			}
+		}
+	})
+	t.Run("commits without membership are stored per partition", func(t *testing.T) {
+		if err := bc.CommitOffsets(ctx, "g", "events", map[int]int64{0: 7, 2: 3}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := bc.CommittedOffsets(ctx, "g", "events", []int{0, 1, 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[0] != 7 || got[1] != broker.NoCommit || got[2] != 3 {
+			t.Fatalf("got %v", got)
+		}
+	})
+	t.Run("a later commit replaces an earlier one", func(t *testing.T) {
+		if err := bc.CommitOffsets(ctx, "g", "events", map[int]int64{0: 9}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := bc.CommittedOffsets(ctx, "g", "events", []int{0})
+		if got[0] != 9 {
+			t.Fatalf("got %v", got)
+		}
+	})
+	t.Run("committing nothing is a no-op", func(t *testing.T) {
+		if err := bc.CommitOffsets(ctx, "g", "events", nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestCommitToAGroupWithLiveMembersIsAConflict(t *testing.T) {
+	c := brokertest.NewCluster(t, kfake.SeedTopics(1, "events"))
+	bc, err := broker.New(c.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(bc.Close)
+	// A regular consumer (franz-go) joins the group and stays a member.
+	member, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ConsumerGroup("live"), kgo.ConsumeTopics("events"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(member.Close)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	for {
+		poll, stop := context.WithTimeout(ctx, 200*time.Millisecond)
+		member.PollFetches(poll) // joins the group in the background
+		stop()
+		if ctx.Err() != nil {
+			t.Fatal("the consumer did not join its group")
+		}
+		if _, gen := member.GroupMetadata(); gen >= 0 {
+			break
+		}
+	}
+	err = bc.CommitOffsets(t.Context(), "live", "events", map[int]int64{0: 1})
+	if apierr.KindOf(err) != apierr.Conflict {
+		t.Fatalf("err = %v (%v), want a Conflict", err, apierr.KindOf(err))
+	}
+}
