@@ -11,7 +11,8 @@
 //	]}
 //
 // Principals: "group:<Entra group object id>", "role:<Entra app role value>",
-// "entra:<object id or client id>", "tc3:<SecretId>", or "*" (any authenticated caller).
+// "entra:<object id or client id>", "tc3:<SecretId>", "webhook:<source name>" (a
+// WEBHOOK_SECRETS source), or "*" (any authenticated caller).
 // Ops: "produce", "consume", "metadata", "admin", or "*" (all four). Topics: an exact name,
 // a prefix ending in "*" ("orders.*" matches "orders.eu" and "orders.us"), or "*" (every
 // topic). A cluster-wide operation (listing topics or brokers, the status route) is allowed
@@ -63,7 +64,7 @@ type rule struct {
 }
 
 type matcher struct {
-	kind  string // "*", "group", "role", "entra", "tc3"
+	kind  string // "*", "group", "role", "entra", "tc3", "webhook"
 	value string
 }
 
@@ -140,7 +141,7 @@ func parsePrincipal(s string) (matcher, error) {
 	kind, value, ok := strings.Cut(s, ":")
 	value = strings.TrimSpace(value)
 	if !ok || value == "" {
-		return matcher{}, fmt.Errorf("%q must be \"*\" or kind:value with kind group, role, entra or tc3", s)
+		return matcher{}, fmt.Errorf("%q must be \"*\" or kind:value with kind group, role, entra, tc3 or webhook", s)
 	}
 	switch kind {
 	case "group", "entra":
@@ -148,10 +149,10 @@ func parsePrincipal(s string) (matcher, error) {
 			return matcher{}, fmt.Errorf("%q: a group is its object ID, a GUID", s)
 		}
 		return matcher{kind: kind, value: strings.ToLower(value)}, nil
-	case "role", "tc3":
+	case "role", "tc3", "webhook":
 		return matcher{kind: kind, value: value}, nil
 	}
-	return matcher{}, fmt.Errorf("%q: unknown principal kind %q (want group, role, entra or tc3)", s, kind)
+	return matcher{}, fmt.Errorf("%q: unknown principal kind %q (want group, role, entra, tc3 or webhook)", s, kind)
 }
 
 func parseOp(s string) ([]auth.Op, error) {
@@ -260,13 +261,15 @@ func (m matcher) matches(pr *auth.Principal) bool {
 	case "*":
 		return true
 	case "group":
-		return pr.Scheme != "tc3" && slices.ContainsFunc(pr.Groups, func(g string) bool { return strings.EqualFold(g, m.value) })
+		return pr.Scheme == "entra" && slices.ContainsFunc(pr.Groups, func(g string) bool { return strings.EqualFold(g, m.value) })
 	case "role":
-		return pr.Scheme != "tc3" && slices.Contains(pr.Roles, m.value)
+		return pr.Scheme == "entra" && slices.Contains(pr.Roles, m.value)
 	case "entra":
 		return pr.Scheme == "entra" && strings.EqualFold(pr.ID, m.value)
 	case "tc3":
 		return pr.Scheme == "tc3" && pr.ID == m.value
+	case "webhook":
+		return pr.Scheme == "webhook" && pr.ID == m.value
 	}
 	return false
 }

@@ -18,6 +18,7 @@ const doc = `{"rules":[
  {"description":"writers","principals":["group:` + group + `","role:Kafka.Writer"],"ops":["produce"],"topics":["orders","orders.*"]},
  {"principals":["tc3:AKIDtelemetry"],"ops":["produce"],"topics":["telemetry"]},
  {"principals":["entra:11111111-2222-3333-4444-555555555555"],"ops":["*"],"topics":["*"]},
+ {"principals":["webhook:github"],"ops":["produce"],"topics":["github-events"]},
  {"principals":["*"],"ops":["metadata"],"topics":["public.*"]}
 ]}`
 
@@ -31,6 +32,8 @@ func TestAllow(t *testing.T) {
 	admin := &auth.Principal{Scheme: "entra", ID: "11111111-2222-3333-4444-555555555555"}
 	telemetry := &auth.Principal{Scheme: "tc3", ID: "AKIDtelemetry"}
 	other := &auth.Principal{Scheme: "tc3", ID: "AKIDother"}
+	github := &auth.Principal{Scheme: "webhook", ID: "github"}
+	githubAsTC3 := &auth.Principal{Scheme: "tc3", ID: "github"}
 	// A TC3 principal never matches Entra groups or roles, even if an ID collides.
 	spoof := &auth.Principal{Scheme: "tc3", ID: "11111111-2222-3333-4444-555555555555", Groups: []string{group}}
 	cases := []struct {
@@ -54,6 +57,9 @@ func TestAllow(t *testing.T) {
 		{"nobody without a grant administers the cluster", writerGroup, auth.OpAdmin, "", false},
 		{"a TC3 principal does not match Entra principals", spoof, auth.OpAdmin, "orders", false},
 		{"no principal is denied", nil, auth.OpMetadata, "public.x", false},
+		{"a webhook source produces to its granted topic", github, auth.OpProduce, "github-events", true},
+		{"a webhook source may not produce elsewhere", github, auth.OpProduce, "orders", false},
+		{"a TC3 SecretId named like a webhook source is not that source", githubAsTC3, auth.OpProduce, "github-events", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

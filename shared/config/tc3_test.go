@@ -1,0 +1,100 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/kafkafn/kafkafn/shared/config"
+)
+
+func TestTC3FromEnv(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "tc3")
+	if err := os.WriteFile(file, []byte("AKIDf:fileKey1\nAKIDf:fileKey2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ok := []struct {
+		name string
+		env  map[string]string
+		want config.TC3
+	}{
+		{"unset is disabled", nil, config.TC3{}},
+		{"pairs, with a second key for rotation", map[string]string{"AUTH_TC3_CREDENTIALS": " AKIDa:k1 , AKIDb:k:with:colons,AKIDa:k2 "},
+			config.TC3{Keys: map[string][]string{"AKIDa": {"k1", "k2"}, "AKIDb": {"k:with:colons"}}}},
+		{"a file named with @", map[string]string{"AUTH_TC3_CREDENTIALS": "@" + file, "AUTH_TC3_PUBLIC_HOSTS": "api.example.com, gw.example.com:8443"},
+			config.TC3{Keys: map[string][]string{"AKIDf": {"fileKey1", "fileKey2"}}, PublicHosts: []string{"api.example.com", "gw.example.com:8443"}}},
+	}
+	for _, tc := range ok {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := config.TC3FromEnv(env(tc.env))
+			if err != nil || !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("TC3FromEnv = %+v, %v; want %+v", got, err, tc.want)
+			}
+		})
+	}
+	bad := []struct {
+		name, value, hosts, want string
+	}{
+		{"a pair without a key", "AKIDa:", "", "AUTH_TC3_CREDENTIALS: entry 1 must be secretId:secretKey"},
+		{"a pair without a colon", "AKIDa:k,AKIDbsecretvalue", "", "AUTH_TC3_CREDENTIALS: entry 2"},
+		{"a SecretId with a slash", "AK/ID:k", "", "must not contain '/'"},
+		{"three keys for one SecretId", "A:k1,A:k2,A:k3", "", "more than two keys"},
+		{"only separators", ",,", "", "holds no secretId:secretKey pair"},
+		{"a missing file", "@/nonexistent/tc3", "", "AUTH_TC3_CREDENTIALS: cannot read"},
+		{"a public host with a path", "A:k", "api.example.com/x", "AUTH_TC3_PUBLIC_HOSTS"},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name+" is refused", func(t *testing.T) {
+			_, err := config.TC3FromEnv(env(map[string]string{"AUTH_TC3_CREDENTIALS": tc.value, "AUTH_TC3_PUBLIC_HOSTS": tc.hosts}))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v; want %q", err, tc.want)
+			}
+			for _, secret := range []string{"secretvalue", "k3"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Fatalf("the error echoes a key: %v", err)
+				}
+			}
+		})
+	}
+}
+
+func TestCKafkaFromEnv(t *testing.T) {
+	got, err := config.CKafkaFromEnv(env(map[string]string{"CKAFKA_DATAHUBS": "datahub-a=orders, datahub_b = events.eu:paused"}))
+	want := map[string]config.DataHub{"datahub-a": {Topic: "orders"}, "datahub_b": {Topic: "events.eu", Paused: true}}
+	if err != nil || !reflect.DeepEqual(got.DataHubs, want) {
+		t.Fatalf("CKafkaFromEnv = %+v, %v", got, err)
+	}
+	for value, msg := range map[string]string{
+		"datahub-a":               "must be datahub-id=topic",
+		"=orders":                 "must be datahub-id=topic",
+		"datahub a=orders":        "is not a DataHubId",
+		"datahub-a=or ders":       "is not a Kafka topic name",
+		"datahub-a=..":            "is not a Kafka topic name",
+		"datahub-a=a,datahub-a=b": "listed twice",
+	} {
+		if _, err := config.CKafkaFromEnv(env(map[string]string{"CKAFKA_DATAHUBS": value})); err == nil ||
+			!strings.HasPrefix(err.Error(), "CKAFKA_DATAHUBS: ") || !strings.Contains(err.Error(), msg) {
+			t.Errorf("%q: error %v; want %q", value, err, msg)
+		}
+	}
+}
+
+func TestPolicyFromEnv(t *testing.T) {
+	p, err := config.PolicyFromEnv(env(nil))
+	if err != nil || p.Set() {
+		t.Fatalf("unset: %+v, %v", p, err)
+	}
+	p, err = config.PolicyFromEnv(env(map[string]string{"AUTH_POLICY": ` {"rules":[]} `}))
+	if err != nil || string(p.JSON) != `{"rules":[]}` || p.Source != "AUTH_POLICY" {
+		t.Fatalf("inline: %+v, %v", p, err)
+	}
+	empty := filepath.Join(t.TempDir(), "empty.json")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := config.PolicyFromEnv(env(map[string]string{"AUTH_POLICY": "@" + empty})); err == nil || !strings.Contains(err.Error(), "is empty") {
+		t.Fatalf("an empty file: %v", err)
+	}
+}
