@@ -63,11 +63,16 @@ func timer(d Deps) func(context.Context, platform.TimerEvent) error {
 }
 
 // PullPayload is the JSON a timer trigger may carry (EventBridge Input, SCF Message) to
-// choose the topic and group of this tick instead of PULL_TOPIC and PULL_GROUP.
+// choose the topic, group and batch size of this tick instead of PULL_TOPIC, PULL_GROUP and
+// PULL_BATCH_COUNT.
 type PullPayload struct {
 	Topic string `json:"topic,omitempty"`
 	Group string `json:"group,omitempty"`
+	Count int    `json:"count,omitempty"` // records per batch, 1 to 100000
 }
+
+// maxPullCount bounds a batch's record count.
+const maxPullCount = 100000
 
 // maxPullPayload bounds the timer payload (SCF allows 4 KB for Message).
 const maxPullPayload = 64 << 10
@@ -91,6 +96,9 @@ func decodePullPayload(b []byte) (PullPayload, error) {
 	}
 	if dec.More() {
 		return PullPayload{}, apierr.E(apierr.Invalid, "invalid_payload", "consumewindow: pull: trailing data after the timer payload")
+	}
+	if p.Count < 0 || p.Count > maxPullCount {
+		return PullPayload{}, apierr.E(apierr.Invalid, "invalid_payload", "consumewindow: pull: count in the timer payload must be between 1 and 100000")
 	}
 	return p, nil
 }
@@ -121,6 +129,10 @@ func pull(ctx context.Context, d Deps, ev platform.TimerEvent) (PullStats, error
 	if p.Group != "" {
 		st.Group = p.Group
 	}
+	count := cfg.BatchCount
+	if p.Count > 0 {
+		count = p.Count
+	}
 	if st.Topic == "" || st.Group == "" {
 		return st, apierr.E(apierr.Invalid, "pull_not_configured",
 			"consumewindow: pull: no topic or group: set PULL_TOPIC and PULL_GROUP, or send {\"topic\",\"group\"} in the timer payload")
@@ -150,7 +162,7 @@ func pull(ctx context.Context, d Deps, ev platform.TimerEvent) (PullStats, error
 			"batches", st.Batches, "records", st.Records, "caught_up", st.CaughtUp)
 	}()
 	for workCtx.Err() == nil {
-		b, err := readGroupWindow(workCtx, d, st.Group, st.Topic, cfg.Reset, cfg.BatchCount, cfg.BatchBytes)
+		b, err := readGroupWindow(workCtx, d, st.Group, st.Topic, cfg.Reset, count, cfg.BatchBytes)
 		if err != nil {
 			if workCtx.Err() != nil && hardCtx.Err() == nil {
 				return st, nil // the deadline margin was reached while reading: nothing to commit
