@@ -104,4 +104,3 @@ func TestWarmReuse(t *testing.T) {
 		}
 	})
 }
-
