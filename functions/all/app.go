@@ -10,8 +10,11 @@ import (
 	"github.com/kafkafn/kafkafn/functions/internal/kafkadeps"
 	"github.com/kafkafn/kafkafn/functions/listtopics"
 	"github.com/kafkafn/kafkafn/functions/produce"
+	"github.com/kafkafn/kafkafn/functions/token"
 	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
+	"github.com/kafkafn/kafkafn/shared/auth/entra"
 	"github.com/kafkafn/kafkafn/shared/broker/embedded"
+	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
@@ -59,6 +62,17 @@ func build(_ context.Context, env platform.Env) (platform.App, error) {
 		return fail(err)
 	}
 	mux := http.NewServeMux()
+	if config.TokenConfigured(env.Getenv) {
+		tc, err := config.TokenFromEnv(env.Getenv)
+		if err != nil {
+			return fail(err)
+		}
+		src, err := entra.New(tc)
+		if err != nil {
+			return fail(err)
+		}
+		token.Register(mux, token.Deps{Source: src, Config: tc, Limits: d.Limits})
+	}
 	listtopics.Register(mux, listtopics.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits})
 	produce.Register(mux, pd)
 	consumewindow.Register(mux, cd)

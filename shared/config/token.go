@@ -73,3 +73,7 @@ func TokenFromEnv(getenv Getenv) (Token, error) {
 	}
 	return t, r.err()
 }
+
+// TokenConfigured reports whether the token route is configured (TOKEN_TENANT_ID is set), so
+// the all-routes binary serves it only when asked to.
+func TokenConfigured(getenv Getenv) bool { return strings.TrimSpace(getenv("TOKEN_TENANT_ID")) != "" }
