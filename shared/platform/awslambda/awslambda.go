@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -29,7 +30,9 @@ const Platform = "aws"
 func Start(ctx context.Context, name string, getenv func(string) string, build platform.BuildFunc) error {
 	app, err := build(ctx, platform.Env{Getenv: getenv, Platform: Platform})
 	if err != nil {
-		return fmt.Errorf("awslambda: build %s: %w", name, err)
+		err = fmt.Errorf("awslambda: build %s: %w", name, err)
+		reportInitError(ctx, getenv("AWS_LAMBDA_RUNTIME_API"), err)
+		return err
 	}
 	if app.Close != nil {
 		defer app.Close()
@@ -180,4 +183,28 @@ func (h *Handler) timer(ctx context.Context, inv *platform.Invocation, ev platfo
 		return nil, fmt.Errorf("awslambda: timer: %w", err)
 	}
 	return []byte(`{"ok":true}`), nil
+}
+
+// reportInitError tells the Runtime API why the function could not start, so Lambda shows
+// the configuration error (which names the variable, never a secret's value) instead of a
+// bare "Runtime exited".
+func reportInitError(ctx context.Context, api string, err error) {
+	if api == "" {
+		return
+	}
+	body, _ := json.Marshal(map[string]any{"errorMessage": err.Error(), "errorType": "Runtime.BuildError"})
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, rerr := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+api+"/2018-06-01/runtime/init/error", bytes.NewReader(body))
+	if rerr != nil {
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Lambda-Runtime-Function-Error-Type", "Runtime.BuildError")
+	resp, rerr := http.DefaultClient.Do(req)
+	if rerr != nil {
+		slog.Warn("awslambda: could not report the init error", "err", rerr)
+		return
+	}
+	_ = resp.Body.Close()
 }

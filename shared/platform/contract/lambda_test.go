@@ -141,6 +141,14 @@ func TestLambdaBuildFailure(t *testing.T) {
 		if err == nil || !strings.Contains(p.out.String(), "awslambda: build") {
 			t.Fatalf("exit %v, output %s", err, p.out.String())
 		}
+		select {
+		case msg := <-rt.initErr:
+			if !strings.Contains(msg, "ECHO_FAIL_BUILD") || !strings.Contains(msg, "Runtime.BuildError") {
+				t.Fatalf("init error %s", msg)
+			}
+		default:
+			t.Fatal("the build failure was not reported to /runtime/init/error")
+		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("a function whose build fails must exit (Lambda reports an init error)")
 	}
