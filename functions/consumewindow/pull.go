@@ -167,7 +167,7 @@ func pull(ctx context.Context, d Deps, ev platform.TimerEvent) (PullStats, error
 			if workCtx.Err() != nil && hardCtx.Err() == nil {
 				return st, nil // the deadline margin was reached while reading: nothing to commit
 			}
-			return st, fmt.Errorf("consumewindow: pull %s for group %s: %w", st.Topic, st.Group, err)
+			return st, pullFailed(st, "read", err)
 		}
 		if len(b.messages) > 0 {
 			batch := Batch{ID: batchID(st.Group, st.Topic, b.messages), Topic: st.Topic, Group: st.Group,
@@ -177,13 +177,13 @@ func pull(ctx context.Context, d Deps, ev platform.TimerEvent) (PullStats, error
 			}
 			if err := d.Pull.sink.deliver(workCtx, &batch); err != nil {
 				// Not committed: the next tick delivers these records again.
-				return st, fmt.Errorf("consumewindow: pull %s for group %s: %w", st.Topic, st.Group, err)
+				return st, pullFailed(st, "deliver", err)
 			}
 		}
 		// Commit what was delivered (or, for an empty window, pin the reset position of
 		// partitions without a commit). hardCtx: the margin is kept for this.
 		if _, err := commitOffsets(hardCtx, d, &b.token); err != nil {
-			return st, fmt.Errorf("consumewindow: pull %s for group %s: commit: %w", st.Topic, st.Group, err)
+			return st, pullFailed(st, "commit", err)
 		}
 		if len(b.messages) > 0 {
 			st.Batches++
@@ -195,6 +195,15 @@ func pull(ctx context.Context, d Deps, ev platform.TimerEvent) (PullStats, error
 		}
 	}
 	return st, nil
+}
+
+// pullFailed classifies a failed tick. Its public message (shown in platform invocation
+// logs, such as the Azure payload-mode Logs) names the step and the cause's own public
+// message; sink failures are BadGateway, Kafka failures keep their kind.
+func pullFailed(st PullStats, step string, err error) error {
+	msg := fmt.Sprintf("consumewindow: scheduled pull of %s for group %s: %s failed (%d batches delivered before): %s",
+		st.Topic, st.Group, step, st.Batches, apierr.MessageOf(err))
+	return apierr.Wrap(apierr.KindOf(err), "pull_failed", msg, err)
 }
 
 // batchID derives a Standard Webhooks message id from a batch's content: the same records

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/webhook"
 )
 
@@ -68,6 +69,12 @@ func (e *sinkError) Error() string {
 	return e.msg
 }
 func (e *sinkError) Unwrap() error { return e.err }
+
+// ErrorKind implements apierr.Kinder: the sink is an upstream that failed.
+func (e *sinkError) ErrorKind() apierr.Kind { return apierr.BadGateway }
+
+// PublicMessage implements apierr.Publicer. The URL is never part of it.
+func (e *sinkError) PublicMessage() string { return "sink: " + e.Error() }
 
 func (s *httpSink) deliver(ctx context.Context, b *Batch) error {
 	body, err := json.Marshal(b)
