@@ -21,7 +21,9 @@ import (
 	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
 	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafkafn/kafkafn/functions/produce"
 	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
@@ -535,5 +537,30 @@ func BenchmarkDecodeSendMessage(b *testing.B) {
 		if _, err := produce.DecodeSendMessage(body, 500); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestSendMessagePartialFailure(t *testing.T) {
+	s := startCKafka(t, ckEnv, nil, kfake.SeedTopics(2, "orders"))
+	s.cluster.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: "orders", Partitions: []int32{1},
+		Err: kerr.MessageTooLarge, Count: -1})
+	var ms []map[string]string
+	for i := range 10 {
+		ms = append(ms, map[string]string{"Key": "k" + strconv.Itoa(i), "Body": "v"})
+	}
+	_, se := s.send(t, ckWriterID, ckWriterKey, "SendMessage", "2019-08-19", map[string]any{"DataHubId": "datahub-orders", "Message": ms})
+	if se == nil {
+		t.Fatal("succeeded although partition 1 refused its records")
+	}
+	w, err := s.broker.Fetch(t.Context(), "orders", 0, 0, 100, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	written := len(w.Messages)
+	if written == 0 || written == 10 {
+		t.Fatalf("partition 0 holds %d of the 10 records; the keys should spread over both partitions", written)
+	}
+	if se.Code != "LimitExceeded" || !strings.Contains(se.Message, fmt.Sprintf("%d of 10 messages were written", written)) {
+		t.Fatalf("error %s %q; want LimitExceeded saying %d of 10 were written", se.Code, se.Message, written)
 	}
 }

@@ -1,0 +1,92 @@
+package authconfig_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/kafkafn/kafkafn/shared/auth"
+	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
+	"github.com/kafkafn/kafkafn/shared/auth/bearer"
+	"github.com/kafkafn/kafkafn/shared/auth/entratest"
+	"github.com/kafkafn/kafkafn/shared/auth/tc3"
+	"github.com/kafkafn/kafkafn/shared/platform"
+)
+
+func envOf(m map[string]string, loopback bool) platform.Env {
+	return platform.Env{Getenv: func(k string) string { return m[k] }, Platform: "local", LoopbackOnly: loopback}
+}
+
+func TestGuard(t *testing.T) {
+	quiet := authconfig.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Run("nothing configured fails with ErrNoAuth naming the variables", func(t *testing.T) {
+		_, err := authconfig.Guard(envOf(nil, true), quiet)
+		if !errors.Is(err, authconfig.ErrNoAuth) || !strings.Contains(err.Error(), "AUTH_ENTRA_TENANT_ID") ||
+			strings.Contains(err.Error(), "AUTH_TC3_CREDENTIALS") {
+			t.Fatalf("err %v", err)
+		}
+	})
+	t.Run("the dev mode on loopback is the dev guard, announced loudly", func(t *testing.T) {
+		var logs bytes.Buffer
+		g, err := authconfig.Guard(envOf(map[string]string{"AUTH_INSECURE_DEV": "true"}, true),
+			authconfig.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		if err != nil || !g.Dev() || !strings.Contains(logs.String(), "level=WARN") {
+			t.Fatalf("guard %v err %v logs %s", g, err, logs.String())
+		}
+	})
+	t.Run("the dev mode cannot be mixed with a policy", func(t *testing.T) {
+		_, err := authconfig.Guard(envOf(map[string]string{"AUTH_INSECURE_DEV": "true",
+			"AUTH_POLICY": `{"rules":[{"principals":["*"],"ops":["*"],"topics":["*"]}]}`}, true), quiet)
+		if err == nil || !strings.Contains(err.Error(), "AUTH_POLICY") {
+			t.Fatalf("err %v", err)
+		}
+	})
+	t.Run("TC3 credentials count only with WithTC3", func(t *testing.T) {
+		env := envOf(map[string]string{"AUTH_TC3_CREDENTIALS": "AKIDa:k"}, false)
+		if _, err := authconfig.Guard(env, quiet); !errors.Is(err, authconfig.ErrNoAuth) {
+			t.Fatalf("without WithTC3: %v", err)
+		}
+		g, err := authconfig.Guard(env, quiet, authconfig.WithTC3())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The guard itself has no authenticator: path-addressed routes answer 401 to everyone.
+		if _, err := g.Authenticate(httptest.NewRequest(http.MethodGet, "/v1/metadata/topics", nil)); err == nil {
+			t.Fatal("a request without credentials was authenticated")
+		}
+	})
+	t.Run("an authenticator of the binary's own counts as configured", func(t *testing.T) {
+		v, err := tc3.NewVerifier("ckafka", map[string][]string{"AKIDa": {"k"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := authconfig.Guard(envOf(nil, false), quiet, authconfig.WithAuthenticators(v)); err != nil {
+			t.Fatalf("WithAuthenticators was not counted: %v", err)
+		}
+	})
+	t.Run("Entra configuration wires the bearer authenticator", func(t *testing.T) {
+		idp := entratest.New(t)
+		g, err := authconfig.Guard(envOf(map[string]string{"AUTH_ENTRA_TENANT_ID": idp.Tenant, "AUTH_ENTRA_AUDIENCE": "api://x",
+			"AUTH_ENTRA_AUTHORITY_HOST": idp.URL}, false), quiet, authconfig.WithBearerOptions(bearer.WithHTTPClient(idp.Client())))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest(http.MethodGet, "/v1/metadata/topics", nil)
+		r.Header.Set("Authorization", "Bearer "+idp.Sign(idp.Claims("2.0", "api://x")))
+		p, err := g.Authenticate(r)
+		if err != nil || p.Scheme != bearer.Scheme {
+			t.Fatalf("principal %+v err %v", p, err)
+		}
+		if err := g.Allow(auth.NewContext(t.Context(), p), auth.OpAdmin, "orders"); err == nil {
+			t.Fatal("the default policy allowed admin")
+		}
+		if err := g.Allow(auth.NewContext(t.Context(), p), auth.OpProduce, "orders"); err != nil {
+			t.Fatalf("the default policy denied produce: %v", err)
+		}
+	})
+}
