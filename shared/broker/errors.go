@@ -191,3 +191,17 @@ func isStaleMetadata(err error) bool {
 		errors.Is(err, protocol.ErrNoTopic) || errors.Is(err, protocol.ErrNoPartition) ||
 		errors.Is(err, protocol.ErrNoLeader)
 }
+
+// errRoundTrip stands for a failed round trip that kafka-go reported as a Kafka error code.
+var errRoundTrip = fmt.Errorf("round trip failed: %w", io.ErrUnexpectedEOF)
+
+// listOffsetsError undoes kafka-go's ListOffsets error merging: a round trip that failed on
+// a broken connection is reported as error code -1 (UNKNOWN_SERVER_ERROR) for each of its
+// partitions. Treat it as the connection error it usually is, so the call is retried once
+// on a fresh connection (ListOffsets is idempotent).
+func listOffsetsError(err error) error {
+	if errors.Is(err, kafka.Unknown) {
+		return fmt.Errorf("%w (kafka-go reported %v)", errRoundTrip, err)
+	}
+	return err
+}

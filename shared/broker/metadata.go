@@ -254,7 +254,7 @@ func (c *Client) Offsets(ctx context.Context, topic string, partitions []int) (m
 		out = make(map[int]OffsetRange, len(partitions))
 		for _, po := range res.Topics[topic] {
 			if po.Error != nil {
-				return po.Error
+				return listOffsetsError(po.Error)
 			}
 			out[po.Partition] = OffsetRange{Earliest: po.FirstOffset, Latest: po.LastOffset}
 		}
@@ -299,7 +299,15 @@ func (c *Client) retryStale(ctx context.Context, op, topic string, partition int
 		return classify(op, topic, partition, err)
 	}
 	c.refresh(gen)
-	return classify(op, topic, partition, fn(ctx))
+	err = fn(ctx)
+	if err != nil && topic != "" && ctx.Err() == nil && isStaleMetadata(err) {
+		// After a refresh the transport reports a topic it could not rediscover (the broker
+		// is unreachable) as unknown: ask a broker directly before answering "not found".
+		if _, ferr := c.topicPartitions(ctx, topic); ferr != nil && apierr.KindOf(ferr) != apierr.NotFound {
+			return ferr
+		}
+	}
+	return classify(op, topic, partition, err)
 }
 
 func brokerInfo(b kafka.Broker) BrokerInfo {

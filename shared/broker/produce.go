@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -44,10 +45,23 @@ type Produced struct {
 // when Kafka acknowledged every record. The caller must have validated every record: Produce
 // sends what it gets.
 func (c *Client) Produce(ctx context.Context, topic string, records []Record) ([]Produced, error) {
-	out := make([]Produced, len(records))
 	if len(records) == 0 {
-		return out, nil
+		return []Produced{}, nil
 	}
+	out, err := c.produceOnce(ctx, topic, records)
+	var be *Error
+	if err != nil && errors.As(err, &be) && be.Code == "unknown_partition" && !anyAcknowledged(out) && allUnpartitioned(records) {
+		// Every partition was chosen here, from a cached partition count that turned out
+		// stale (the topic was re-created with fewer partitions). Nothing was written:
+		// choose again from fresh metadata.
+		c.refresh(c.gen.Load())
+		out, err = c.produceOnce(ctx, topic, records)
+	}
+	return out, err
+}
+
+func (c *Client) produceOnce(ctx context.Context, topic string, records []Record) ([]Produced, error) {
+	out := make([]Produced, len(records))
 	n, err := c.PartitionCount(ctx, topic)
 	if err != nil {
 		return failAll(out, records, err), err
@@ -96,29 +110,35 @@ func (c *Client) Produce(ctx context.Context, topic string, records []Record) ([
 }
 
 func (c *Client) producePartition(ctx context.Context, topic string, p int, idx []int, records []Record, out []Produced) error {
-	krecs := make([]kafka.Record, len(idx))
-	for j, i := range idx {
-		r := records[i]
-		krecs[j] = kafka.Record{Time: out[i].Time, Value: kafka.NewBytes(r.Value)}
-		if r.Key != nil {
-			krecs[j].Key = kafka.NewBytes(r.Key)
-		}
-		if len(r.Headers) > 0 {
-			hs := make([]kafka.Header, len(r.Headers))
-			for k, h := range r.Headers {
-				hs[k] = kafka.Header{Key: h.Key, Value: h.Value}
+	// A kafka.Record's Key and Value are readers, consumed by a send: every attempt gets its own.
+	krecords := func() []kafka.Record {
+		krecs := make([]kafka.Record, len(idx))
+		for j, i := range idx {
+			r := records[i]
+			krecs[j] = kafka.Record{Time: out[i].Time, Value: kafka.NewBytes(r.Value)}
+			if r.Key != nil {
+				krecs[j].Key = kafka.NewBytes(r.Key)
 			}
-			krecs[j].Headers = hs
+			if len(r.Headers) > 0 {
+				hs := make([]kafka.Header, len(r.Headers))
+				for k, h := range r.Headers {
+					hs[k] = kafka.Header{Key: h.Key, Value: h.Value}
+				}
+				krecs[j].Headers = hs
+			}
 		}
+		return krecs
 	}
 	var res *kafka.ProduceResponse
-	// Only errors that prove nothing was appended are retried (see retryStale); a timeout or a
-	// broken connection after sending is reported as an unknown outcome.
+	// Errors that prove nothing was appended are retried (see retryStale), and so is a broken
+	// connection (a pooled connection that died while idle): if it broke after the broker
+	// appended the batch, the retry duplicates it (at-least-once, docs/reliability.md). A
+	// timeout is reported as an unknown outcome, not retried.
 	err := c.retryStale(ctx, "produce", topic, p, func(ctx context.Context) error {
 		var err error
 		res, err = c.kc.Produce(ctx, &kafka.ProduceRequest{
 			Topic: topic, Partition: p, RequiredAcks: kafka.RequireAll,
-			Records: kafka.NewRecordReader(krecs...),
+			Records: kafka.NewRecordReader(krecords()...),
 		})
 		if err != nil {
 			return err
@@ -153,6 +173,24 @@ func failAll(out []Produced, records []Record, err error) []Produced {
 		out[i] = Produced{Partition: r.Partition, Offset: -1, Time: r.Time, Err: err}
 	}
 	return out
+}
+
+func anyAcknowledged(ps []Produced) bool {
+	for _, p := range ps {
+		if p.Err == nil && p.Offset >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func allUnpartitioned(records []Record) bool {
+	for _, r := range records {
+		if r.Partition != AnyPartition {
+			return false
+		}
+	}
+	return true
 }
 
 func partitionIDs(n int) []int {

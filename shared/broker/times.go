@@ -25,7 +25,7 @@ func (c *Client) OffsetsForTimes(ctx context.Context, topic string, partitions [
 		out = make(map[int]int64, len(partitions))
 		for _, po := range res.Topics[topic] {
 			if po.Error != nil {
-				return po.Error
+				return listOffsetsError(po.Error)
 			}
 			// Offsets is keyed by offset; its value is the requested time, not the record's,
 			// and -1 means "no record at or after t" (notes/kafka.md §4.11).

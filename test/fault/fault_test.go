@@ -1,0 +1,415 @@
+package fault_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+	"go.uber.org/goleak"
+
+	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/test/stacktest"
+)
+
+const topic = "orders"
+
+// newStack starts kafkafn behind a fault proxy with a short request deadline, registers the
+// leak checks (they run after every other cleanup), and warms the stack up: pooled
+// connections and cached metadata exist before the fault.
+func newStack(t *testing.T, brokers int, tune func(*config.Kafka)) *stacktest.Stack {
+	t.Helper()
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+	var s *stacktest.Stack
+	t.Cleanup(func() {
+		// Runs after the stack's own cleanup closed the server and the client.
+		if s != nil && s.Proxy != nil {
+			waitFor(t, "proxied connections to close", func() bool { return s.Proxy.Open() == 0 })
+		}
+	})
+	s = stacktest.New(t, stacktest.Options{
+		Cluster: []kfake.Opt{kfake.NumBrokers(brokers), kfake.SeedTopics(3, topic)},
+		Proxy:   true,
+		Kafka:   tune,
+		Limits:  func(l *config.Limits) { l.RequestTimeout = 2 * time.Second },
+	})
+	for p := int32(0); p < 3; p++ {
+		if r := produce(t, s, &p, "warm"); r.Status != http.StatusOK {
+			t.Fatalf("warm-up produce: %d %s", r.Status, r.Body)
+		}
+	}
+	if r := do(t, s, "GET", "/v1/metadata/topics", nil); r.Status != http.StatusOK {
+		t.Fatalf("warm-up metadata: %d %s", r.Status, r.Body)
+	}
+	if r := do(t, s, "GET", "/v1/consumer/topics/"+topic+"/partitions/0/offsets/0", nil); r.Status != http.StatusOK {
+		t.Fatalf("warm-up consume: %d %s", r.Status, r.Body)
+	}
+	return s
+}
+
+func do(t *testing.T, s *stacktest.Stack, method, path string, body any) stacktest.Response {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r, err := s.Do(ctx, method, path, body)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return r
+}
+
+func produce(t *testing.T, s *stacktest.Stack, partition *int32, values ...string) stacktest.Response {
+	t.Helper()
+	return do(t, s, "POST", "/v1/producer/topics/"+topic, stacktest.ProduceBody(partition, values...))
+}
+
+func waitFor(t testing.TB, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Errorf("gave up waiting for %s", what)
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// checkFailure asserts a clear, retryable 5xx JSON error.
+func checkFailure(t *testing.T, r stacktest.Response) {
+	t.Helper()
+	if r.Status < 500 {
+		t.Fatalf("status %d, want a 5xx: %s", r.Status, r.Body)
+	}
+	var body stacktest.ErrorBody
+	if err := json.Unmarshal(r.Body, &body); err != nil {
+		t.Fatalf("error body is not JSON: %v: %s", err, r.Body)
+	}
+	if body.Error.Code == "" || body.Error.Message == "" || !body.Error.Retryable {
+		t.Errorf("error body lacks code, message or retryable=true: %s", r.Body)
+	}
+	if r.Header.Get("Retry-After") == "" {
+		t.Errorf("a %d has no Retry-After header", r.Status)
+	}
+}
+
+var p0 = int32(0)
+
+// TestProduceUnderFaults injects one fault into the produce path and checks what the caller
+// sees, what Kafka holds, and that the stack recovers.
+func TestProduceUnderFaults(t *testing.T) {
+	cases := []struct {
+		name    string
+		brokers int
+		inject  func(t *testing.T, s *stacktest.Stack)
+		heal    func(t *testing.T, s *stacktest.Stack) // nil: nothing to undo
+		want    []int                                  // acceptable statuses
+		copies  []int                                  // acceptable copies of the record in the log
+	}{
+		{
+			name:   "NOT_LEADER once is retried after a metadata refresh and succeeds",
+			inject: func(t *testing.T, s *stacktest.Stack) { fault(s, kerr.NotLeaderForPartition, 1) },
+			want:   []int{200}, copies: []int{1},
+		},
+		{
+			name:   "NOT_LEADER twice is a retryable 503 with nothing written",
+			inject: func(t *testing.T, s *stacktest.Stack) { fault(s, kerr.NotLeaderForPartition, 2) },
+			want:   []int{503}, copies: []int{0},
+		},
+		{
+			name:    "the partition leader moved to another broker: retried on the new leader",
+			brokers: 3,
+			inject: func(t *testing.T, s *stacktest.Stack) {
+				old := s.Cluster.LeaderFor(topic, 0)
+				if err := s.Cluster.MoveTopicPartition(topic, 0, (old+1)%3); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: []int{200}, copies: []int{1},
+		},
+		{
+			name:   "REQUEST_TIMED_OUT after the write was applied is a 504 unknown outcome, not retried",
+			inject: func(t *testing.T, s *stacktest.Stack) { fault(s, kerr.RequestTimedOut, 1) },
+			want:   []int{504}, copies: []int{1},
+		},
+		{
+			name: "a connection dropped before the broker handled the request is retried once",
+			inject: func(t *testing.T, s *stacktest.Stack) {
+				s.Cluster.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+					s.Cluster.DropControl()
+					return nil, errors.New("drop"), true
+				})
+			},
+			want: []int{200}, copies: []int{1},
+		},
+		{
+			name: "a connection dropped after the write was applied: retried, the record is duplicated (at-least-once)",
+			inject: func(t *testing.T, s *stacktest.Stack) {
+				s.Proxy.KillNextResponse()
+			},
+			want: []int{200}, copies: []int{2},
+		},
+		{
+			name:   "the broker is down: a retryable 503, and the next request after it is back succeeds",
+			inject: func(t *testing.T, s *stacktest.Stack) { s.Proxy.Down() },
+			heal:   func(t *testing.T, s *stacktest.Stack) { s.Proxy.Up() },
+			want:   []int{503}, copies: []int{0},
+		},
+		{
+			name: "a broker slower than the request deadline: a 504 unknown outcome; the record lands later",
+			inject: func(t *testing.T, s *stacktest.Stack) {
+				slow(t, s, kmsg.Produce)
+			},
+			heal: func(t *testing.T, s *stacktest.Stack) {
+				waitFor(t, "the slow write to land", func() bool { return stacktest.Count(s.Log(t, topic), "v") == 1 })
+			},
+			want: []int{504}, copies: []int{1},
+		},
+		{
+			name: "every pooled connection reset between two requests: no failed attempt visible",
+			inject: func(t *testing.T, s *stacktest.Stack) {
+				s.Proxy.KillAll()
+			},
+			want: []int{200}, copies: []int{1},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStack(t, max(tc.brokers, 1), nil)
+			tc.inject(t, s)
+			r := produce(t, s, &p0, "v")
+			if !slices.Contains(tc.want, r.Status) {
+				t.Fatalf("status %d, want one of %v: %s", r.Status, tc.want, r.Body)
+			}
+			if r.Status >= 500 {
+				checkFailure(t, r)
+			}
+			claims, err := stacktest.Claims([]string{"v"}, r.Body)
+			if err != nil && r.Status == 200 {
+				t.Fatal(err)
+			}
+			if tc.heal != nil {
+				tc.heal(t, s)
+			}
+			after := produce(t, s, &p0, "after")
+			if after.Status != http.StatusOK {
+				t.Fatalf("the request after the fault: %d %s", after.Status, after.Body)
+			}
+			more, err := stacktest.Claims([]string{"after"}, after.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			log := s.Log(t, topic)
+			stacktest.CheckClaims(t, log, append(claims, more...))
+			if n := stacktest.Count(log, "v"); !slices.Contains(tc.copies, n) {
+				t.Errorf("the log holds %d copies of the record, want %v", n, tc.copies)
+			}
+		})
+	}
+}
+
+// slow delays the next request of kind key past the request deadline (2 s). The test waits
+// for the delay to end before the cluster closes.
+func slow(t *testing.T, s *stacktest.Stack, key kmsg.Key) {
+	done := make(chan struct{})
+	var once sync.Once
+	s.Cluster.ControlKey(int16(key), func(kmsg.Request) (kmsg.Response, error, bool) {
+		s.Cluster.DropControl()
+		once.Do(func() {
+			s.Cluster.SleepControl(func() {
+				time.Sleep(3 * time.Second)
+				close(done)
+			})
+		})
+		return nil, nil, false
+	})
+	t.Cleanup(func() { <-done })
+}
+
+func fault(s *stacktest.Stack, err *kerr.Error, count int) {
+	s.Cluster.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: topic, Err: err, Count: count})
+}
+
+// TestConsumeAndMetadataUnderFaults covers the read paths: they are idempotent, so a failed
+// attempt on a broken connection or a stale leader is retried.
+func TestConsumeAndMetadataUnderFaults(t *testing.T) {
+	consume := "/v1/consumer/topics/" + topic + "/partitions/0/offsets/0?count=10"
+	cases := []struct {
+		name    string
+		brokers int
+		path    string
+		inject  func(t *testing.T, s *stacktest.Stack)
+		want    int
+	}{
+		{
+			name: "fetch answered NOT_LEADER once is retried", path: consume, want: 200,
+			inject: func(t *testing.T, s *stacktest.Stack) {
+				s.Cluster.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Fetch}, Topic: topic, Err: kerr.NotLeaderForPartition})
+			},
+		},
+		{
+			name: "fetch after the leader moved is retried on the new leader", path: consume, want: 200, brokers: 3,
+			inject: func(t *testing.T, s *stacktest.Stack) {
+				old := s.Cluster.LeaderFor(topic, 0)
+				if err := s.Cluster.MoveTopicPartition(topic, 0, (old+1)%3); err != nil {
+					t.Fatal(err)
+				}
+			},
+		},
+		{
+			name: "fetch on a dropped connection is retried", path: consume, want: 200,
+			inject: func(t *testing.T, s *stacktest.Stack) {
+				s.Cluster.ControlKey(int16(kmsg.Fetch), func(kmsg.Request) (kmsg.Response, error, bool) {
+					s.Cluster.DropControl()
+					return nil, errors.New("drop"), true
+				})
+			},
+		},
+		{
+			name: "metadata on a dropped connection is retried", path: "/v1/metadata/topics/" + topic + "/partitions", want: 200,
+			inject: func(t *testing.T, s *stacktest.Stack) {
+				s.Cluster.ControlKey(int16(kmsg.Metadata), func(kmsg.Request) (kmsg.Response, error, bool) {
+					s.Cluster.DropControl()
+					return nil, errors.New("drop"), true
+				})
+			},
+		},
+		{
+			name: "consume while the broker is down is a retryable 503", path: consume, want: 503,
+			inject: func(t *testing.T, s *stacktest.Stack) { s.Proxy.Down() },
+		},
+		{
+			name: "metadata while the broker is down is a retryable 503", path: "/v1/metadata/topics", want: 503,
+			inject: func(t *testing.T, s *stacktest.Stack) { s.Proxy.Down() },
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStack(t, max(tc.brokers, 1), nil)
+			tc.inject(t, s)
+			r := do(t, s, "GET", tc.path, nil)
+			if r.Status != tc.want {
+				t.Fatalf("status %d, want %d: %s", r.Status, tc.want, r.Body)
+			}
+			if r.Status >= 500 {
+				checkFailure(t, r)
+			}
+			if s.Proxy != nil {
+				s.Proxy.Up()
+			}
+			// Let a slow control finish before the cluster closes (it holds the broker).
+			waitFor(t, "the stack to answer again", func() bool {
+				return do(t, s, "GET", tc.path, nil).Status == http.StatusOK
+			})
+		})
+	}
+}
+
+// TestTopicDeletedAndRecreated deletes the topic behind kafkafn's back (its cached metadata
+// still lists three partitions) and re-creates it with one.
+func TestTopicDeletedAndRecreated(t *testing.T) {
+	s := newStack(t, 1, nil)
+	if err := s.Cluster.DeleteTopic(topic); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("produce to the deleted topic is a 404 unknown_topic", func(t *testing.T) {
+		r := produce(t, s, nil, "gone")
+		if r.Status != http.StatusNotFound {
+			t.Fatalf("status %d, want 404: %s", r.Status, r.Body)
+		}
+	})
+	if err := s.Cluster.CreateTopic(topic, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("produce without a partition after the re-create succeeds on the new layout", func(t *testing.T) {
+		for i := range 3 { // the sticky partition rotates: every stale choice is tried
+			v := fmt.Sprintf("new-%d", i)
+			r := produce(t, s, nil, v)
+			if r.Status != http.StatusOK {
+				t.Fatalf("status %d, want 200: %s", r.Status, r.Body)
+			}
+			claims, err := stacktest.Claims([]string{v}, r.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stacktest.CheckClaims(t, s.Log(t, topic), claims)
+		}
+	})
+	t.Run("produce to a partition the new topic lacks is a 404 unknown_partition", func(t *testing.T) {
+		p := int32(2)
+		r := produce(t, s, &p, "nowhere")
+		if r.Status != http.StatusNotFound {
+			t.Fatalf("status %d, want 404: %s", r.Status, r.Body)
+		}
+	})
+	t.Run("consume from the re-created topic starts at offset 0", func(t *testing.T) {
+		r := do(t, s, "GET", "/v1/consumer/topics/"+topic+"/partitions/0/offsets/0?count=10", nil)
+		if r.Status != http.StatusOK {
+			t.Fatalf("status %d: %s", r.Status, r.Body)
+		}
+	})
+}
+
+// TestFreezeThaw models a function container frozen between two invocations: when it thaws
+// every pooled connection is dead. The first request after the thaw must succeed, within its
+// deadline, with no failed attempt visible to the caller.
+func TestFreezeThaw(t *testing.T) {
+	const idle = 300 * time.Millisecond
+	requests := []struct {
+		name, method, path string
+		body               any
+	}{
+		{"produce", "POST", "/v1/producer/topics/" + topic, stacktest.ProduceBody(&p0, "thawed")},
+		{"consume", "GET", "/v1/consumer/topics/" + topic + "/partitions/0/offsets/0", nil},
+		{"list topics", "GET", "/v1/metadata/topics", nil},
+		{"partitions with offsets", "GET", "/v1/metadata/topics/" + topic + "/partitions", nil},
+	}
+	freezes := []struct {
+		name   string
+		freeze func(s *stacktest.Stack)
+		sleep  time.Duration
+	}{
+		{"connections reset while frozen for less than KAFKA_IDLE_TIMEOUT", func(s *stacktest.Stack) { s.Proxy.KillAll() }, 0},
+		{"connections silently dead after a freeze longer than KAFKA_IDLE_TIMEOUT", func(s *stacktest.Stack) { s.Proxy.FreezeAll() }, 2 * idle},
+		{"connections reset after a freeze longer than KAFKA_IDLE_TIMEOUT", func(s *stacktest.Stack) { s.Proxy.KillAll() }, 2 * idle},
+	}
+	for _, f := range freezes {
+		for _, rq := range requests {
+			t.Run(rq.name+" after "+f.name, func(t *testing.T) {
+				s := newStack(t, 1, func(k *config.Kafka) { k.IdleTimeout = idle })
+				// Keep the pools busy up to the freeze so the transport's own reaper has not
+				// already closed them.
+				f.freeze(s)
+				time.Sleep(f.sleep)
+				dials := s.Broker.Dials()
+				r := do(t, s, rq.method, rq.path, rq.body)
+				if r.Status != http.StatusOK {
+					t.Fatalf("first request after the thaw: %d %s", r.Status, r.Body)
+				}
+				if s.Broker.Dials() == dials {
+					t.Errorf("no new connection was dialled after the thaw")
+				}
+				if rq.method == "POST" {
+					claims, err := stacktest.Claims([]string{"thawed"}, r.Body)
+					if err != nil {
+						t.Fatal(err)
+					}
+					log := s.Log(t, topic)
+					stacktest.CheckClaims(t, log, claims)
+					if n := stacktest.Count(log, "thawed"); n != 1 {
+						t.Errorf("the log holds %d copies, want 1", n)
+					}
+				}
+			})
+		}
+	}
+}
