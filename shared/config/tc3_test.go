@@ -98,3 +98,31 @@ func TestPolicyFromEnv(t *testing.T) {
 		t.Fatalf("an empty file: %v", err)
 	}
 }
+
+func FuzzTC3AndCKafkaFromEnv(f *testing.F) {
+	f.Add("AKIDa:k1,AKIDa:k2", "datahub-a=orders,datahub-b=events:paused")
+	f.Add(",,:", "=,a=")
+	f.Fuzz(func(t *testing.T, creds, hubs string) {
+		getenv := env(map[string]string{"AUTH_TC3_CREDENTIALS": creds, "CKAFKA_DATAHUBS": hubs})
+		if c, err := config.TC3FromEnv(getenv); err == nil {
+			for id, keys := range c.Keys {
+				if id == "" || len(keys) == 0 || len(keys) > 2 || strings.ContainsAny(id, "/ \t") {
+					t.Fatalf("accepted SecretId %q with %d keys", id, len(keys))
+				}
+			}
+		} else if !strings.HasPrefix(creds, "@") {
+			for _, part := range strings.Split(creds, ",") {
+				if _, key, ok := strings.Cut(part, ":"); ok && len(key) > 6 && strings.Contains(err.Error(), key) {
+					t.Fatalf("the error echoes a key: %v", err)
+				}
+			}
+		}
+		if c, err := config.CKafkaFromEnv(getenv); err == nil {
+			for id, h := range c.DataHubs {
+				if id == "" || h.Topic == "" || strings.HasSuffix(h.Topic, ":paused") {
+					t.Fatalf("accepted %q=%+v", id, h)
+				}
+			}
+		}
+	})
+}
