@@ -68,7 +68,7 @@ func Run(ctx context.Context, addr, name string, getenv func(string) string, bui
 // Handler returns the custom handler's http.Handler for app.
 func Handler(app platform.App) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if fn, ok := TimerFunction(r.URL.Path); ok {
+		if fn, ok := TimerFunction(r.URL.Path); ok && !fromFrontEnd(r) {
 			if r.Method != http.MethodPost {
 				w.Header().Set("Allow", http.MethodPost)
 				httpio.WriteError(w, r, apierr.E(apierr.MethodNotAllowed, "method_not_allowed", "timer functions are invoked with POST"))
@@ -99,6 +99,20 @@ func TimerFunction(path string) (string, bool) {
 		}
 	}
 	return name, true
+}
+
+// fromFrontEnd reports whether r came through the public front end (a forwarded HTTP
+// request) rather than from the Functions host itself: the front end always adds these
+// headers, the host's own payload-mode calls on loopback never carry them. A public request
+// to /Timer… (which a catch-all HTTP route could forward) is therefore served by App.HTTP
+// (a 404), never taken for a timer invocation.
+func fromFrontEnd(r *http.Request) bool {
+	for _, h := range []string{"X-Forwarded-For", "X-Original-Url", "X-Arr-Log-Id", "Client-Ip", "X-Client-Ip"} {
+		if _, ok := r.Header[h]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // sourceIP is the caller's address as the front end reports it (the host forwards

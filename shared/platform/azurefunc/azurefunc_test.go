@@ -202,6 +202,18 @@ func TestPayloadMode(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a forwarded public request to a timer path does not fire the timer", func(t *testing.T) {
+		base := start(t, echo.Build)
+		for _, h := range []string{"X-Forwarded-For", "X-Original-URL", "X-ARR-LOG-ID"} {
+			resp, body := do(t, "POST", base+"/TimerConsumeWindow", fixture(t, "azure_timer.json"), map[string]string{h: "203.0.113.7"})
+			if resp.StatusCode != 404 {
+				t.Fatalf("%s: status %d: %s", h, resp.StatusCode, body)
+			}
+		}
+		if resp, _ := do(t, "GET", base+"/timer/last", nil, nil); resp.StatusCode != 404 {
+			t.Fatalf("the timer ran: %d", resp.StatusCode)
+		}
+	})
 	t.Run("a timer that fails answers non-2xx so the host records a failure", func(t *testing.T) {
 		// Azure timers carry no payload, so the failure comes from a timer that always fails.
 		failing := func(ctx context.Context, env platform.Env) (platform.App, error) {

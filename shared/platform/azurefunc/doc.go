@@ -16,5 +16,8 @@
 // example TimerConsumeWindow) is a timer function, and the adapter treats a POST to
 // "/Timer<rest>", a single path segment of letters, digits, '_' and '-', as its
 // invocation. No kafkafn route is a single segment starting with an upper-case "Timer"
-// (every API path starts with /v1/, /api/ or is "/"), so the two cannot collide.
+// (every API path starts with /v1/, /api/ or is "/"), so the two cannot collide. A request
+// that came through the public front end (it carries X-Forwarded-For and the other headers
+// the front end adds) is never taken for a timer invocation, even at a /Timer… path: only
+// the host itself, calling on loopback, can fire a timer.
 package azurefunc

@@ -47,7 +47,14 @@ func TestAzureContract(t *testing.T) {
 		}
 	})
 	t.Run("a timer envelope posted to /<FunctionName> runs App.Timer", func(t *testing.T) {
-		status, _, body := httpDo(t, "POST", base+"/TimerConsumeWindow", fixture(t, "../azurefunc/testdata/azure_timer.json"), host)
+		// The host's own payload-mode call: no front-end headers such as X-Forwarded-For.
+		payloadHeaders := map[string]string{
+			"X-Azure-Functions-InvocationId": "3f1c9a40-0000-4000-8000-000000000002",
+			"X-Azure-Functions-HostVersion":  host["X-Azure-Functions-HostVersion"],
+			"User-Agent":                     host["User-Agent"],
+			"Content-Type":                   "application/json",
+		}
+		status, _, body := httpDo(t, "POST", base+"/TimerConsumeWindow", fixture(t, "../azurefunc/testdata/azure_timer.json"), payloadHeaders)
 		var res struct {
 			Outputs     map[string]any
 			Logs        []string
@@ -59,6 +66,12 @@ func TestAzureContract(t *testing.T) {
 		_, _, body = httpDo(t, "GET", base+"/timer/last", nil, nil)
 		if !strings.Contains(string(body), `"name":"TimerConsumeWindow"`) || !strings.Contains(string(body), `"platform":"azure"`) {
 			t.Fatalf("%s", body)
+		}
+	})
+	t.Run("a public request to a timer path, forwarded by a catch-all route, does not fire the timer", func(t *testing.T) {
+		status, _, body := httpDo(t, "POST", base+"/TimerConsumeWindow", fixture(t, "../azurefunc/testdata/azure_timer.json"), host)
+		if status != 404 || !strings.Contains(string(body), "route_not_found") {
+			t.Fatalf("%d %s", status, body)
 		}
 	})
 	t.Run("a panic is a JSON 500 and the handler keeps serving", func(t *testing.T) {
