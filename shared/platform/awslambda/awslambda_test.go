@@ -54,13 +54,6 @@ type response struct {
 	IsBase64Encoded   bool                `json:"isBase64Encoded"`
 }
 
-func (r response) header(name string) string {
-	if v, ok := r.Headers[name]; ok {
-		return v
-	}
-	return strings.Join(r.MultiValueHeaders[name], ", ")
-}
-
 func (r response) body(t testing.TB) []byte {
 	t.Helper()
 	if !r.IsBase64Encoded {
