@@ -32,6 +32,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
 	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
+	"github.com/kafkafn/kafkafn/shared/openapi/openapitest"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
@@ -113,7 +114,7 @@ func startCKafka(t *testing.T, env map[string]string, kafkaCfg *config.Kafka, op
 	}
 	mux := http.NewServeMux()
 	produce.Register(mux, d)
-	h := httpio.Serve(mux, log)
+	h := openapitest.Check(t, httpio.Serve(mux, log)) // every answer must match the OpenAPI document
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.authz = append(s.authz, r.Header.Values("Authorization")...)
