@@ -20,6 +20,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
 	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
+	"github.com/kafkafn/kafkafn/shared/openapi/openapitest"
 )
 
 // testEnv is a kfake cluster, a broker client and the consume-window routes on an httptest
@@ -62,7 +63,8 @@ func startEnv(t *testing.T, edit func(*Deps), opts ...kfake.Opt) *testEnv {
 	}
 	mux := http.NewServeMux()
 	Register(mux, d)
-	srv := httptest.NewServer(httpio.Serve(mux, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	// Every answer must match the OpenAPI document.
+	srv := httptest.NewServer(openapitest.Check(t, httpio.Serve(mux, slog.New(slog.NewTextHandler(io.Discard, nil)))))
 	t.Cleanup(srv.Close)
 	return &testEnv{cluster: c, broker: bc, deps: d, srv: srv}
 }
