@@ -170,7 +170,11 @@ func (h *ckafka) sendMessage(w http.ResponseWriter, r *http.Request) ([]string, 
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return nil, apierr.E(apierr.Invalid, "invalid_parameter", "the request body must be application/json")
 	}
-	req, err := DecodeSendMessage(body, min(MaxSendMessages, h.Limits.MaxRecords))
+	limit := MaxSendMessages
+	if h.Limits.MaxRecords > 0 {
+		limit = min(limit, h.Limits.MaxRecords)
+	}
+	req, err := DecodeSendMessage(body, limit)
 	if err != nil {
 		return nil, err
 	}
