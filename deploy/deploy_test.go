@@ -235,11 +235,18 @@ func TestServerless(t *testing.T) {
 	if str(sls, "provider", "name") != "tencent" || str(sls, "provider", "runtime") != "Go1" {
 		t.Fatalf("provider = %v", get(sls, "provider"))
 	}
+	if str(sls, "package", "artifact") != "dist/scf/"+deploy.SCFServiceZip {
+		t.Fatalf("package = %v", get(sls, "package"))
+	}
+	build := string(read(t, "scripts/build"))
 	for _, f := range deploy.Functions {
-		t.Run(f.Name+" runs main on Go1 with the routes of "+f.Package, func(t *testing.T) {
+		t.Run(f.Name+" runs its own binary on Go1 with the routes of "+f.Package, func(t *testing.T) {
 			fn := get(sls, "functions", f.Name)
-			if str(fn, "handler") != "main" || str(fn, "runtime") != "Go1" || str(fn, "package", "artifact") != "dist/scf/"+f.Name+".zip" {
+			if str(fn, "handler") != f.Name || str(fn, "runtime") != "Go1" {
 				t.Fatalf("function = %v", fn)
+			}
+			if !strings.Contains(build, `"`+f.Name+" "+f.Package+`"`) {
+				t.Fatalf("scripts/build does not build %s from %s into the service zip", f.Name, f.Package)
 			}
 			var got []string
 			timer := false

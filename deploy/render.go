@@ -120,13 +120,19 @@ func SAM() []byte {
 	return b.Bytes()
 }
 
+// SCFServiceZip is the one package serverless.yml deploys: every route binary, named after
+// its function.
+const SCFServiceZip = "kafkafn-scf.zip"
+
 // Serverless renders serverless.yml (Serverless Framework, Tencent provider plugin).
 func Serverless() []byte {
 	var b bytes.Buffer
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	b.WriteString(header)
-	w("# Tencent SCF event functions (runtime Go1, handler main) behind API Gateway triggers with")
-	w("# integrated responses. Build the zips first: scripts/build (dist/scf/<function>.zip).")
+	w("# Tencent SCF event functions (runtime Go1) behind API Gateway triggers with integrated")
+	w("# responses. The serverless-tencent-scf plugin uploads ONE package for the whole service,")
+	w("# so scripts/build writes dist/scf/%s with every route binary under its", SCFServiceZip)
+	w("# function's name, and each function's handler is that binary (Go1: handler = executable).")
 	w("# Configuration comes from the deploying shell: export KAFKA_BROKERS=... before `serverless deploy`.")
 	w("service: kafkafn")
 	w("")
@@ -142,15 +148,13 @@ func Serverless() []byte {
 	w("  - serverless-tencent-scf")
 	w("")
 	w("package:")
-	w("  individually: true")
+	w("  artifact: dist/scf/%s", SCFServiceZip)
 	w("")
 	w("functions:")
 	for _, f := range Functions {
 		w("  %s:", f.Name)
-		w("    handler: main")
+		w("    handler: %s", f.Name)
 		w("    runtime: Go1")
-		w("    package:")
-		w("      artifact: dist/scf/%s.zip", f.Name)
 		if len(f.Params) > 0 {
 			w("    environment:")
 			w("      variables:")
