@@ -177,8 +177,7 @@ func Serverless() []byte {
 			w("          name: %s-pull", f.Name)
 			w("          parameters:")
 			w("            cronExpression: '0 */5 * * * * *' # sec min hour day month week year")
-			w("            enable: false # turn on once PULL_* is configured")
-			w("            argument: '{}'")
+			w("            enable: false # turn on once PULL_* is configured (the plugin passes no argument: PULL_* applies)")
 		}
 	}
 	return b.Bytes()
