@@ -252,6 +252,14 @@ func TestResponses(t *testing.T) {
 			t.Fatalf("status %d body %.200s", r.StatusCode, r.Body)
 		}
 	})
+	t.Run("a named HTTP API stage is stripped from the path", func(t *testing.T) {
+		ev := strings.NewReplacer(`"stage": "$default"`, `"stage": "prod"`, `"rawPath": "/echo/topics/orders%2Feu"`, `"rawPath": "/prod/echo/topics/orders%2Feu"`,
+			`"path": "/echo/topics/orders/eu"`, `"path": "/prod/echo/topics/orders/eu"`).Replace(string(fixture(t, "aws_httpapi_v2_post.json")))
+		r := invokeHTTP(t, h, []byte(ev), deadline)
+		if r.StatusCode != 200 || !strings.Contains(r.Body, `"escapedPath":"/echo/topics/orders%2Feu"`) {
+			t.Fatalf("%d %s", r.StatusCode, r.Body)
+		}
+	})
 	t.Run("an unknown route is the mux's JSON 404", func(t *testing.T) {
 		r := invokeHTTP(t, h, v2("GET", "/nope", ""), deadline)
 		if r.StatusCode != 404 || r.Headers["Content-Type"] != "application/json" {

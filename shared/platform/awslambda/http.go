@@ -107,6 +107,12 @@ func (h *Handler) serveV2(ctx context.Context, inv *platform.Invocation, payload
 	if _, err := url.ParseRequestURI(ev.RawPath); ev.RawPath == "" || err != nil {
 		in.RawPath = ""
 	}
+	// A named stage (not $default) prefixes both paths with "/<stage>": kafkafn's routes do
+	// not include it.
+	if st := rc.Stage; st != "" && st != "$default" {
+		in.RawPath = stripStage(in.RawPath, st)
+		in.Path = stripStage(in.Path, st)
+	}
 	rec := h.serve(ctx, inv, in, ev.Body, ev.IsBase64Encoded)
 	return finish(rec, renderV2)
 }
@@ -261,4 +267,15 @@ func encodeQuery(single map[string]string, multi map[string][]string, escape boo
 		}
 	}
 	return b.String()
+}
+
+func stripStage(p, stage string) string {
+	prefix := "/" + stage
+	if p == prefix {
+		return "/"
+	}
+	if strings.HasPrefix(p, prefix+"/") {
+		return p[len(prefix):]
+	}
+	return p
 }
