@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -33,6 +34,7 @@ type Options struct {
 	Proxy   bool                 // put a brokertest.Proxy between the client and the cluster
 	Kafka   func(*config.Kafka)  // adjust the client's Kafka settings
 	Limits  func(*config.Limits) // adjust the request limits
+	Log     *slog.Logger         // request log; nil discards it
 }
 
 // Stack is a running kafkafn over kfake.
@@ -57,13 +59,16 @@ func DefaultLimits() config.Limits {
 
 // Handler returns every kafkafn route on one mux behind httpio.Serve, as functions/all
 // builds it, with the development guard (no authentication).
-func Handler(bc *broker.Client, limits config.Limits) http.Handler {
+func Handler(bc *broker.Client, limits config.Limits, log *slog.Logger) http.Handler {
 	g := auth.NewDevGuard()
 	mux := http.NewServeMux()
 	listtopics.Register(mux, listtopics.Deps{Broker: bc, Guard: g, Limits: limits})
 	produce.Register(mux, produce.Deps{Broker: bc, Guard: g, Limits: limits})
 	consumewindow.Register(mux, consumewindow.Deps{Broker: bc, Guard: g, Limits: limits})
-	return httpio.Serve(mux, nil)
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return httpio.Serve(mux, log)
 }
 
 // New starts a cluster, a client and an httptest server; all are closed when t ends.
@@ -87,7 +92,7 @@ func New(t testing.TB, o Options) *Stack {
 		t.Fatal(err)
 	}
 	s.Broker = bc
-	s.Handler = Handler(bc, s.Limits)
+	s.Handler = Handler(bc, s.Limits, o.Log)
 	s.Server = httptest.NewServer(s.Handler)
 	t.Cleanup(func() {
 		s.Server.Close()
