@@ -31,7 +31,7 @@ type Function struct {
 
 // kafka, auth, … are the variable groups the functions share.
 var (
-	kafkaVars = []string{"KAFKA_BROKERS", "KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD", "KAFKA_TLS", "KAFKA_TLS_CA_PEM"}
+	kafkaVars = []string{"KAFKA_BROKERS", "KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD", "KAFKA_TLS", "KAFKA_TLS_CA_PEM", "KAFKA_TLS_SKIP_HOSTNAME_CHECK"}
 	authVars  = []string{"AUTH_ENTRA_TENANT_ID", "AUTH_ENTRA_AUDIENCE", "AUTH_ENTRA_ALLOWED_GROUPS", "AUTH_ENTRA_ALLOWED_ROLES", "AUTH_TC3_CREDENTIALS", "AUTH_POLICY"}
 	pullVars  = []string{"PULL_TOPIC", "PULL_GROUP", "PULL_SINK", "PULL_SINK_URL", "PULL_SINK_SECRET"}
 )
@@ -45,16 +45,16 @@ func concat(groups ...[]string) []string {
 }
 
 // Functions lists every deployed route binary. The Azure function app serves the routes of
-// the functions marked InAll from one binary (AllPackage); the token function links MSAL
-// and is deployed on its own.
+// the functions marked InAll from one binary (AllPackage); it serves the token route only when
+// TOKEN_TENANT_ID is set.
 var Functions = []Function{
 	{LogicalID: "ProduceFunction", InAll: true, Name: "produce", Package: "functions/produce/cmd", Routes: produce.Routes,
-		Params: concat(kafkaVars, authVars, []string{"WEBHOOK_SECRETS", "GITHUB_WEBHOOK_SECRET", "CKAFKA_DATAHUBS"})},
+		Params: concat(kafkaVars, authVars, []string{"AUTH_TC3_PUBLIC_HOSTS", "WEBHOOK_SECRETS", "GITHUB_WEBHOOK_SECRET", "CKAFKA_DATAHUBS"})},
 	{LogicalID: "ConsumeWindowFunction", InAll: true, Name: "consume-window", Package: "functions/consumewindow/cmd", Routes: consumewindow.Routes, Timer: true,
 		Params: concat(kafkaVars, authVars, []string{"CONSUME_TOKEN_SECRET"}, pullVars)},
 	{LogicalID: "ListTopicsFunction", InAll: true, Name: "list-topics", Package: "functions/listtopics/cmd", Routes: listtopics.Routes,
 		Params: concat(kafkaVars, authVars)},
-	{LogicalID: "TokenFunction", Name: "token", Package: "functions/token/cmd", Routes: token.Routes,
+	{LogicalID: "TokenFunction", InAll: true, Name: "token", Package: "functions/token/cmd", Routes: token.Routes,
 		Params: []string{"TOKEN_TENANT_ID", "TOKEN_ALLOWED_SCOPES"}},
 }
 
@@ -77,6 +77,8 @@ var Params = []Param{
 	{Env: "KAFKA_SASL_PASSWORD", NoEcho: true, Description: "SASL password"},
 	{Env: "KAFKA_TLS", Default: "false", Description: "true to connect to Kafka over TLS"},
 	{Env: "KAFKA_TLS_CA_PEM", NoEcho: true, Description: "CA bundle (PEM, \\n for newlines) when the brokers' CA is private"},
+	{Env: "KAFKA_TLS_SKIP_HOSTNAME_CHECK", Default: "false", Description: "true to skip only the host-name check (CKafka custom certificates); the chain is still verified"},
+	{Env: "AUTH_TC3_PUBLIC_HOSTS", Description: "host names TC3 signatures may be made for, when a gateway rewrites Host (optional)"},
 	{Env: "AUTH_ENTRA_TENANT_ID", Description: "Entra ID tenant whose access tokens are accepted"},
 	{Env: "AUTH_ENTRA_AUDIENCE", Description: "accepted token audiences (kafkafn's App ID URI or client ID), comma separated"},
 	{Env: "AUTH_ENTRA_ALLOWED_GROUPS", Description: "group object IDs a caller must belong to (optional)"},
