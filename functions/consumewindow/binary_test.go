@@ -275,16 +275,17 @@ func TestScheduledPullThroughTheBinary(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	platforms := []struct {
-		name    string
-		driver  func(*testing.T, []string) timerDriver
-		payload func(topic string) []byte // the platform's real timer event
-		env     func(topic string) []string
+		name         string
+		ownsDeadline bool // the platform sets the invocation deadline (Azure does not: PULL_MAX_DURATION bounds the tick)
+		driver       func(*testing.T, []string) timerDriver
+		payload      func(topic string) []byte // the platform's real timer event
+		env          func(topic string) []string
 	}{
-		{"AWS EventBridge schedule with constant Input",
+		{"AWS EventBridge schedule with constant Input", true,
 			lambdaDriver,
 			func(topic string) []byte { return []byte(`{"topic":"` + topic + `","count":2}`) },
 			func(string) []string { return []string{"PULL_GROUP=pullers"} }},
-		{"AWS EventBridge scheduled-event envelope",
+		{"AWS EventBridge scheduled-event envelope", true,
 			lambdaDriver,
 			func(string) []byte {
 				return []byte(`{"version":"0","id":"53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa","detail-type":"Scheduled Event","source":"aws.events",` +
@@ -294,14 +295,14 @@ func TestScheduledPullThroughTheBinary(t *testing.T) {
 			func(topic string) []string {
 				return []string{"PULL_TOPIC=" + topic, "PULL_GROUP=pullers", "PULL_BATCH_COUNT=2"}
 			}},
-		{"Tencent SCF timer trigger with a JSON Message",
+		{"Tencent SCF timer trigger with a JSON Message", true,
 			scfDriver,
 			func(topic string) []byte {
 				msg, _ := json.Marshal(`{"topic":"` + topic + `","group":"pullers","count":2}`)
 				return []byte(`{"Type":"Timer","TriggerName":"consume-window-pull","Time":"2026-11-21T10:05:00Z","Message":` + string(msg) + `}`)
 			},
 			func(string) []string { return nil }},
-		{"Azure timerTrigger in payload mode",
+		{"Azure timerTrigger in payload mode", false,
 			azureDriver,
 			func(string) []byte { return []byte(azureTimerEnvelope) },
 			func(topic string) []string {
@@ -329,8 +330,16 @@ func TestScheduledPullThroughTheBinary(t *testing.T) {
 			invoke := pf.driver(t, env)
 
 			// Tick 1: the sink is down until the deadline: the invocation fails, nothing is committed.
-			deadline := time.Now().Add(3 * time.Second)
-			if ok, detail := invoke(t, pf.payload("orders"), deadline); ok || !strings.Contains(detail, "503") {
+			start := time.Now()
+			deadline := start.Add(3 * time.Second)
+			if !pf.ownsDeadline {
+				deadline = start.Add(4 * time.Second) // PULL_MAX_DURATION
+			}
+			ok, detail := invoke(t, pf.payload("orders"), deadline)
+			if time.Now().After(deadline) {
+				t.Fatalf("the failing tick answered after its deadline")
+			}
+			if ok || !strings.Contains(detail, "503") {
 				t.Fatalf("a tick with a failing sink: ok=%v %s", ok, detail)
 			} else {
 				t.Logf("tick 1 failed as it should: %.300s", detail)
