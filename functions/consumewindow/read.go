@@ -3,7 +3,6 @@ package consumewindow
 import (
 	"context"
 	"sync"
-	"time"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
@@ -125,10 +124,4 @@ func readMerged(ctx context.Context, b *broker.Client, topic string, spans []spa
 		}
 	}
 	return out, nil
-}
-
-// remaining reports whether ctx leaves more than d before its deadline.
-func remaining(ctx context.Context, d time.Duration) bool {
-	dl, ok := ctx.Deadline()
-	return !ok || time.Until(dl) > d
 }
