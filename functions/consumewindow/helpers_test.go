@@ -49,7 +49,7 @@ func testGroups() config.Groups {
 	return g
 }
 
-func startEnv(t *testing.T, edit func(*Deps), opts ...kfake.Opt) *testEnv {
+func startEnv(t testing.TB, edit func(*Deps), opts ...kfake.Opt) *testEnv {
 	t.Helper()
 	c := brokertest.NewCluster(t, opts...)
 	bc, err := broker.New(c.Config)

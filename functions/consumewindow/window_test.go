@@ -2,6 +2,7 @@ package consumewindow
 
 import (
 	"fmt"
+	"io"
 	"net/url"
 	"slices"
 	"strings"
@@ -286,5 +287,31 @@ func TestParseTime(t *testing.T) {
 				t.Fatalf("got %d, %v", got, err)
 			}
 		})
+	}
+}
+
+// BenchmarkTimeWindow reads a 100-record window merged from 4 partitions through the route.
+func BenchmarkTimeWindow(b *testing.B) {
+	e := startEnv(b, nil, kfake.SeedTopics(4, "events"))
+	var recs []broker.Record
+	for i := range 400 {
+		recs = append(recs, broker.Record{Partition: i % 4, Value: []byte(strings.Repeat("x", 256)), Time: base.Add(time.Duration(i) * time.Millisecond)})
+	}
+	if _, err := e.broker.Produce(b.Context(), "events", recs); err != nil {
+		b.Fatal(err)
+	}
+	path := e.srv.URL + "/v1/consumer/topics/events/window?from=0&to=" + ms(base.Add(time.Hour)) + "&count=100"
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := e.srv.Client().Get(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			b.Fatal(res.Status)
+		}
 	}
 }
