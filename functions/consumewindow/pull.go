@@ -109,6 +109,10 @@ type PullStats struct {
 	Batches      int
 	Records      int
 	CaughtUp     bool // stopped because every partition was read to its end
+	// OutOfTime is true when the tick stopped early, successfully, because the time left
+	// before the deadline margin was less than twice what the last batch took: the next
+	// tick goes on from the last commit.
+	OutOfTime bool
 }
 
 // pull runs one tick: read group windows of the topic and deliver each to the sink,
@@ -159,9 +163,15 @@ func pull(ctx context.Context, d Deps, ev platform.TimerEvent) (PullStats, error
 	}
 	defer func() {
 		log.Info("consumewindow: pull tick", "platform", ev.Platform, "trigger", ev.Name, "topic", st.Topic, "group", st.Group,
-			"batches", st.Batches, "records", st.Records, "caught_up", st.CaughtUp)
+			"batches", st.Batches, "records", st.Records, "caught_up", st.CaughtUp, "out_of_time", st.OutOfTime)
 	}()
+	var last time.Duration // how long the last batch took, read to commit
 	for workCtx.Err() == nil {
+		if dl, _ := workCtx.Deadline(); st.Batches > 0 && time.Until(dl) < 2*last {
+			st.OutOfTime = true
+			break
+		}
+		began := time.Now()
 		b, err := readGroupWindow(workCtx, d, st.Group, st.Topic, cfg.Reset, count, cfg.BatchBytes)
 		if err != nil {
 			if workCtx.Err() != nil && hardCtx.Err() == nil {
@@ -189,6 +199,7 @@ func pull(ctx context.Context, d Deps, ev platform.TimerEvent) (PullStats, error
 			st.Batches++
 			st.Records += len(b.messages)
 		}
+		last = time.Since(began)
 		if b.caughtUp || len(b.messages) == 0 {
 			st.CaughtUp = b.caughtUp
 			break

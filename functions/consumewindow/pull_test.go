@@ -438,3 +438,37 @@ func TestPullConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestPullStopsCleanlyWhenTheNextBatchWouldNotFit(t *testing.T) {
+	e := startEnv(t, nil, kfake.SeedTopics(1, "events"))
+	seedTimed(t, e, "events", 1, 16)
+	sink := newSinkServer(t, func(_ int, _ http.ResponseWriter, _ *http.Request) bool {
+		time.Sleep(100 * time.Millisecond) // a slow receiver
+		return true
+	})
+	d := e.withPull(pullConfig(t, "PULL_SINK_URL", sink.URL, "PULL_SINK_SECRET", testSecret, "PULL_TOPIC", "events", "PULL_GROUP", "g",
+		"PULL_BATCH_COUNT", "1", "PULL_DEADLINE_MARGIN", "300ms"), nil)
+	ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
+	defer cancel()
+	st, err := pull(ctx, d, platform.TimerEvent{Platform: "aws"})
+	if err != nil {
+		t.Fatalf("a tick that ran out of time failed: %v", err)
+	}
+	if !st.OutOfTime || st.CaughtUp || st.Batches == 0 || st.Batches >= 16 {
+		t.Fatalf("stats %+v", st)
+	}
+	if c := e.committed(t, "g", "events", 1); c[0] != int64(st.Batches) {
+		t.Fatalf("committed %d after %d delivered batches of one record", c[0], st.Batches)
+	}
+	// The next ticks go on where this one stopped, without loss or repeats.
+	for range 10 {
+		st, err := tick(t, d, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.CaughtUp {
+			break
+		}
+	}
+	checkPerPartitionOrder(t, batchRecords(sink.accepted()), map[int]int64{0: 16})
+}
