@@ -26,6 +26,13 @@ var groupRoutes = []httpio.Route{
 }
 
 func registerGroups(mux *http.ServeMux, d Deps) {
+	// Deps built without LoadDeps get the defaults.
+	if d.Groups.Reset == "" {
+		d.Groups.Reset = config.ResetEarliest
+	}
+	if d.Groups.TokenTTL <= 0 {
+		d.Groups.TokenTTL = config.DefaultTokenTTL
+	}
 	mux.Handle(groupRoutes[0].Pattern(), d.Guard.Wrap(auth.OpConsume, &groupWindow{d}))
 	// The commit and lag routes name their topic in the token or the query: authenticate
 	// here, authorise in the handler.

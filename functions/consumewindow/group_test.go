@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 func (e *testEnv) groupWindow(t *testing.T, group, query string) GroupWindowResponse {
@@ -267,5 +268,17 @@ func TestValidateGroupID(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+func TestGroupRoutesWithZeroConfigUseTheDefaults(t *testing.T) {
+	e := startEnv(t, func(d *Deps) { d.Groups = config.Groups{} }, kfake.SeedTopics(1, "events"))
+	seedTimed(t, e, "events", 1, 2)
+	w := e.groupWindow(t, "g", "")
+	if len(w.Records) != 2 {
+		t.Fatalf("reset is not earliest: %v", values(w.Records))
+	}
+	if status, body := e.commit(t, "g", w.Token); status != 200 {
+		t.Fatalf("%d %s", status, body)
 	}
 }

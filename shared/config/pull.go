@@ -13,7 +13,10 @@ const (
 	ResetLatest   = "latest"
 )
 
-// Groups configures stateless consumer-group windows.
+// DefaultTokenTTL is CONSUME_TOKEN_TTL's default.
+const DefaultTokenTTL = time.Hour
+
+// Groups configures stateless consumer-group windows. The zero value means the defaults.
 type Groups struct {
 	// Reset is the start for a group with no commit on a partition, or whose commit points
 	// before the log start (records deleted): "earliest" (default) or "latest"
@@ -32,7 +35,7 @@ func GroupsFromEnv(getenv Getenv) (Groups, error) {
 	r := &reader{getenv: getenv}
 	g := Groups{
 		Reset:    r.str("CONSUME_GROUP_RESET", ResetEarliest),
-		TokenTTL: r.duration("CONSUME_TOKEN_TTL", time.Hour, time.Second, 7*24*time.Hour),
+		TokenTTL: r.duration("CONSUME_TOKEN_TTL", DefaultTokenTTL, time.Second, 7*24*time.Hour),
 	}
 	if g.Reset != ResetEarliest && g.Reset != ResetLatest {
 		r.fail("CONSUME_GROUP_RESET", "must be earliest or latest, got %q", g.Reset)
