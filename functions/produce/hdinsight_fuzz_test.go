@@ -82,6 +82,15 @@ func FuzzDecodeRecords(f *testing.F) {
 			if len(r.Value) > len(body) || len(r.Key) > len(body) {
 				t.Fatalf("record %d decoded to more bytes than the body holds", i)
 			}
+			// A JSON string value is stored as exactly its text (the fast path for plain
+			// strings must agree with encoding/json).
+			raw := bytes.TrimSpace(req.Records[i].Value)
+			if !b64 && len(raw) > 0 && raw[0] == '"' {
+				var want string
+				if err := json.Unmarshal(raw, &want); err == nil && string(r.Value) != want {
+					t.Fatalf("record %d: value %q stored as %q", i, want, r.Value)
+				}
+			}
 		}
 	})
 }
