@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/platform/local"
+	"github.com/kafkafn/kafkafn/test/stacktest"
+)
+
+type options struct {
+	caseTime time.Duration
+	coldRuns int
+	out      string
+	only     string
+	brokers  []string
+}
+
+type bench struct {
+	o       options
+	report  Report
+	cluster *kfake.Cluster // nil with KAFKA_BROKERS
+	kcfg    config.Kafka
+	limits  config.Limits
+	bc      *broker.Client
+	handler http.Handler
+	url     string // the local server over loopback
+	client  *http.Client
+	raw     *kafka.Client
+	rawTr   *kafka.Transport
+	stop    []func()
+	topicN  atomic.Int64
+}
+
+func newBench(ctx context.Context, o options) (*bench, error) {
+	b := &bench{o: o}
+	brokers := o.brokers
+	if len(brokers) == 0 {
+		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.BrokerConfigs(map[string]string{"message.max.bytes": "16777216"}))
+		if err != nil {
+			return nil, err
+		}
+		b.cluster = c
+		b.stop = append(b.stop, c.Close)
+		brokers = c.ListenAddrs()
+	}
+	b.report.Machine = machine(o.brokers)
+	var err error
+	if b.kcfg, err = config.KafkaFromEnv(func(k string) string {
+		if k == "KAFKA_BROKERS" {
+			return joinComma(brokers)
+		}
+		return ""
+	}); err != nil {
+		return nil, err
+	}
+	if b.limits, err = config.LimitsFromEnv(func(string) string { return "" }); err != nil {
+		return nil, err
+	}
+	if b.bc, err = broker.New(b.kcfg); err != nil {
+		return nil, err
+	}
+	b.stop = append(b.stop, b.bc.Close)
+	b.handler = stacktest.Handler(b.bc, b.limits, nil)
+	url, stop, err := serve(b.handler)
+	if err != nil {
+		return nil, err
+	}
+	b.url = url
+	b.stop = append(b.stop, stop)
+	b.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}, Timeout: time.Minute}
+	b.rawTr = &kafka.Transport{DialTimeout: b.kcfg.DialTimeout, IdleTimeout: b.kcfg.IdleTimeout, MetadataTTL: b.kcfg.MetadataTTL, ClientID: "bench-raw"}
+	b.raw = &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second, Transport: b.rawTr}
+	b.stop = append(b.stop, b.rawTr.CloseIdleConnections)
+	return b, nil
+}
+
+func joinComma(ss []string) string {
+	out := ""
+	for i, s := range ss {
+		if i > 0 {
+			out += ","
+		}
+		out += s
+	}
+	return out
+}
+
+// serve runs h on the local platform's server over loopback.
+func serve(h http.Handler) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = local.Serve(ctx, ln, h, "bench", nil); close(done) }()
+	return "http://" + ln.Addr().String(), func() { cancel(); <-done }, nil
+}
+
+func (b *bench) close() {
+	for i := len(b.stop) - 1; i >= 0; i-- {
+		b.stop[i]()
+	}
+}
+
+// topic creates a fresh topic for one case and returns it with a cleanup that deletes it
+// (kfake keeps every record in memory).
+func (b *bench) topic(ctx context.Context, partitions int) (string, func(), error) {
+	name := fmt.Sprintf("bench-%d-%d", time.Now().UnixNano()%1e6, b.topicN.Add(1))
+	// Created through the raw client: kafka-go refreshes its own metadata cache after its own
+	// CreateTopics, and kafkafn's client asks a broker when its cache does not know a topic.
+	res, err := b.raw.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{
+		{Topic: name, NumPartitions: partitions, ReplicationFactor: -1}}})
+	if err == nil {
+		err = res.Errors[name]
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("create topic %s: %w", name, err)
+	}
+	return name, func() {
+		_, _ = b.raw.DeleteTopics(context.Background(), &kafka.DeleteTopicsRequest{Topics: []string{name}})
+	}, nil
+}
+
+// stats is a measured run.
+type stats struct {
+	ops     int
+	elapsed time.Duration
+	lat     []time.Duration
+}
+
+func (s stats) perSecond(unitsPerOp int) float64 {
+	return float64(s.ops*unitsPerOp) / s.elapsed.Seconds()
+}
+
+func (s stats) quantile(q float64) float64 {
+	if len(s.lat) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(q*float64(len(s.lat)))) - 1
+	return float64(s.lat[max(i, 0)]) / float64(time.Millisecond)
+}
+
+// measure runs op from conc goroutines: a warm-up of a fifth of d (at least 50 ops in
+// total), then for d. Any error stops the run and is returned.
+func measure(ctx context.Context, d time.Duration, conc int, op func(ctx context.Context) error) (stats, error) {
+	warm := time.Now().Add(d / 5)
+	for n := 0; n < 50 || time.Now().Before(warm); n++ {
+		if err := op(ctx); err != nil {
+			return stats{}, err
+		}
+	}
+	var (
+		mu    sync.Mutex
+		all   []time.Duration
+		first error
+		wg    sync.WaitGroup
+	)
+	start := time.Now()
+	end := start.Add(d)
+	for range conc {
+		wg.Go(func() {
+			var lat []time.Duration
+			for time.Now().Before(end) {
+				t0 := time.Now()
+				if err := op(ctx); err != nil {
+					mu.Lock()
+					first = cmpOr(first, err)
+					mu.Unlock()
+					break
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			mu.Lock()
+			all = append(all, lat...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	s := stats{ops: len(all), elapsed: time.Since(start), lat: all}
+	slices.Sort(s.lat)
+	return s, first
+}
+
+func cmpOr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// post sends body to the local server and fails on any status but 200.
+func (b *bench) post(ctx context.Context, path string, body []byte) error {
+	return b.call(ctx, "POST", path, body)
+}
+
+func (b *bench) call(ctx context.Context, method, path string, body []byte) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytesReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, b.url+path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := b.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, truncate(string(data), 200))
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+var errShort = errors.New("short read")

@@ -1,0 +1,325 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/kafkafn/kafkafn/shared/platform"
+	"github.com/kafkafn/kafkafn/shared/platform/awslambda"
+)
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// value1K is a 1 KiB record value (ASCII, so the JSON body carries it as is).
+var value1K = strings.Repeat("0123456789abcdef", 64)
+
+// produceBody is an HDInsight produce body of n 1 KiB records, all for partition 0.
+func produceBody(n int) []byte {
+	var sb strings.Builder
+	sb.WriteString(`{"records":[`)
+	for i := range n {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`{"partition":0,"value":"` + value1K + `"}`)
+	}
+	sb.WriteString(`]}`)
+	return []byte(sb.String())
+}
+
+// rawProduce is the baseline: kafka-go's Client.Produce of the same batch, acks=all.
+func (b *bench) rawProduce(topic string, n int) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		recs := make([]kafka.Record, n)
+		now := time.Now()
+		for i := range recs {
+			recs[i] = kafka.Record{Time: now, Value: kafka.NewBytes([]byte(value1K))}
+		}
+		res, err := b.raw.Produce(ctx, &kafka.ProduceRequest{Topic: topic, Partition: 0, RequiredAcks: kafka.RequireAll,
+			Records: kafka.NewRecordReader(recs...)})
+		if err != nil {
+			return err
+		}
+		return res.Error
+	}
+}
+
+// lambdaEvent wraps an HTTP request in an API Gateway HTTP API (payload 2.0) event.
+func lambdaEvent(method, path string, body []byte) []byte {
+	ev := map[string]any{
+		"version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
+		"headers": map[string]string{"content-type": "application/json"},
+		"requestContext": map[string]any{
+			"http":      map[string]string{"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
+			"requestId": "bench", "stage": "$default", "timeEpoch": time.Now().UnixMilli(),
+		},
+		"body": string(body), "isBase64Encoded": false,
+	}
+	out, _ := json.Marshal(ev)
+	return out
+}
+
+// lambdaInvoke drives the Lambda adapter in-process, as the Runtime API loop would.
+func lambdaInvoke(h *awslambda.Handler, event []byte) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		out, err := h.Invoke(ctx, event)
+		if err != nil {
+			return err
+		}
+		var res struct {
+			StatusCode int    `json:"statusCode"`
+			Body       string `json:"body"`
+		}
+		if err := json.Unmarshal(out, &res); err != nil {
+			return err
+		}
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("lambda: %d %s", res.StatusCode, truncate(res.Body, 200))
+		}
+		return nil
+	}
+}
+
+// produceThroughput: N×1 KiB records per request, N ∈ {1, 100, 500}, one client, through
+// loopback HTTP, through the Lambda adapter in-process, and through raw kafka-go.
+func (b *bench) produceThroughput(ctx context.Context) error {
+	lh := awslambda.New(platform.App{HTTP: b.handler})
+	for _, n := range []int{1, 100, 500} {
+		body := produceBody(n)
+		var raw float64
+		for _, v := range []struct {
+			name string
+			op   func(topic string) func(context.Context) error
+		}{
+			{"raw kafka-go Client.Produce", func(t string) func(context.Context) error { return b.rawProduce(t, n) }},
+			{"HTTP loopback", func(t string) func(context.Context) error {
+				return func(ctx context.Context) error { return b.post(ctx, "/v1/producer/topics/"+t, body) }
+			}},
+			{"Lambda adapter in-process", func(t string) func(context.Context) error {
+				return lambdaInvoke(lh, lambdaEvent("POST", "/v1/producer/topics/"+t, body))
+			}},
+		} {
+			topic, drop, err := b.topic(ctx, 1)
+			if err != nil {
+				return err
+			}
+			s, err := measure(ctx, b.o.caseTime, 1, v.op(topic))
+			drop()
+			if err != nil {
+				return fmt.Errorf("%s N=%d: %w", v.name, n, err)
+			}
+			r := Result{Section: "produce", Name: fmt.Sprintf("N=%d×1KiB: %s", n, v.name), Value: s.perSecond(n), Unit: "records/s",
+				P50ms: s.quantile(.5), P99ms: s.quantile(.99), Samples: s.ops}
+			if raw == 0 {
+				raw = r.Value
+			} else {
+				r.Ratio, r.Baseline = r.Value/raw, "raw"
+				if n == 500 {
+					r.Target, r.Met = "≥0.95× raw", met(r.Ratio >= 0.95)
+				}
+			}
+			b.add(r)
+		}
+	}
+	return nil
+}
+
+// requestRate: single-record produce requests over loopback HTTP at 1, 16 and 64 concurrent
+// clients, against raw kafka-go at the same concurrency.
+func (b *bench) requestRate(ctx context.Context) error {
+	body := produceBody(1)
+	for _, c := range []int{1, 16, 64} {
+		var raw float64
+		for _, v := range []string{"raw kafka-go Client.Produce", "HTTP loopback"} {
+			topic, drop, err := b.topic(ctx, 1)
+			if err != nil {
+				return err
+			}
+			op := b.rawProduce(topic, 1)
+			if v == "HTTP loopback" {
+				op = func(ctx context.Context) error { return b.post(ctx, "/v1/producer/topics/"+topic, body) }
+			}
+			s, err := measure(ctx, b.o.caseTime, c, op)
+			drop()
+			if err != nil {
+				return fmt.Errorf("%s c=%d: %w", v, c, err)
+			}
+			r := Result{Section: "rate", Name: fmt.Sprintf("1 record/request, %d clients: %s", c, v), Value: s.perSecond(1), Unit: "req/s",
+				P50ms: s.quantile(.5), P99ms: s.quantile(.99), Samples: s.ops}
+			if raw == 0 {
+				raw = r.Value
+			} else {
+				r.Ratio, r.Baseline = r.Value/raw, "raw"
+				if c == 64 {
+					r.Target, r.Met = "≥10k req/s on 2 cores", met(r.Value >= 10000)
+				}
+			}
+			b.add(r)
+		}
+	}
+	return nil
+}
+
+// naiveHandler is what a tutorial-style function does: a fresh kafka-go client and
+// connection per invocation.
+func (b *bench) naiveHandler(topic string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		tr := &kafka.Transport{DialTimeout: 3 * time.Second}
+		defer tr.CloseIdleConnections()
+		cl := &kafka.Client{Addr: kafka.TCP(b.kcfg.Brokers...), Timeout: 10 * time.Second, Transport: tr}
+		res, err := cl.Produce(r.Context(), &kafka.ProduceRequest{Topic: topic, Partition: 0, RequiredAcks: kafka.RequireAll,
+			Records: kafka.NewRecordReader(kafka.Record{Time: time.Now(), Value: kafka.NewBytes([]byte(value1K))})})
+		if err == nil {
+			err = res.Error
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"offsets":[{"partition":0,"offset":%d}]}`, res.BaseOffset)
+	})
+}
+
+// warmVsNaive: single-record produce latency, one client, through kafkafn's warm path and
+// through a handler that connects per request, both over loopback HTTP.
+func (b *bench) warmVsNaive(ctx context.Context) error {
+	topic, drop, err := b.topic(ctx, 1)
+	if err != nil {
+		return err
+	}
+	defer drop()
+	body := produceBody(1)
+	warm, err := measure(ctx, b.o.caseTime, 1, func(ctx context.Context) error {
+		return b.post(ctx, "/v1/producer/topics/"+topic, body)
+	})
+	if err != nil {
+		return err
+	}
+	url, stop, err := serve(b.naiveHandler(topic))
+	if err != nil {
+		return err
+	}
+	defer stop()
+	naive, err := measure(ctx, b.o.caseTime, 1, func(ctx context.Context) error {
+		req, _ := http.NewRequestWithContext(ctx, "POST", url+"/", bytesReader(body))
+		res, err := b.client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer res.Body.Close()
+		_, _ = io.Copy(io.Discard, res.Body)
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("naive: %d", res.StatusCode)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	b.add(Result{Section: "naive", Name: "1 record: naive handler (new kafka-go client per call)", Value: naive.quantile(.5), Unit: "ms",
+		P50ms: naive.quantile(.5), P99ms: naive.quantile(.99), Samples: naive.ops})
+	ratio := naive.quantile(.5) / warm.quantile(.5)
+	b.add(Result{Section: "naive", Name: "1 record: kafkafn warm path", Value: warm.quantile(.5), Unit: "ms",
+		P50ms: warm.quantile(.5), P99ms: warm.quantile(.99), Samples: warm.ops,
+		Ratio: ratio, Baseline: "faster than naive (p50)", Target: "≥10× faster (p50)", Met: met(ratio >= 10)})
+	return nil
+}
+
+// consumeWindow: a 6 MB window (5800 × 1 KiB records) through HTTP against raw
+// Client.Fetch of the same range (1 MiB per fetch, like kafkafn).
+func (b *bench) consumeWindow(ctx context.Context) error {
+	const n = 5800
+	topic, drop, err := b.topic(ctx, 1)
+	if err != nil {
+		return err
+	}
+	defer drop()
+	for done := 0; done < n; done += 500 {
+		if err := b.rawProduce(topic, min(500, n-done))(ctx); err != nil {
+			return err
+		}
+	}
+	size := float64(n * len(value1K))
+	raw, err := measure(ctx, b.o.caseTime, 1, func(ctx context.Context) error {
+		got := 0
+		for off := int64(0); got < n; {
+			fr, err := b.raw.Fetch(ctx, &kafka.FetchRequest{Topic: topic, Partition: 0, Offset: off, MinBytes: 1, MaxBytes: 1 << 20, MaxWait: time.Millisecond})
+			if err != nil {
+				return err
+			}
+			if fr.Error != nil {
+				return fr.Error
+			}
+			read := 0
+			for {
+				r, err := fr.Records.ReadRecord()
+				if err != nil {
+					break
+				}
+				if r.Offset < off {
+					continue
+				}
+				v, err := io.ReadAll(r.Value)
+				if err != nil {
+					return err
+				}
+				_ = v
+				off = r.Offset + 1
+				got++
+				read++
+			}
+			if read == 0 {
+				return errShort
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("raw fetch: %w", err)
+	}
+	path := fmt.Sprintf("/v1/consumer/topics/%s/partitions/0/offsets/0?count=%d", topic, n)
+	viaHTTP, err := measure(ctx, b.o.caseTime, 1, func(ctx context.Context) error {
+		req, _ := http.NewRequestWithContext(ctx, "GET", b.url+path, nil)
+		res, err := b.client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer res.Body.Close()
+		var out struct {
+			Records []json.RawMessage `json:"records"`
+		}
+		if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+			return err
+		}
+		if res.StatusCode != http.StatusOK || len(out.Records) != n {
+			return fmt.Errorf("consume: %d with %d records, want %d", res.StatusCode, len(out.Records), n)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("HTTP consume: %w", err)
+	}
+	rawMBs := raw.perSecond(1) * size / 1e6
+	httpMBs := viaHTTP.perSecond(1) * size / 1e6
+	b.add(Result{Section: "consume", Name: "6 MB window: raw kafka-go Client.Fetch", Value: rawMBs, Unit: "MB/s",
+		P50ms: raw.quantile(.5), P99ms: raw.quantile(.99), Samples: raw.ops})
+	b.add(Result{Section: "consume", Name: "6 MB window: HTTP loopback (JSON, decoded by the client)", Value: httpMBs, Unit: "MB/s",
+		P50ms: viaHTTP.quantile(.5), P99ms: viaHTTP.quantile(.99), Samples: viaHTTP.ops,
+		Ratio: httpMBs / rawMBs, Baseline: "raw", Target: "≥0.9× raw", Met: met(httpMBs/rawMBs >= 0.9)})
+	return nil
+}
