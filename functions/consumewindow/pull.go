@@ -175,7 +175,8 @@ func pull(ctx context.Context, d Deps, ev platform.TimerEvent) (PullStats, error
 		b, err := readGroupWindow(workCtx, d, st.Group, st.Topic, cfg.Reset, count, cfg.BatchBytes)
 		if err != nil {
 			if workCtx.Err() != nil && hardCtx.Err() == nil {
-				return st, nil // the deadline margin was reached while reading: nothing to commit
+				st.OutOfTime = true // the deadline margin was reached while reading: nothing to commit
+				return st, nil
 			}
 			return st, pullFailed(st, "read", err)
 		}
@@ -204,6 +205,9 @@ func pull(ctx context.Context, d Deps, ev platform.TimerEvent) (PullStats, error
 			st.CaughtUp = b.caughtUp
 			break
 		}
+	}
+	if !st.CaughtUp && workCtx.Err() != nil {
+		st.OutOfTime = true
 	}
 	return st, nil
 }
