@@ -17,5 +17,7 @@
 //
 // Design note: Kafka has no compare-and-set for committed offsets. The check and the commit
 // are serialised per group within one process; two instances committing one group at the
-// same instant can both pass the check (see docs/consume-windows.md).
+// same instant can both pass the check. Both windows then started at the same committed
+// offset, so either commit covers only delivered records: the worst case is redelivery,
+// never a skipped record (see docs/consume-windows.md).
 package consumewindow
