@@ -29,7 +29,7 @@ type Deps struct {
 	Pull   PullDeps      // scheduled batch pulls (pull.go)
 }
 
-// LoadDeps reads the consume-specific configuration (scheduled pulls) for a binary started
+// LoadDeps reads the consume-specific configuration (group windows, scheduled pulls) for a binary started
 // in env.
 func LoadDeps(env platform.Env, base Deps) (Deps, error) {
 	var err error
