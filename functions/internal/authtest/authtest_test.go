@@ -121,9 +121,8 @@ var thePolicy = `{"rules":[
 
 // stack is every Kafka route of every function, guarded as authconfig builds it from env.
 type stack struct {
-	srv   *httptest.Server
-	idp   *entratest.Server
-	topic int
+	srv *httptest.Server
+	idp *entratest.Server
 }
 
 func newStack(t *testing.T, policy string) *stack {
