@@ -87,7 +87,9 @@ type proc struct {
 
 func start(path string, env []string) (*proc, error) {
 	p := &proc{cmd: exec.Command(path), out: &bytes.Buffer{}, done: make(chan struct{})}
-	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "LOG_LEVEL=ERROR"}, env...)
+	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "LOG_LEVEL=ERROR",
+		// The token function's required settings (it never reaches Entra ID here).
+		"TOKEN_TENANT_ID=contoso.onmicrosoft.com", "TOKEN_ALLOWED_SCOPES=api://kafkafn/.default"}, env...)
 	p.cmd.Stdout, p.cmd.Stderr = io.Discard, p.out
 	if err := p.cmd.Start(); err != nil {
 		return nil, err

@@ -31,13 +31,15 @@ type Result struct {
 
 // Machine describes where the run happened.
 type Machine struct {
-	OS, Arch  string
-	CPUs      int
-	CPU       string
-	GoVersion string
-	Kernel    string
-	Broker    string
-	Date      string
+	OS        string `json:"os"`
+	Arch      string `json:"arch"`
+	CPUs      int    `json:"cpus"`
+	CPU       string `json:"cpu"`
+	GoVersion string `json:"go"`
+	Kernel    string `json:"kernel"`
+	Broker    string `json:"broker"`
+	Load      string `json:"load_average"` // /proc/loadavg at the start: other work on the machine skews results
+	Date      string `json:"date"`
 }
 
 // Report is bench/results.json.
@@ -60,6 +62,9 @@ func machine(brokers []string) Machine {
 				break
 			}
 		}
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		m.Load = strings.Join(strings.Fields(string(b))[:3], " ")
 	}
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.Kernel = strings.TrimSpace(string(b))
@@ -97,8 +102,8 @@ func formatValue(r Result) string {
 
 func (b *bench) print(w io.Writer) {
 	m := b.report.Machine
-	fmt.Fprintf(w, "\nkafkafn benchmarks — %s/%s, %d CPUs (%s), %s, broker: %s, %s\n\n",
-		m.OS, m.Arch, m.CPUs, m.CPU, m.GoVersion, m.Broker, m.Date)
+	fmt.Fprintf(w, "\nkafkafn benchmarks — %s/%s, %d CPUs (%s), %s, broker: %s, load average %s, %s\n\n",
+		m.OS, m.Arch, m.CPUs, m.CPU, m.GoVersion, m.Broker, m.Load, m.Date)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "section\tcase\tvalue\tp50\tp99\tratio\ttarget\tmet")
 	for _, r := range b.report.Results {
