@@ -1,0 +1,70 @@
+package produce_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/kafkafn/kafkafn/functions/produce"
+	"github.com/kafkafn/kafkafn/test/stacktest"
+)
+
+// benchBody is an HDInsight produce body of n 1 KiB string values.
+func benchBody(n int) []byte {
+	v := strings.Repeat("0123456789abcdef", 64)
+	values := make([]string, n)
+	for i := range values {
+		values[i] = v
+	}
+	b, _ := json.Marshal(stacktest.ProduceBody(nil, values...))
+	return b
+}
+
+func BenchmarkDecodeRecords(b *testing.B) {
+	for _, n := range []int{1, 100, 500} {
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+			body := benchBody(n)
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var req produce.ProduceRequest
+				if err := json.Unmarshal(body, &req); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := produce.DecodeRecords(req.Records, produce.EncodingJSON, 500); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkProduceHandler runs the HDInsight route in-process (no network to the handler)
+// against kfake: decoding, the broker round trip and the answer. A fresh cluster per size
+// keeps kfake's memory bounded.
+func BenchmarkProduceHandler(b *testing.B) {
+	for _, n := range []int{1, 100, 500} {
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+			s := stacktest.New(b, stacktest.Options{Cluster: []kfake.Opt{kfake.SeedTopics(1, "bench")}})
+			body := benchBody(n)
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest("POST", "/v1/producer/topics/bench", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				s.Handler.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("%d %s", rec.Code, rec.Body)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "records/s")
+		})
+	}
+}
