@@ -11,9 +11,14 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl"
+	"github.com/segmentio/kafka-go/sasl/scram"
 
+	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/platform/awslambda"
+	"github.com/kafkafn/kafkafn/test/stacktest"
 )
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
@@ -171,16 +176,26 @@ func (b *bench) requestRate(ctx context.Context) error {
 }
 
 // naiveHandler is what a tutorial-style function does: a fresh kafka-go client and
-// connection per invocation.
-func (b *bench) naiveHandler(topic string) http.Handler {
+// connection per invocation (with the same TLS and SASL settings as kafkafn).
+func naiveHandler(kcfg config.Kafka, topic string) (http.Handler, error) {
+	tlsCfg, err := broker.TLSConfig(kcfg)
+	if err != nil {
+		return nil, err
+	}
+	var mech sasl.Mechanism
+	if kcfg.SASLMechanism != "" {
+		if mech, err = scram.Mechanism(scram.SHA512, kcfg.SASLUsername, kcfg.SASLPassword); err != nil {
+			return nil, err
+		}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := io.ReadAll(r.Body); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		tr := &kafka.Transport{DialTimeout: 3 * time.Second}
+		tr := &kafka.Transport{DialTimeout: 3 * time.Second, TLS: tlsCfg, SASL: mech}
 		defer tr.CloseIdleConnections()
-		cl := &kafka.Client{Addr: kafka.TCP(b.kcfg.Brokers...), Timeout: 10 * time.Second, Transport: tr}
+		cl := &kafka.Client{Addr: kafka.TCP(kcfg.Brokers...), Timeout: 10 * time.Second, Transport: tr}
 		res, err := cl.Produce(r.Context(), &kafka.ProduceRequest{Topic: topic, Partition: 0, RequiredAcks: kafka.RequireAll,
 			Records: kafka.NewRecordReader(kafka.Record{Time: time.Now(), Value: kafka.NewBytes([]byte(value1K))})})
 		if err == nil {
@@ -192,49 +207,82 @@ func (b *bench) naiveHandler(topic string) http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"offsets":[{"partition":0,"offset":%d}]}`, res.BaseOffset)
-	})
+	}), nil
 }
 
 // warmVsNaive: single-record produce latency, one client, through kafkafn's warm path and
-// through a handler that connects per request, both over loopback HTTP.
+// through a handler that connects per request, both over loopback HTTP: once in plaintext,
+// once over TLS with SASL/SCRAM-SHA-512 (how CKafka, MSK and Event Hubs are reached).
 func (b *bench) warmVsNaive(ctx context.Context) error {
 	topic, drop, err := b.topic(ctx, 1)
 	if err != nil {
 		return err
 	}
 	defer drop()
-	body := produceBody(1)
-	warm, err := measure(ctx, b.o.caseTime, 1, func(ctx context.Context) error {
-		return b.post(ctx, "/v1/producer/topics/"+topic, body)
-	})
-	if err != nil {
+	if err := b.compareNaive(ctx, "plaintext", b.kcfg, b.url, topic); err != nil {
 		return err
 	}
-	url, stop, err := serve(b.naiveHandler(topic))
+	if b.cluster == nil {
+		b.note("naive", "TLS+SASL case skipped: it needs the in-process broker (KAFKA_BROKERS is set)")
+		return nil
+	}
+	kcfg, stop, err := secureCluster("naive")
 	if err != nil {
 		return err
 	}
 	defer stop()
-	naive, err := measure(ctx, b.o.caseTime, 1, func(ctx context.Context) error {
-		req, _ := http.NewRequestWithContext(ctx, "POST", url+"/", bytesReader(body))
-		res, err := b.client.Do(req)
-		if err != nil {
-			return err
-		}
-		defer res.Body.Close()
-		_, _ = io.Copy(io.Discard, res.Body)
-		if res.StatusCode != http.StatusOK {
-			return fmt.Errorf("naive: %d", res.StatusCode)
-		}
-		return nil
-	})
+	bc, err := broker.New(kcfg)
 	if err != nil {
 		return err
 	}
-	b.add(Result{Section: "naive", Name: "1 record: naive handler (new kafka-go client per call)", Value: naive.quantile(.5), Unit: "ms",
+	defer bc.Close()
+	url, stopServer, err := serve(stacktest.Handler(bc, b.limits, nil))
+	if err != nil {
+		return err
+	}
+	defer stopServer()
+	return b.compareNaive(ctx, "TLS + SASL/SCRAM-SHA-512", kcfg, url, "naive")
+}
+
+func (b *bench) compareNaive(ctx context.Context, how string, kcfg config.Kafka, warmURL, topic string) error {
+	body := produceBody(1)
+	postTo := func(url string) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
+			req, _ := http.NewRequestWithContext(ctx, "POST", url, bytesReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			res, err := b.client.Do(req)
+			if err != nil {
+				return err
+			}
+			defer res.Body.Close()
+			data, _ := io.ReadAll(res.Body)
+			if res.StatusCode != http.StatusOK {
+				return fmt.Errorf("%d %s", res.StatusCode, truncate(string(data), 200))
+			}
+			return nil
+		}
+	}
+	warm, err := measure(ctx, b.o.caseTime, 1, postTo(warmURL+"/v1/producer/topics/"+topic))
+	if err != nil {
+		return fmt.Errorf("warm %s: %w", how, err)
+	}
+	h, err := naiveHandler(kcfg, topic)
+	if err != nil {
+		return err
+	}
+	url, stop, err := serve(h)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	naive, err := measure(ctx, b.o.caseTime, 1, postTo(url+"/"))
+	if err != nil {
+		return fmt.Errorf("naive %s: %w", how, err)
+	}
+	b.add(Result{Section: "naive", Name: "1 record, " + how + ": naive handler (new kafka-go client per call)", Value: naive.quantile(.5), Unit: "ms",
 		P50ms: naive.quantile(.5), P99ms: naive.quantile(.99), Samples: naive.ops})
 	ratio := naive.quantile(.5) / warm.quantile(.5)
-	b.add(Result{Section: "naive", Name: "1 record: kafkafn warm path", Value: warm.quantile(.5), Unit: "ms",
+	b.add(Result{Section: "naive", Name: "1 record, " + how + ": kafkafn warm path", Value: warm.quantile(.5), Unit: "ms",
 		P50ms: warm.quantile(.5), P99ms: warm.quantile(.99), Samples: warm.ops,
 		Ratio: ratio, Baseline: "faster than naive (p50)", Target: "≥10× faster (p50)", Met: met(ratio >= 10)})
 	return nil
