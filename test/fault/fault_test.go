@@ -413,3 +413,33 @@ func TestFreezeThaw(t *testing.T) {
 		}
 	}
 }
+
+// TestPartialProduceFailure fails one partition of a two-partition produce: the answer is a
+// retryable error that still names the offsets of the records Kafka acknowledged, and those
+// offsets hold the records.
+func TestPartialProduceFailure(t *testing.T) {
+	s := newStack(t, 1, nil)
+	s.Cluster.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: topic, Partitions: []int32{1},
+		Err: kerr.NotLeaderForPartition, Count: 2})
+	one := int32(1)
+	body := stacktest.ProduceBody(&p0, "to-0")
+	body.Records = append(body.Records, stacktest.ProduceBody(&one, "to-1").Records...)
+	r := do(t, s, "POST", "/v1/producer/topics/"+topic, body)
+	checkFailure(t, r)
+	var out stacktest.ErrorBody
+	if err := json.Unmarshal(r.Body, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Records) != 2 || out.Records[0].Offset == nil || out.Records[1].Offset != nil || out.Records[1].Error == "" {
+		t.Fatalf("want record 0 acknowledged and record 1 failed, got %s", r.Body)
+	}
+	claims, err := stacktest.Claims([]string{"to-0", "to-1"}, r.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := s.Log(t, topic)
+	stacktest.CheckClaims(t, log, claims)
+	if n := stacktest.Count(log, "to-1"); n != 0 {
+		t.Errorf("the failed record is in the log %d times", n)
+	}
+}
