@@ -41,8 +41,20 @@ type Window struct {
 	LogStart      int64
 }
 
-// fetchMaxBytes is what one Fetch request asks for; a window loops until its caps.
+// fetchMaxBytes is the most one Fetch request asks for; a window loops until its caps.
 const fetchMaxBytes = 1 << 20
+
+// fetchMinBytes is the least one Fetch request asks for. Kafka returns the first record
+// batch whole even when it is larger (KIP-74), so a small request never stalls.
+const fetchMinBytes = 64 << 10
+
+// fetchSize sizes one Fetch request for the records still wanted: about 2 KiB each, between
+// fetchMinBytes and fetchMaxBytes, and never more than the bytes left. A window of 10
+// records then reads 64 KiB, not 1 MiB (kafka-go reads and copies the whole response).
+func fetchSize(records int, bytesLeft int64) int64 {
+	want := int64(records) * 2 << 10
+	return max(1, min(max(want, fetchMinBytes), fetchMaxBytes, bytesLeft))
+}
 
 // Fetch reads up to maxCount records (and at most maxBytes of record data) of one partition,
 // starting at offset. It returns at once with what is there: reading at the end of the log
@@ -58,7 +70,7 @@ func (c *Client) Fetch(ctx context.Context, topic string, partition int, offset 
 			var err error
 			fr, err = c.kc.Fetch(ctx, &kafka.FetchRequest{
 				Topic: topic, Partition: partition, Offset: w.Next,
-				MinBytes: 1, MaxBytes: min(maxBytes, fetchMaxBytes), MaxWait: time.Millisecond,
+				MinBytes: 1, MaxBytes: fetchSize(maxCount-len(w.Messages), maxBytes-size), MaxWait: time.Millisecond,
 			})
 			if err != nil {
 				return err
