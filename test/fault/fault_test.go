@@ -275,6 +275,20 @@ func TestConsumeAndMetadataUnderFaults(t *testing.T) {
 			},
 		},
 		{
+			name: "fetch slower than the request deadline is a 504", path: consume, want: 504,
+			inject: func(t *testing.T, s *stacktest.Stack) {
+				s.Proxy.DelayResponses(3 * time.Second)
+				t.Cleanup(func() { s.Proxy.DelayResponses(0) })
+			},
+		},
+		{
+			name: "metadata slower than the request deadline is a 504", path: "/v1/metadata/topics", want: 504,
+			inject: func(t *testing.T, s *stacktest.Stack) {
+				s.Proxy.DelayResponses(3 * time.Second)
+				t.Cleanup(func() { s.Proxy.DelayResponses(0) })
+			},
+		},
+		{
 			name: "metadata on a dropped connection is retried", path: "/v1/metadata/topics/" + topic + "/partitions", want: 200,
 			inject: func(t *testing.T, s *stacktest.Stack) {
 				s.Cluster.ControlKey(int16(kmsg.Metadata), func(kmsg.Request) (kmsg.Response, error, bool) {
@@ -303,9 +317,8 @@ func TestConsumeAndMetadataUnderFaults(t *testing.T) {
 			if r.Status >= 500 {
 				checkFailure(t, r)
 			}
-			if s.Proxy != nil {
-				s.Proxy.Up()
-			}
+			s.Proxy.Up()
+			s.Proxy.DelayResponses(0)
 			// Let a slow control finish before the cluster closes (it holds the broker).
 			waitFor(t, "the stack to answer again", func() bool {
 				return do(t, s, "GET", tc.path, nil).Status == http.StatusOK

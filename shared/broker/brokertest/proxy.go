@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Proxy is a TCP proxy between a broker.Client and a cluster, for fault injection. Pass
@@ -24,6 +25,7 @@ type Proxy struct {
 	closed bool
 
 	killNextResponse atomic.Bool
+	responseDelay    atomic.Int64 // nanoseconds each broker frame is held back
 	accepted         atomic.Int64
 	wg               sync.WaitGroup
 }
@@ -150,6 +152,9 @@ func (p *Proxy) pipe(l *link, dst, src net.Conn, fromBroker bool) {
 				return
 			}
 		}
+		if d := time.Duration(p.responseDelay.Load()); fromBroker && d > 0 {
+			time.Sleep(d)
+		}
 		if _, err := dst.Write(frame); err != nil {
 			return
 		}
@@ -216,6 +221,10 @@ func (p *Proxy) FreezeAll() {
 // delivered and its connection is reset instead. The broker has applied the write; the
 // client never learns it (a lost acknowledgement).
 func (p *Proxy) KillNextResponse() { p.killNextResponse.Store(true) }
+
+// DelayResponses holds back every frame a broker sends by d (0 turns it off): a broker
+// slower than the client's deadline.
+func (p *Proxy) DelayResponses(d time.Duration) { p.responseDelay.Store(int64(d)) }
 
 // Down makes the brokers unreachable: open connections are reset and new dials are
 // refused by the operating system, until Up.
