@@ -51,7 +51,7 @@ func (h *byOffset) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for i := range win.Messages {
 		out.Records[i] = ToRecord(topic, &win.Messages[i], forceBase64)
 	}
-	w.Header()[NextOffsetHeader] = []string{strconv.FormatInt(win.Next, 10)} // exact case, as Microsoft's sample spells it
+	w.Header().Set(NextOffsetHeader, strconv.FormatInt(win.Next, 10))
 	if win.HighWatermark >= 0 {
 		w.Header().Set("X-Kafka-High-Watermark", strconv.FormatInt(win.HighWatermark, 10))
 	}

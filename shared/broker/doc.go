@@ -11,10 +11,10 @@
 //   - Produce uses Client.Produce per partition with acks=all: no batching timer (the Writer's
 //     1 s BatchTimeout trap) and offsets come back as BaseOffset+i. A request's records are
 //     sent only after the whole request was validated by the caller.
-//   - A produce error after the request may have reached Kafka (timeout, dropped connection)
-//     is reported as Timeout/Unavailable: the outcome is unknown, and a retry may duplicate.
-//     Errors that prove nothing was written (NOT_LEADER, unknown topic in a stale cache) are
-//     retried once after a metadata refresh.
+//   - Errors that prove nothing was written (NOT_LEADER, unknown topic in a stale cache) are
+//     retried once after a metadata refresh, and so is a broken connection (usually a pooled
+//     connection that died while idle); if it broke after Kafka appended the batch, the retry
+//     duplicates it (at-least-once). A timeout is reported as Timeout: the outcome is unknown.
 //   - After a long idle (a frozen function container) pooled connections are likely dead:
 //     the Client drops them before the next call instead of failing a request on them.
 package broker
