@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/rpc"
 	"os"
 	"reflect"
 	"runtime/debug"
@@ -40,10 +39,6 @@ func Start(ctx context.Context, name string, getenv func(string) string, build p
 
 // Serve accepts runtime connections on ln until ctx is done, then closes ln.
 func Serve(ctx context.Context, ln net.Listener, fn *Function) error {
-	srv := rpc.NewServer()
-	if err := srv.RegisterName("Function", fn); err != nil {
-		return fmt.Errorf("scf: register: %w", err)
-	}
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
 	for {
@@ -59,7 +54,7 @@ func Serve(ctx context.Context, ln net.Listener, fn *Function) error {
 			}
 			return fmt.Errorf("scf: accept: %w", err)
 		}
-		go srv.ServeConn(conn)
+		go serveConn(conn, fn)
 	}
 }
 

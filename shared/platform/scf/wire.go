@@ -1,0 +1,113 @@
+package scf
+
+import (
+	"bufio"
+	"encoding/gob"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"reflect"
+	"sync"
+)
+
+// The runtime speaks Go's net/rpc protocol with its default gob codec. kafkafn implements that
+// wire protocol here instead of importing net/rpc, because net/rpc links html/template for
+// its debug page, and text/template's reflective method calls stop the linker from dropping
+// unused methods program-wide: about 2.4 MB of every binary (docs/performance.md).
+//
+// On one connection the client sends, gob-encoded on one stream, a request header followed
+// by the argument; the server answers a response header followed by the reply (an empty
+// struct when the header carries an error). Calls may overlap; replies are written whole,
+// one at a time, in any order, matched by Seq. gob matches fields by name, so these types
+// are wire-compatible with net/rpc's Request and Response.
+
+type rpcRequest struct {
+	ServiceMethod string
+	Seq           uint64
+}
+
+type rpcResponse struct {
+	ServiceMethod string
+	Seq           uint64
+	Error         string
+}
+
+// noReply is the body sent after an error header, as net/rpc does.
+type noReply struct{}
+
+// serveConn serves the calls of one runtime connection until it closes.
+func serveConn(conn io.ReadWriteCloser, fn *Function) {
+	defer conn.Close()
+	dec := gob.NewDecoder(bufio.NewReader(conn))
+	w := bufio.NewWriter(conn)
+	enc := gob.NewEncoder(w)
+	var mu sync.Mutex
+	var calls sync.WaitGroup
+	defer calls.Wait()
+	reply := func(h rpcRequest, body any, errText string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if errText != "" {
+			body = noReply{}
+		}
+		err := enc.Encode(rpcResponse{ServiceMethod: h.ServiceMethod, Seq: h.Seq, Error: errText})
+		if err == nil {
+			err = enc.Encode(body)
+		}
+		if err == nil {
+			err = w.Flush()
+		}
+		if err != nil {
+			slog.Warn("scf: write reply", "method", h.ServiceMethod, "err", err)
+			conn.Close()
+		}
+	}
+	for {
+		var h rpcRequest
+		if err := dec.Decode(&h); err != nil {
+			if err != io.EOF && !isClosed(err) {
+				slog.Warn("scf: read request header", "err", err)
+			}
+			return
+		}
+		switch h.ServiceMethod {
+		case "Function.Ping":
+			var req PingRequest
+			if err := dec.Decode(&req); err != nil {
+				return
+			}
+			var resp PingResponse
+			reply(h, &resp, errText(fn.Ping(&req, &resp)))
+		case "Function.Invoke":
+			req := new(InvokeRequest)
+			if err := dec.Decode(req); err != nil {
+				slog.Warn("scf: read invoke request", "err", err)
+				return
+			}
+			calls.Add(1)
+			go func() {
+				defer calls.Done()
+				resp := new(InvokeResponse)
+				reply(h, resp, errText(fn.Invoke(req, resp)))
+			}()
+		default:
+			if err := dec.DecodeValue(reflect.Value{}); err != nil { // discard the argument
+				return
+			}
+			reply(h, nil, "rpc: can't find method "+h.ServiceMethod)
+		}
+	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func isClosed(err error) bool {
+	var ne *net.OpError
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.As(err, &ne)
+}
