@@ -232,12 +232,7 @@ func (h *groupWindow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpio.WriteError(w, r, err)
 		return
 	}
-	count, err := httpio.QueryInt(r, "count", min(defaultWindowCount, int64(h.Limits.ConsumeMaxCount)), 1, int64(h.Limits.ConsumeMaxCount))
-	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
-	}
-	forceBase64, err := encodingParam(r)
+	count, forceBase64, err := windowQuery(r, h.Limits.ConsumeMaxCount)
 	if err != nil {
 		httpio.WriteError(w, r, err)
 		return

@@ -53,12 +53,7 @@ func (h *byTime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpio.WriteError(w, r, err)
 		return
 	}
-	count, err := httpio.QueryInt(r, "count", min(defaultWindowCount, int64(h.Limits.ConsumeMaxCount)), 1, int64(h.Limits.ConsumeMaxCount))
-	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
-	}
-	forceBase64, err := encodingParam(r)
+	count, forceBase64, err := windowQuery(r, h.Limits.ConsumeMaxCount)
 	if err != nil {
 		httpio.WriteError(w, r, err)
 		return
@@ -249,4 +244,15 @@ func containsInt(s []int, v int) bool {
 		}
 	}
 	return false
+}
+
+// windowQuery parses the count (default defaultWindowCount, at most maxCount) and encoding
+// parameters that the time and group windows share.
+func windowQuery(r *http.Request, maxCount int) (count int64, forceBase64 bool, err error) {
+	count, err = httpio.QueryInt(r, "count", min(defaultWindowCount, int64(maxCount)), 1, int64(maxCount))
+	if err != nil {
+		return 0, false, err
+	}
+	forceBase64, err = encodingParam(r)
+	return count, forceBase64, err
 }
