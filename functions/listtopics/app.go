@@ -18,5 +18,5 @@ func Build(_ context.Context, env platform.Env) (platform.App, error) {
 	}
 	mux := http.NewServeMux()
 	Register(mux, Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits})
-	return platform.App{HTTP: httpio.Serve(mux, nil), Close: d.Broker.Close}, nil
+	return platform.App{HTTP: httpio.Serve(mux, nil, httpio.WithBodyBudget(d.Limits)), Close: d.Broker.Close}, nil
 }

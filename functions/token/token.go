@@ -66,7 +66,7 @@ func Build(_ context.Context, env platform.Env) (platform.App, error) {
 	}
 	mux := http.NewServeMux()
 	Register(mux, Deps{Source: src, Config: cfg, Limits: limits})
-	return platform.App{HTTP: httpio.Serve(mux, nil)}, nil
+	return platform.App{HTTP: httpio.Serve(mux, nil, httpio.WithBodyBudget(limits))}, nil
 }
 
 type handler struct {

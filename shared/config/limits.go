@@ -22,6 +22,9 @@ type Limits struct {
 	// RequestTimeout bounds one request when the platform gives no deadline (REQUEST_TIMEOUT,
 	// default 25s; Azure's front end gives up at 230 s).
 	RequestTimeout time.Duration
+	// MaxInflightBytes bounds the request bodies being handled at once; more wait, then 503
+	// (HTTP_MAX_INFLIGHT_BYTES, default 16 MiB; at least HTTP_MAX_BODY_BYTES; 0 turns it off).
+	MaxInflightBytes int64
 	// DeadlineMargin is kept free before the platform deadline to answer (DEADLINE_MARGIN, default 500ms).
 	DeadlineMargin time.Duration
 }
@@ -36,6 +39,10 @@ func LimitsFromEnv(getenv Getenv) (Limits, error) {
 		ConsumeMaxCount: int(r.integer("CONSUME_MAX_COUNT", 10000, 1, 1000000)),
 		RequestTimeout:  r.duration("REQUEST_TIMEOUT", 25*time.Second, 100*time.Millisecond, 15*time.Minute),
 		DeadlineMargin:  r.duration("DEADLINE_MARGIN", 500*time.Millisecond, 0, time.Minute),
+	}
+	l.MaxInflightBytes = r.integer("HTTP_MAX_INFLIGHT_BYTES", max(16<<20, l.MaxBodyBytes), 0, 1<<40)
+	if l.MaxInflightBytes != 0 && l.MaxInflightBytes < l.MaxBodyBytes {
+		r.fail("HTTP_MAX_INFLIGHT_BYTES", "must be 0 (off) or at least HTTP_MAX_BODY_BYTES (%d), got %d", l.MaxBodyBytes, l.MaxInflightBytes)
 	}
 	return l, r.err()
 }

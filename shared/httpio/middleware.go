@@ -55,10 +55,14 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 // Serve wraps mux for production use: every request is logged once (route pattern, topic,
 // status, duration, and the internal error if any; never headers or bodies), a panic becomes
 // a JSON 500 and the process lives on, and the mux's own plain-text 404 and 405 answers
-// become JSON errors.
-func Serve(mux *http.ServeMux, log *slog.Logger) http.Handler {
+// become JSON errors. With WithBodyBudget, request bodies in flight are bounded.
+func Serve(mux *http.ServeMux, log *slog.Logger, opts ...Option) http.Handler {
 	if log == nil {
 		log = slog.Default()
+	}
+	var o serveOptions
+	for _, opt := range opts {
+		opt(&o)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -95,6 +99,14 @@ func Serve(mux *http.ServeMux, log *slog.Logger) http.Handler {
 		if pattern == "" {
 			serveFallback(mux, rec, r)
 			return
+		}
+		if o.budget != nil {
+			release, err := o.budget.admit(r)
+			if err != nil {
+				WriteError(rec, r, err)
+				return
+			}
+			defer release()
 		}
 		mux.ServeHTTP(rec, r)
 	})
