@@ -48,14 +48,16 @@ func (h *byOffset) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := ConsumeResponse{Records: make([]ConsumeRecord, len(win.Messages))}
+	size := 32 // the JSON around and per record is small next to the data
 	for i := range win.Messages {
 		out.Records[i] = ToRecord(topic, &win.Messages[i], forceBase64)
+		size += 160 + 2*int(win.Messages[i].Size())
 	}
 	w.Header().Set(NextOffsetHeader, strconv.FormatInt(win.Next, 10))
 	if win.HighWatermark >= 0 {
 		w.Header().Set("X-Kafka-High-Watermark", strconv.FormatInt(win.HighWatermark, 10))
 	}
-	httpio.WriteJSON(w, http.StatusOK, out)
+	httpio.WriteRawJSON(w, http.StatusOK, appendResponse(make([]byte, 0, size), out.Records))
 }
 
 func encodingParam(r *http.Request) (bool, error) {

@@ -102,6 +102,16 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(buf.Bytes())
 }
 
+// WriteRawJSON writes body, already encoded JSON, with the given status.
+func WriteRawJSON(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
 // ReadBody reads the whole body, at most limit bytes. A larger body is a TooLarge error; a
 // body that cannot be read is Invalid.
 func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
