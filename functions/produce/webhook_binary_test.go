@@ -11,33 +11,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/kafkafn/kafkafn/functions/produce"
+	"github.com/kafkafn/kafkafn/internal/logtest"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
 )
-
-// syncBuffer collects a child's output for error messages.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // buildProduce builds the produce binary as it ships (-tags lambda.norpc).
 func buildProduce(t *testing.T) string {
@@ -83,7 +65,7 @@ func TestWebhookBinary(t *testing.T) {
 	})
 
 	t.Run("a signed GitHub delivery is written, and the dev mode does not waive the signature", func(t *testing.T) {
-		var out syncBuffer
+		var out logtest.Buffer
 		cmd := exec.Command(bin)
 		cmd.Env = append(base, `WEBHOOK_SECRETS={"github":{"scheme":"github","secretEnv":"GITHUB_WEBHOOK_SECRET","topics":["github-*"]}}`)
 		cmd.Stdout, cmd.Stderr = &out, &out
@@ -114,7 +96,7 @@ func TestWebhookBinary(t *testing.T) {
 	})
 }
 
-func waitListening(t *testing.T, addr string, out *syncBuffer) {
+func waitListening(t *testing.T, addr string, out *logtest.Buffer) {
 	t.Helper()
 	for range 200 {
 		conn, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
