@@ -1,7 +1,6 @@
 package produce_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,6 +25,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafkafn/kafkafn/functions/produce"
+	"github.com/kafkafn/kafkafn/internal/logtest"
 	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
 	"github.com/kafkafn/kafkafn/shared/auth/tc3"
 	"github.com/kafkafn/kafkafn/shared/broker"
@@ -58,31 +58,14 @@ type ckServer struct {
 	*httptest.Server
 	cluster *brokertest.Cluster
 	broker  *broker.Client
-	logs    *lockedBuffer
+	logs    *logtest.Buffer
 	mu      sync.Mutex
 	authz   []string // every Authorization header received, to check the logs against
 }
 
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func startCKafka(t *testing.T, env map[string]string, kafkaCfg *config.Kafka, opts ...kfake.Opt) *ckServer {
 	t.Helper()
-	s := &ckServer{logs: &lockedBuffer{}}
+	s := &ckServer{logs: &logtest.Buffer{}}
 	var kc config.Kafka
 	if kafkaCfg != nil {
 		kc = *kafkaCfg

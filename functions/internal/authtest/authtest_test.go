@@ -20,6 +20,7 @@ import (
 	"github.com/kafkafn/kafkafn/functions/consumewindow"
 	"github.com/kafkafn/kafkafn/functions/listtopics"
 	"github.com/kafkafn/kafkafn/functions/produce"
+	"github.com/kafkafn/kafkafn/internal/logtest"
 	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
 	"github.com/kafkafn/kafkafn/shared/auth/bearer"
 	"github.com/kafkafn/kafkafn/shared/auth/entratest"
@@ -32,7 +33,7 @@ import (
 )
 
 // logs receives ALL log output of the suite (slog's default logger, at debug level).
-var logs lockedBuffer
+var logs logtest.Buffer
 
 // secrets are the keys, tokens, signatures and Authorization headers the suite used; none
 // may appear in logs.
@@ -46,23 +47,6 @@ func secret(s string) string {
 	defer secrets.Unlock()
 	secrets.list = append(secrets.list, s)
 	return s
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func TestMain(m *testing.M) {
