@@ -18,8 +18,11 @@ type TopicSpec struct {
 	Configs           map[string]string
 }
 
-// ValidateTopicName reports whether name is a legal Kafka topic name: 1 to 249 characters
-// of [a-zA-Z0-9._-], not "." or "..". Routes call it before anything is sent.
+// ValidateTopicName reports whether kafkafn serves name: a legal Kafka topic name (1 to 249
+// characters of [a-zA-Z0-9._-], not "." or "..", else Invalid "invalid_topic") that is not
+// an internal topic (IsInternalTopic, else Forbidden "internal_topic"). Every route calls it
+// before anything is sent, and the Client's writes (Produce, CreateTopic, DeleteTopic) call
+// it again, so no route can write to an internal topic.
 func ValidateTopicName(name string) error {
 	invalid := func(why string) error {
 		return apierr.E(apierr.Invalid, "invalid_topic", fmt.Sprintf("invalid topic name %q: %s", truncate(name, 64), why))
@@ -37,6 +40,10 @@ func ValidateTopicName(name string) error {
 			return invalid("only ASCII letters, digits, '.', '_' and '-' are allowed")
 		}
 	}
+	if IsInternalTopic(name) {
+		return apierr.E(apierr.Forbidden, "internal_topic", fmt.Sprintf(
+			"topic %q is internal to Kafka or its tools (the \"__\" prefix, e.g. __consumer_offsets, __transaction_state); kafkafn neither lists, reads, writes, creates nor deletes such topics", name))
+	}
 	return nil
 }
 
@@ -49,6 +56,9 @@ func truncate(s string, n int) string {
 
 // CreateTopic creates a topic. An existing topic is a Conflict error.
 func (c *Client) CreateTopic(ctx context.Context, spec TopicSpec) error {
+	if err := ValidateTopicName(spec.Name); err != nil {
+		return err
+	}
 	c.prepare()
 	ctx, cancel := c.callContext(ctx)
 	defer cancel()
@@ -74,6 +84,9 @@ func (c *Client) CreateTopic(ctx context.Context, spec TopicSpec) error {
 
 // DeleteTopic deletes a topic. An unknown topic is a NotFound error.
 func (c *Client) DeleteTopic(ctx context.Context, name string) error {
+	if err := ValidateTopicName(name); err != nil {
+		return err
+	}
 	c.prepare()
 	ctx, cancel := c.callContext(ctx)
 	defer cancel()
@@ -90,5 +103,10 @@ func (c *Client) DeleteTopic(ctx context.Context, name string) error {
 	return nil
 }
 
-// IsInternalTopic reports topics kafkafn hides from listings.
+// IsInternalTopic reports the topics reserved for Kafka and its tools: every name that
+// starts with "__" (Kafka's own __consumer_offsets, __transaction_state, __share_group_state,
+// KRaft's __cluster_metadata, and the "__" topics of Confluent and other tools). kafkafn hides
+// them from listings and refuses every route on them (ValidateTopicName): a write would
+// corrupt the cluster's group or transaction state, and a read would show every group's
+// offsets past the consumer-group permissions.
 func IsInternalTopic(name string) bool { return strings.HasPrefix(name, "__") }

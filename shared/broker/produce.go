@@ -43,10 +43,14 @@ type Produced struct {
 // order. Records for different partitions are written concurrently; records of one
 // partition keep their order in one request. err is the first failure (classified), nil only
 // when Kafka acknowledged every record. The caller must have validated every record: Produce
-// sends what it gets.
+// sends what it gets. A topic ValidateTopicName refuses (an internal topic) fails every
+// record before anything is sent.
 func (c *Client) Produce(ctx context.Context, topic string, records []Record) ([]Produced, error) {
 	if len(records) == 0 {
 		return []Produced{}, nil
+	}
+	if err := ValidateTopicName(topic); err != nil {
+		return failAll(make([]Produced, len(records)), records, err), err
 	}
 	out, err := c.produceOnce(ctx, topic, records)
 	var be *Error
