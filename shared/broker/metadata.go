@@ -311,18 +311,22 @@ func (c *Client) retryOnce(ctx context.Context, op, topic string, partition int,
 	c.refresh(gen)
 	first := err
 	err = fn(ctx)
-	if err != nil && writeOps[op] && mayHaveBeenApplied(first) {
-		// Whatever the retry says, the first attempt may have been applied.
-		return withUnknownOutcome(classify(op, topic, partition, err))
-	}
+	var out error
 	if err != nil && call != adminCall && topic != "" && ctx.Err() == nil && isStaleMetadata(err) {
 		// After a refresh the transport reports a topic it could not rediscover (the broker
 		// is unreachable) as unknown: ask a broker directly before answering "not found".
 		if _, ferr := c.topicPartitions(ctx, topic); ferr != nil && apierr.KindOf(ferr) != apierr.NotFound {
-			return ferr
+			out = ferr
 		}
 	}
-	return classify(op, topic, partition, err)
+	if out == nil {
+		out = classify(op, topic, partition, err)
+	}
+	if out != nil && writeOps[op] && mayHaveBeenApplied(first) {
+		// Whatever the retry says, the first attempt may have been applied.
+		out = withUnknownOutcome(out)
+	}
+	return out
 }
 
 func brokerInfo(b kafka.Broker) BrokerInfo {
