@@ -82,7 +82,11 @@ func TestStandardVerify(t *testing.T) {
 		{name: "only an entry of another version is not a match", verifier: v, body: body, now: now, want: webhook.ErrInvalidSignature, code: "invalid_signature",
 			header: func() http.Header { h := good(); h.Set("webhook-signature", "v2,xyz"); return h }},
 		{name: "a v1 entry that is not base64 is malformed", verifier: v, body: body, now: now, want: webhook.ErrMalformedSignature, code: "malformed_signature",
-			header: func() http.Header { h := good(); h.Set("webhook-signature", "v1,%%% "+h.Get("webhook-signature")); return h }},
+			header: func() http.Header {
+				h := good()
+				h.Set("webhook-signature", "v1,%%% "+h.Get("webhook-signature"))
+				return h
+			}},
 		{name: "a tampered body is refused", verifier: v, header: good, body: []byte(`{"type":"invoice.paid","data":{"id":"in_2"}}`),
 			now: now, want: webhook.ErrInvalidSignature, code: "invalid_signature"},
 		{name: "a tampered id is refused", verifier: v, body: body, now: now, want: webhook.ErrInvalidSignature, code: "invalid_signature",
