@@ -183,6 +183,9 @@ func TestErrorClassification(t *testing.T) {
 			if k := apierr.KindOf(err); k != want.kind {
 				t.Errorf("kind %v, want %v (%v)", k, want.kind, err)
 			}
+			if (want.kind == apierr.Timeout) != ke.Timeout() {
+				t.Errorf("kind %v, but kafka-go's Timeout() is %v", want.kind, ke.Timeout())
+			}
 			if !errors.Is(err, ke) {
 				t.Errorf("the classified error does not wrap the code")
 			}

@@ -297,6 +297,8 @@ func (c *Client) retryOnce(ctx context.Context, op, topic string, partition int,
 		}
 	}
 	if mode == retryPause {
+		// No refresh: kafka-go asks for the coordinator on every group call, and the layout
+		// is not what is wrong.
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < 2*retryPauseTime {
 			return classify(op, topic, partition, err) // no time left for a useful retry
 		}
@@ -308,7 +310,9 @@ func (c *Client) retryOnce(ctx context.Context, op, topic string, partition int,
 			return classify(op, topic, partition, err)
 		}
 	}
-	c.refresh(gen)
+	if mode == retryRefresh {
+		c.refresh(gen)
+	}
 	first := err
 	err = fn(ctx)
 	var out error

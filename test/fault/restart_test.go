@@ -167,3 +167,22 @@ func TestCoordinatorAndControllerMovesAreRetried(t *testing.T) {
 		})
 	}
 }
+
+// TestAdminTimeoutIsAnUnknownOutcome: a create that timed out at the controller may still
+// happen, so it is not retried (a repeat would answer a false 409) and the answer says the
+// outcome is unknown.
+func TestAdminTimeoutIsAnUnknownOutcome(t *testing.T) {
+	s := newStack(t, 1, nil)
+	h := s.Cluster.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.CreateTopics}, Err: kerr.RequestTimedOut})
+	r := do(t, s, "PUT", "/v1/topics/slow", nil)
+	if r.Status != http.StatusGatewayTimeout || !strings.Contains(string(r.Body), "outcome is unknown") {
+		t.Fatalf("status %d, want a 504 with an unknown outcome: %s", r.Status, r.Body)
+	}
+	checkFailure(t, r)
+	if h.Hits() != 1 {
+		t.Errorf("CreateTopics was faulted %d times, want 1 (no retry)", h.Hits())
+	}
+	if r := do(t, s, "PUT", "/v1/topics/slow", nil); r.Status != http.StatusConflict {
+		t.Errorf("the topic the timed-out request created: %d, want 409: %s", r.Status, r.Body)
+	}
+}
