@@ -76,7 +76,7 @@ func unknownOutcome(op string) string {
 // classify turns any error from kafka-go into an *Error. It is the one place that decides
 // what a Kafka failure means to a caller. Network errors follow the reasoning of franz-go's
 // pkg/kgo/errors.go: a failure before the request left (refused or timed-out dial, DNS,
-// TLS, SASL) is Unavailable and proves nothing was sent; a broken connection afterwards
+// TLS, SASL) is Unavailable (Timeout when the dial timed out) and proves nothing was sent; a broken connection afterwards
 // (EOF, ECONNRESET, EPIPE) is Unavailable too, but for a write the outcome is unknown; a
 // deadline is Timeout (504), also with an unknown outcome for writes.
 func classify(op, topic string, partition int, err error) error {
@@ -116,8 +116,11 @@ func classify(op, topic string, partition int, err error) error {
 	case isTLSError(err):
 		return newError(op, topic, partition, apierr.Unavailable, "kafka_tls_failed",
 			"the TLS handshake with Kafka failed (check KAFKA_TLS, KAFKA_TLS_CA_FILE, KAFKA_TLS_SKIP_HOSTNAME_CHECK)", err)
+	case isDialError(err) && isTimeout(err):
+		// Before the deadline check: a dial cut short by the deadline sent nothing.
+		return newError(op, topic, partition, apierr.Timeout, "kafka_timeout",
+			"Kafka could not be reached ("+op+") before the deadline; nothing was sent", err)
 	case isDialError(err):
-		// Before the deadline check: a dial cut short by the deadline sent nothing either.
 		return newError(op, topic, partition, apierr.Unavailable, "kafka_unavailable",
 			"Kafka could not be reached ("+op+"); nothing was sent", err)
 	case errors.Is(err, context.DeadlineExceeded):
@@ -348,6 +351,12 @@ func withUnknownOutcome(err error) error {
 	out := *be
 	out.Message += "; an earlier attempt may have been applied, so the outcome is unknown"
 	return &out
+}
+
+// isTimeout reports a deadline or an I/O timeout.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // isDialError reports failures to open a connection: nothing was sent.

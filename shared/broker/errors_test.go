@@ -312,10 +312,10 @@ func TestErrorClassification(t *testing.T) {
 		{"ECONNREFUSED: nothing listens", refused, apierr.Unavailable, "kafka_unavailable", every, false},
 		{"ECONNRESET on read", reset, apierr.Unavailable, "kafka_unavailable", notAdmin, true},
 		{"a connection closed by this process", func(*testing.T) error { return net.ErrClosed }, apierr.Unavailable, "kafka_unavailable", notAdmin, true},
-		{"a dial cut short by the deadline", dialDeadline, apierr.Unavailable, "kafka_unavailable", every, false},
+		{"a dial cut short by the deadline", dialDeadline, apierr.Timeout, "kafka_timeout", every, false},
 		{"a dial timeout", func(*testing.T) error {
 			return &net.OpError{Op: "dial", Net: "tcp", Err: &timeoutError{}}
-		}, apierr.Unavailable, "kafka_unavailable", every, false},
+		}, apierr.Timeout, "kafka_timeout", every, false},
 		{"a DNS failure", func(*testing.T) error {
 			return &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "kafka.invalid", IsNotFound: true}}
 		}, apierr.Unavailable, "kafka_unavailable", every, false},
