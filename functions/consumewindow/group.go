@@ -170,6 +170,9 @@ func commitOffsets(ctx context.Context, d Deps, t *commitToken) (CommitResponse,
 	if len(t.Partitions) == 0 {
 		return out, nil
 	}
+	if err := checkTokenRange(ctx, d.Broker, t); err != nil {
+		return out, err
+	}
 	mu := commitLock(t.Group)
 	mu.Lock()
 	defer mu.Unlock()

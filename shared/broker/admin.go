@@ -54,14 +54,14 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// CreateTopic creates a topic. An existing topic is a Conflict error.
+// CreateTopic creates a topic. An existing topic is a Conflict error. It is retried once
+// only on errors that prove nothing was done (the controller moved, or kafka-go's layout
+// lacked the controller: a broker restart); never after a broken connection, where the topic
+// may have been created and a repeat would answer a false 409.
 func (c *Client) CreateTopic(ctx context.Context, spec TopicSpec) error {
 	if err := ValidateTopicName(spec.Name); err != nil {
 		return err
 	}
-	c.prepare()
-	ctx, cancel := c.callContext(ctx)
-	defer cancel()
 	tc := kafka.TopicConfig{Topic: spec.Name, NumPartitions: spec.Partitions, ReplicationFactor: spec.ReplicationFactor}
 	if tc.NumPartitions == 0 {
 		tc.NumPartitions = -1
@@ -72,30 +72,29 @@ func (c *Client) CreateTopic(ctx context.Context, spec TopicSpec) error {
 	for k, v := range spec.Configs {
 		tc.ConfigEntries = append(tc.ConfigEntries, kafka.ConfigEntry{ConfigName: k, ConfigValue: v})
 	}
-	res, err := c.kc.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{tc}, ValidateOnly: false})
-	if err != nil {
-		return classify("create topic", spec.Name, -1, err)
-	}
-	if e := res.Errors[spec.Name]; e != nil {
-		return classify("create topic", spec.Name, -1, e)
-	}
-	return nil
+	return c.retryOnce(ctx, "create topic", spec.Name, -1, adminCall, func(ctx context.Context) error {
+		res, err := c.kc.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{tc}, ValidateOnly: false})
+		if err != nil {
+			return err
+		}
+		return res.Errors[spec.Name]
+	})
 }
 
-// DeleteTopic deletes a topic. An unknown topic is a NotFound error.
+// DeleteTopic deletes a topic. An unknown topic is a NotFound error. Retries as CreateTopic.
 func (c *Client) DeleteTopic(ctx context.Context, name string) error {
 	if err := ValidateTopicName(name); err != nil {
 		return err
 	}
-	c.prepare()
-	ctx, cancel := c.callContext(ctx)
-	defer cancel()
-	res, err := c.kc.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: []string{name}})
+	err := c.retryOnce(ctx, "delete topic", name, -1, adminCall, func(ctx context.Context) error {
+		res, err := c.kc.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: []string{name}})
+		if err != nil {
+			return err
+		}
+		return res.Errors[name]
+	})
 	if err != nil {
-		return classify("delete topic", name, -1, err)
-	}
-	if e := res.Errors[name]; e != nil {
-		return classify("delete topic", name, -1, e)
+		return err
 	}
 	// The transport's cache still lists a deleted topic for up to MetadataTTL; drop it so
 	// produce answers 404 at once.

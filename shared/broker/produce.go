@@ -134,11 +134,11 @@ func (c *Client) producePartition(ctx context.Context, topic string, p int, idx 
 		return krecs
 	}
 	var res *kafka.ProduceResponse
-	// Errors that prove nothing was appended are retried (see retryStale), and so is a broken
+	// Errors that prove nothing was appended are retried (see retryOf), and so is a broken
 	// connection (a pooled connection that died while idle): if it broke after the broker
 	// appended the batch, the retry duplicates it (at-least-once, docs/reliability.md). A
 	// timeout is reported as an unknown outcome, not retried.
-	err := c.retryStale(ctx, "produce", topic, p, func(ctx context.Context) error {
+	err := c.retryOnce(ctx, "produce", topic, p, produceCall, func(ctx context.Context) error {
 		var err error
 		res, err = c.kc.Produce(ctx, &kafka.ProduceRequest{
 			Topic: topic, Partition: p, RequiredAcks: kafka.RequireAll,
