@@ -58,6 +58,9 @@ type Invocation struct {
 	FunctionName string
 	Deadline     time.Time // zero when the platform gives none (Azure forwarding, local)
 	SourceIP     string
+	// TraceID is the AWS X-Ray trace header of the invocation (Lambda-Runtime-Trace-Id,
+	// "Root=1-…;Parent=…;Sampled=…"), empty elsewhere.
+	TraceID string
 	// Raw holds the platform's own request context (e.g. events.APIGatewayV2HTTPRequestContext)
 	// for the rare handler that needs more. Handlers must not depend on its type.
 	Raw any
