@@ -89,7 +89,11 @@ func Serve(mux *http.ServeMux, log *slog.Logger, opts ...Option) http.Handler {
 		start := time.Now()
 		note := &logNote{}
 		var clientID string
-		note.requestID, clientID = requestIDFor(r)
+		if outer := noteFrom(r.Context()); outer != nil {
+			note.requestID = outer.requestID // a Serve inside another keeps the outer id
+		} else {
+			note.requestID, clientID = requestIDFor(r)
+		}
 		if o.ops.trace {
 			traceFor(r, note)
 		}

@@ -2,11 +2,13 @@ package httpio
 
 import (
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/metrics"
+	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
 // opsOptions are Serve's operations settings (WithOps).
@@ -66,4 +68,19 @@ func errPreflight(r *http.Request, method, methods string) error {
 	}
 	return apierr.E(apierr.MethodNotAllowed, "method_not_allowed",
 		"CORS preflight: method "+method+" is not allowed on "+r.URL.Path)
+}
+
+// LoadOps reads the operations settings (config.OpsFromEnv) for the binary env describes
+// and builds its metrics registry: EMF lines go to stdout (Lambda's log stream; the process
+// logs go to stderr), nil when METRICS is off. Serve(…, WithOps(ops, m)) uses both.
+func LoadOps(env platform.Env) (config.Ops, *metrics.Registry, error) {
+	o, err := config.OpsFromEnv(env.Getenv, env.Platform)
+	if err != nil {
+		return config.Ops{}, nil, err
+	}
+	name := env.Name
+	if name == "" {
+		name = "kafkafn"
+	}
+	return o, metrics.New(metrics.Options{Mode: o.Metrics, Namespace: o.MetricsNamespace, Function: name, Out: os.Stdout}), nil
 }

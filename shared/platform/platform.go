@@ -41,6 +41,9 @@ type Env struct {
 	Getenv func(string) string
 	// Platform names the adapter: "local", "aws", "scf", "scf-web", "azure".
 	Platform string
+	// Name is the binary's name as launch was given it ("produce", "all"); the metrics'
+	// Function dimension.
+	Name string
 	// LoopbackOnly is true when the adapter is the local HTTP server and it listens only on
 	// loopback addresses. The insecure dev auth mode is refused unless it is true.
 	LoopbackOnly bool

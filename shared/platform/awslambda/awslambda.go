@@ -29,7 +29,7 @@ const Platform = "aws"
 // from AWS_LAMBDA_RUNTIME_API, which aws-lambda-go reads itself; when the runtime loop fails
 // aws-lambda-go ends the process.
 func Start(ctx context.Context, name string, getenv func(string) string, build platform.BuildFunc) error {
-	app, err := build(ctx, platform.Env{Getenv: getenv, Platform: Platform})
+	app, err := build(ctx, platform.Env{Getenv: getenv, Platform: Platform, Name: name})
 	if err != nil {
 		err = fmt.Errorf("awslambda: build %s: %w", name, err)
 		reportInitError(ctx, getenv("AWS_LAMBDA_RUNTIME_API"), err)

@@ -56,7 +56,7 @@ func Run(ctx context.Context, name string, getenv func(string) string, build pla
 	}
 	addr := local.Addr(getenv)
 	slog.Info("platform selected", "platform", "local", "addr", addr)
-	env := platform.Env{Getenv: getenv, Platform: "local", LoopbackOnly: local.IsLoopback(addr)}
+	env := platform.Env{Getenv: getenv, Platform: "local", Name: name, LoopbackOnly: local.IsLoopback(addr)}
 	return local.Run(ctx, addr, name, env, build, nil)
 }
 
