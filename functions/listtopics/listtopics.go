@@ -260,7 +260,7 @@ func (h *handlers) status(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := h.ctx(r)
 	defer cancel()
 	if err := h.Broker.Ping(ctx); err != nil {
-		status, body := httpio.ErrorFor(err)
+		status, body := httpio.ErrorForRequest(r, err)
 		if status < 500 {
 			status = http.StatusServiceUnavailable
 		}
