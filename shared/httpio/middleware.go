@@ -94,7 +94,7 @@ func Serve(mux *http.ServeMux, log *slog.Logger, opts ...Option) http.Handler {
 		} else {
 			note.requestID, clientID = requestIDFor(r)
 		}
-		if o.ops.trace {
+		if !o.ops.noTrace {
 			traceFor(r, note)
 		}
 		r = r.WithContext(context.WithValue(r.Context(), logNoteKey{}, note))

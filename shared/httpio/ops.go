@@ -13,17 +13,17 @@ import (
 
 // opsOptions are Serve's operations settings (WithOps).
 type opsOptions struct {
-	trace   bool
+	noTrace bool // TRACE_PROPAGATION=false; on by default, as in config
 	cors    *cors
 	metrics *metrics.Registry
 }
 
-// WithOps turns on what config.Ops asks for: trace-context propagation (TraceHeaders),
-// CORS for HTTP_CORS_ORIGINS, and request metrics into m (nil: none). Request ids are on
-// without it.
+// WithOps applies config.Ops: trace-context propagation (TraceHeaders; on without WithOps
+// too, off with TRACE_PROPAGATION=false), CORS for HTTP_CORS_ORIGINS, and request metrics
+// into m (nil: none). Request ids are always on.
 func WithOps(o config.Ops, m *metrics.Registry) Option {
 	return func(so *serveOptions) {
-		so.ops = opsOptions{trace: o.TracePropagation, cors: newCORS(o), metrics: m}
+		so.ops = opsOptions{noTrace: !o.TracePropagation, cors: newCORS(o), metrics: m}
 	}
 }
 
