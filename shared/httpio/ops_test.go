@@ -105,7 +105,9 @@ func TestRequestID(t *testing.T) {
 			}
 			// A success, the mux's 404 and 405, a handler's error and a panic.
 			res, body := do(t, "GET", srv.URL+"/v1/things/a", hdr)
-			var ok struct{ RequestID string `json:"request_id"` }
+			var ok struct {
+				RequestID string `json:"request_id"`
+			}
 			_ = json.Unmarshal(body, &ok)
 			check("header", res.Header.Get("X-Request-Id"))
 			if ok.RequestID != res.Header.Get("X-Request-Id") {
