@@ -331,3 +331,17 @@ func TestNewLogHandlerWrapsOnce(t *testing.T) {
 		t.Fatal("wrapping twice would log request_id twice")
 	}
 }
+
+func FuzzValidRequestID(f *testing.F) {
+	f.Add("c6af9ac6-7b61-11e6-9a41-93e812345678")
+	f.Add("Mc7UVioPPHcEKPA=")
+	f.Add("a b\n")
+	f.Fuzz(func(t *testing.T, id string) {
+		if !httpio.ValidRequestID(id) {
+			return
+		}
+		if len(id) > 128 || strings.ContainsAny(id, " \t\r\n\"'<>\\,;") {
+			t.Fatalf("accepted %q", id)
+		}
+	})
+}
