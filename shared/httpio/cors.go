@@ -114,7 +114,7 @@ func (c *cors) routeMethods(mux *http.ServeMux, r *http.Request) string {
 	probe := *r
 	for _, m := range corsMethods {
 		probe.Method = m
-		if _, pattern := mux.Handler(&probe); pattern != "" && strings.HasPrefix(pattern, m+" ") {
+		if _, pattern := mux.Handler(&probe); pattern != "" {
 			if b.Len() > 0 {
 				b.WriteByte(',')
 			}
