@@ -13,8 +13,9 @@ type Ops struct {
 	TracePropagation bool
 	// Metrics is where request metrics go (METRICS): "emf" (CloudWatch Embedded Metric
 	// Format lines on stdout), "prometheus" (GET /metrics, behind the metadata permission)
-	// or "off". Default: "emf" on AWS Lambda, "prometheus" for the local server, "off" on
-	// the public platforms SCF and Azure (a scrape there reaches one random instance).
+	// or "off". Default: "emf" on AWS Lambda, "prometheus" for the local server on
+	// loopback, "off" on the public platforms SCF and Azure and for a local server on a
+	// public address (a scrape there reaches one random instance).
 	Metrics string
 	// MetricsNamespace is the EMF namespace (METRICS_NAMESPACE, default "kafkafn").
 	MetricsNamespace string
@@ -27,8 +28,8 @@ type Ops struct {
 	CORSCredentials bool
 }
 
-// OpsFromEnv reads the operations section. platform is platform.Env.Platform ("aws",
-// "local", "scf", "scf-web", "azure"); it picks the METRICS default.
+// OpsFromEnv reads the operations section. platform picks the METRICS default: "aws" →
+// emf, "local" (a loopback-only server) → prometheus, anything else → off.
 func OpsFromEnv(getenv Getenv, platform string) (Ops, error) {
 	r := &reader{getenv: getenv}
 	o := Ops{

@@ -71,10 +71,15 @@ func errPreflight(r *http.Request, method, methods string) error {
 }
 
 // LoadOps reads the operations settings (config.OpsFromEnv) for the binary env describes
-// and builds its metrics registry: EMF lines go to stdout (Lambda's log stream; the process
+// (a local server that does not listen on loopback only counts as public) and builds its
+// metrics registry: EMF lines go to stdout (Lambda's log stream; the process
 // logs go to stderr), nil when METRICS is off. Serve(…, WithOps(ops, m)) uses both.
 func LoadOps(env platform.Env) (config.Ops, *metrics.Registry, error) {
-	o, err := config.OpsFromEnv(env.Getenv, env.Platform)
+	p := env.Platform
+	if p == "local" && !env.LoopbackOnly {
+		p = "local-public" // an SCF web function or any public host: metrics off by default
+	}
+	o, err := config.OpsFromEnv(env.Getenv, p)
 	if err != nil {
 		return config.Ops{}, nil, err
 	}

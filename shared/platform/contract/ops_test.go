@@ -242,3 +242,13 @@ func waitFor(t *testing.T, p *proc, subs ...string) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestMetricsOffOnAPublicLocalServer(t *testing.T) {
+	// scf_bootstrap starts a web function as ADDR=0.0.0.0:9000: a public server.
+	port := freePort(t)
+	p := start(t, binary(t, testapp), "ADDR=0.0.0.0:"+port)
+	waitDial(t, p, "127.0.0.1:"+port)
+	if status, _, body := httpDo(t, "GET", "http://127.0.0.1:"+port+"/metrics", nil, nil); status != 404 || !strings.Contains(string(body), "metrics_disabled") {
+		t.Fatalf("%d %s", status, body)
+	}
+}
