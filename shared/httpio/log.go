@@ -20,15 +20,31 @@ func NewLogHandler(h slog.Handler) slog.Handler {
 
 type logHandler struct{ slog.Handler }
 
+const (
+	requestIDKey = "request_id"
+	traceIDKey   = "trace_id"
+)
+
 func (h logHandler) Handle(ctx context.Context, rec slog.Record) error {
-	if n := noteFrom(ctx); n != nil && n.requestID != "" {
+	if n := noteFrom(ctx); n != nil && n.requestID != "" && !hasAttr(rec, requestIDKey) {
 		rec = rec.Clone()
-		rec.AddAttrs(slog.String("request_id", n.requestID))
+		rec.AddAttrs(slog.String(requestIDKey, n.requestID))
 		if n.traceID != "" {
-			rec.AddAttrs(slog.String("trace_id", n.traceID))
+			rec.AddAttrs(slog.String(traceIDKey, n.traceID))
 		}
 	}
 	return h.Handler.Handle(ctx, rec)
+}
+
+// hasAttr reports whether rec already names key (Serve's request line does, to save the
+// record copy).
+func hasAttr(rec slog.Record, key string) bool {
+	found := false
+	rec.Attrs(func(a slog.Attr) bool {
+		found = a.Key == key
+		return !found
+	})
+	return found
 }
 
 func (h logHandler) WithAttrs(attrs []slog.Attr) slog.Handler {

@@ -113,26 +113,31 @@ func Serve(mux *http.ServeMux, log *slog.Logger, opts ...Option) http.Handler {
 				}
 			}
 			elapsed := time.Since(start)
-			attrs := []any{
-				"method", r.Method, "route", pattern, "status", rec.status,
-				"duration_ms", float64(elapsed.Microseconds()) / 1000, "bytes", rec.bytes,
+			// Typed attributes in a fixed array: no boxing, no slice growth.
+			var buf [12]slog.Attr
+			attrs := append(buf[:0],
+				slog.String("method", r.Method), slog.String("route", pattern), slog.Int("status", rec.status),
+				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.Int64("bytes", rec.bytes),
+				slog.String(requestIDKey, note.requestID))
+			if note.traceID != "" {
+				attrs = append(attrs, slog.String(traceIDKey, note.traceID))
 			}
 			if topic := r.PathValue("topic"); topic != "" {
-				attrs = append(attrs, "topic", topic)
+				attrs = append(attrs, slog.String("topic", topic))
 			}
 			if clientID != "" {
-				attrs = append(attrs, "client_request_id", clientID)
+				attrs = append(attrs, slog.String("client_request_id", clientID))
 			}
 			level := slog.LevelInfo
 			code := ""
 			if note.err != nil {
 				code = apierr.CodeOf(note.err)
-				attrs = append(attrs, "err", note.err.Error())
+				attrs = append(attrs, slog.String("err", note.err.Error()))
 				if rec.status >= 500 {
 					level = slog.LevelError
 				}
 			}
-			log.Log(r.Context(), level, "request", attrs...)
+			log.LogAttrs(r.Context(), level, "request", attrs...)
 			if m := o.ops.metrics; m != nil {
 				m.Observe(metrics.Observation{
 					Route: pattern, Status: rec.status, ErrorCode: code, RequestID: note.requestID, Duration: elapsed,

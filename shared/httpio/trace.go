@@ -31,11 +31,12 @@ func TraceHeaders(ctx context.Context) []RecordHeader {
 // together with tracestate, as the W3C specification says; an invalid tracestate alone is
 // dropped.
 func traceFor(r *http.Request, n *logNote) {
-	if tp := r.Header.Values(tracectx.TraceParentHeader); len(tp) == 1 {
+	// The canonical keys avoid canonicalising "traceparent" on every request.
+	if tp := r.Header["Traceparent"]; len(tp) == 1 {
 		if v, ok := tracectx.ParseTraceParent(tp[0]); ok {
 			n.addTrace(tracectx.TraceParentHeader, v)
 			n.traceID = v[3:35]
-			if ts := r.Header.Values(tracectx.TraceStateHeader); len(ts) > 0 {
+			if ts := r.Header["Tracestate"]; len(ts) > 0 {
 				if v, ok := tracectx.ParseTraceState(strings.Join(ts, ",")); ok && v != "" {
 					n.addTrace(tracectx.TraceStateHeader, v)
 				}
