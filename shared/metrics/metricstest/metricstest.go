@@ -218,9 +218,7 @@ func parseSample(line string) (Sample, error) {
 				return s, fmt.Errorf("label %s twice", name)
 			}
 			s.Labels[name] = val.String()
-			if strings.HasPrefix(rest, ",") {
-				rest = rest[1:]
-			}
+			rest = strings.TrimPrefix(rest, ",")
 		}
 	}
 	if !strings.HasPrefix(rest, " ") {
@@ -370,7 +368,7 @@ func ParseEMF(line string) (*EMF, error) {
 		return nil, fmt.Errorf("_aws needs a numeric Timestamp and CloudWatchMetrics: %s", raw)
 	}
 	if *aws.Timestamp < 1e12 {
-		return nil, fmt.Errorf("Timestamp %d is not in milliseconds", *aws.Timestamp)
+		return nil, fmt.Errorf("_aws.Timestamp %d is not in milliseconds", *aws.Timestamp)
 	}
 	for _, d := range aws.CloudWatchMetrics {
 		if d.Namespace == "" || len(d.Namespace) > 255 {
