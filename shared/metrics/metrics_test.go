@@ -238,3 +238,32 @@ func BenchmarkObserveEMF(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func TestConcurrentObserveAndScrape(t *testing.T) {
+	reg := metrics.New(metrics.Options{Mode: metrics.ModePrometheus})
+	done := make(chan struct{})
+	for i := range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for j := range 500 {
+				o := observations[(i+j)%len(observations)]
+				reg.Observe(o)
+			}
+		}()
+	}
+	for range 20 {
+		var buf bytes.Buffer
+		reg.WritePrometheus(&buf)
+		if _, err := metricstest.ParsePrometheus(buf.String()); err != nil && buf.Len() > 0 {
+			t.Fatalf("a scrape during observations: %v", err)
+		}
+	}
+	for range 4 {
+		<-done
+	}
+	var buf bytes.Buffer
+	reg.WritePrometheus(&buf)
+	if !strings.Contains(buf.String(), `kafkafn_http_request_duration_seconds_count{route="POST /v1/producer/topics/{topic}"} 800`) {
+		t.Fatalf("lost observations:\n%s", buf.String())
+	}
+}
