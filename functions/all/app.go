@@ -73,11 +73,11 @@ func build(_ context.Context, env platform.Env) (platform.App, error) {
 		}
 		token.Register(mux, token.Deps{Source: src, Config: tc, Limits: d.Limits})
 	}
-	listtopics.Register(mux, listtopics.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits})
+	listtopics.Register(mux, listtopics.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits, Metrics: d.Metrics})
 	produce.Register(mux, pd)
 	consumewindow.Register(mux, cd)
 	return platform.App{
-		HTTP:  httpio.Serve(mux, nil, httpio.WithBodyBudget(d.Limits)),
+		HTTP:  httpio.Serve(mux, nil, httpio.WithBodyBudget(d.Limits), httpio.WithOps(d.Ops, d.Metrics)),
 		Timer: consumewindow.Timer(cd),
 		Close: func() {
 			for _, c := range closers {

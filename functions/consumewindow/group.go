@@ -261,11 +261,13 @@ func (h *groupWindow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
 	defer cancel()
+	start := time.Now()
 	b, err := readGroupWindow(ctx, h.Deps, group, topic, reset, int(count), h.Limits.ConsumeMaxBytes)
 	if err != nil {
 		httpio.WriteError(w, r, err)
 		return
 	}
+	noteConsumed(r, b.messages, start)
 	out := GroupWindowResponse{Records: make([]ConsumeRecord, len(b.messages)), Token: b.token.encode(h.Groups.TokenSecret), CaughtUp: b.caughtUp}
 	for i := range b.messages {
 		out.Records[i] = ToRecord(topic, &b.messages[i], forceBase64)

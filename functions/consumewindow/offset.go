@@ -3,6 +3,7 @@ package consumewindow
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
@@ -42,11 +43,13 @@ func (h *byOffset) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
 	defer cancel()
+	start := time.Now()
 	win, err := h.Broker.Fetch(ctx, topic, int(partition), offset, int(count), h.Limits.ConsumeMaxBytes)
 	if err != nil {
 		httpio.WriteError(w, r, err)
 		return
 	}
+	noteConsumed(r, win.Messages, start)
 	out := ConsumeResponse{Records: make([]ConsumeRecord, len(win.Messages))}
 	size := 32 // the JSON around and per record is small next to the data
 	for i := range win.Messages {

@@ -2,10 +2,13 @@ package consumewindow
 
 import (
 	"context"
+	"net/http"
 	"sync"
+	"time"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
 // span is the part of one partition a window reads: offsets [next, end).
@@ -124,4 +127,14 @@ func readMerged(ctx context.Context, b *broker.Client, topic string, spans []spa
 		}
 	}
 	return out, nil
+}
+
+// noteConsumed adds the records of an answer, their bytes and the Kafka time since start to
+// the request's metrics.
+func noteConsumed(r *http.Request, msgs []broker.Message, start time.Time) {
+	size := 0
+	for i := range msgs {
+		size += int(msgs[i].Size())
+	}
+	httpio.NoteConsumed(r, len(msgs), size, time.Since(start))
 }

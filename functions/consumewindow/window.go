@@ -137,11 +137,13 @@ func (h *byTime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ms := m.Time.UnixMilli()
 		return ms >= fromMs && ms < toMs
 	}
+	start := time.Now()
 	res, err := readMerged(ctx, h.Broker, topic, spans, int(count), h.Limits.ConsumeMaxBytes, keep)
 	if err != nil {
 		httpio.WriteError(w, r, err)
 		return
 	}
+	noteConsumed(r, res.messages, start)
 	for i := range res.messages {
 		out.Records = append(out.Records, ToRecord(topic, &res.messages[i], forceBase64))
 	}

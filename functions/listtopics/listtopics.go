@@ -11,6 +11,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
+	"github.com/kafkafn/kafkafn/shared/metrics"
 	"github.com/kafkafn/kafkafn/shared/openapi"
 )
 
@@ -24,6 +25,7 @@ var Routes = []httpio.Route{
 	{Method: "DELETE", Path: "/v1/topics/{topic}", Name: "DeleteTopic"},
 	{Method: "GET", Path: "/v1/status", Name: "Status"},
 	{Method: "GET", Path: "/v1/openapi.json", Name: "OpenAPI"},
+	{Method: "GET", Path: "/metrics", Name: "Metrics"},
 }
 
 // Deps is what the routes need.
@@ -31,6 +33,9 @@ type Deps struct {
 	Broker *broker.Client
 	Guard  *auth.Guard
 	Limits config.Limits
+	// Metrics is served on GET /metrics when it is a Prometheus registry (METRICS=prometheus);
+	// otherwise that route answers 404 metrics_disabled.
+	Metrics *metrics.Registry
 }
 
 // Register adds the routes to mux.
@@ -45,6 +50,7 @@ func Register(mux *http.ServeMux, d Deps) {
 	mux.Handle(Routes[5].Pattern(), g.Wrap(auth.OpAdmin, http.HandlerFunc(h.deleteTopic)))
 	mux.Handle(Routes[6].Pattern(), g.Wrap(auth.OpMetadata, http.HandlerFunc(h.status)))
 	mux.Handle(Routes[7].Pattern(), g.Wrap(auth.OpMetadata, http.HandlerFunc(openapi.Serve)))
+	mux.Handle(Routes[8].Pattern(), g.Wrap(auth.OpMetadata, httpio.MetricsHandler(d.Metrics)))
 }
 
 type handlers struct{ Deps }
@@ -254,7 +260,7 @@ func (h *handlers) status(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := h.ctx(r)
 	defer cancel()
 	if err := h.Broker.Ping(ctx); err != nil {
-		status, body := httpio.ErrorFor(err)
+		status, body := httpio.ErrorForRequest(r, err)
 		if status < 500 {
 			status = http.StatusServiceUnavailable
 		}

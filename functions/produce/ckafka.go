@@ -126,7 +126,11 @@ type ckafka struct{ Deps }
 // API does; Tencent's SDKs read the error code from the body.
 func (h *ckafka) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var resp sendMessageResponse
-	resp.Response.RequestID = newRequestID()
+	// Tencent's RequestId is the request's id (X-Request-Id, the SCF invocation id), so one
+	// id finds the answer and its log lines.
+	if resp.Response.RequestID = httpio.RequestID(r.Context()); resp.Response.RequestID == "" {
+		resp.Response.RequestID = newRequestID()
+	}
 	ids, err := h.sendMessage(w, r)
 	if err != nil {
 		httpio.NoteError(r, err)
@@ -205,7 +209,8 @@ func (h *ckafka) sendMessage(w http.ResponseWriter, r *http.Request) ([]string, 
 	}
 	pctx, cancel := httpio.RequestContext(r.WithContext(ctx), h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
 	defer cancel()
-	produced, err := h.Broker.Produce(pctx, hub.Topic, records)
+	addTraceHeaders(r, records)
+	produced, err := produceKafka(r, h.Broker, pctx, hub.Topic, records)
 	sent := time.Now()
 	if err != nil {
 		acked := 0

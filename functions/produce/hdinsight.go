@@ -80,7 +80,8 @@ func (h *hdinsight) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
 	defer cancel()
-	produced, err := h.Broker.Produce(ctx, topic, records)
+	addTraceHeaders(r, records)
+	produced, err := produceKafka(r, h.Broker, ctx, topic, records)
 	results := make([]RecordResult, len(produced))
 	for i, p := range produced {
 		results[i] = RecordResult{Partition: p.Partition, Timestamp: p.Time.UnixMilli()}
@@ -98,7 +99,7 @@ func (h *hdinsight) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		// A partial failure: some partitions acknowledged their records. Say which, so the
 		// caller can retry only the rest.
-		status, body := httpio.ErrorFor(err)
+		status, body := httpio.ErrorForRequest(r, err)
 		httpio.NoteError(r, err)
 		if status >= 500 {
 			w.Header().Set("Retry-After", "1")

@@ -170,7 +170,9 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := httpio.RequestContext(r.WithContext(ctx), h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
 	defer cancel()
-	produced, err := h.Broker.Produce(ctx, topic, []broker.Record{rec})
+	records := []broker.Record{rec}
+	addTraceHeaders(r, records)
+	produced, err := produceKafka(r, h.Broker, ctx, topic, records)
 	if err != nil {
 		httpio.WriteError(w, r, err)
 		return

@@ -60,13 +60,17 @@ func Build(_ context.Context, env platform.Env) (platform.App, error) {
 	if err != nil {
 		return platform.App{}, err
 	}
+	ops, reg, err := httpio.LoadOps(env)
+	if err != nil {
+		return platform.App{}, err
+	}
 	src, err := entra.New(cfg)
 	if err != nil {
 		return platform.App{}, err
 	}
 	mux := http.NewServeMux()
 	Register(mux, Deps{Source: src, Config: cfg, Limits: limits})
-	return platform.App{HTTP: httpio.Serve(mux, nil, httpio.WithBodyBudget(limits))}, nil
+	return platform.App{HTTP: httpio.Serve(mux, nil, httpio.WithBodyBudget(limits), httpio.WithOps(ops, reg))}, nil
 }
 
 type handler struct {

@@ -17,6 +17,7 @@ type Option func(*serveOptions)
 
 type serveOptions struct {
 	budget *bodyBudget
+	ops    opsOptions // ops.go
 }
 
 // WithBodyBudget bounds the request bodies in flight at once to limits.MaxInflightBytes, so

@@ -48,20 +48,24 @@ func Status(k apierr.Kind) int {
 	}
 }
 
-// ErrorBody is the one native error body: {"error":{"code":"…","message":"…"}}.
+// ErrorBody is the one native error body:
+// {"error":{"code":"…","message":"…","request_id":"…"}}.
 type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
 }
 
 // ErrorDetail is the inside of ErrorBody. Retryable is set on failures where repeating the
-// request unchanged may succeed (and, for writes, may duplicate).
+// request unchanged may succeed (and, for writes, may duplicate). RequestID is the request's
+// id (also in the X-Request-Id response header and on its log lines).
 type ErrorDetail struct {
 	Code      string `json:"code"`
 	Message   string `json:"message"`
 	Retryable bool   `json:"retryable,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
 }
 
-// ErrorFor returns the status and body that describe err to a caller.
+// ErrorFor returns the status and body that describe err to a caller, without a request id
+// (ErrorForRequest adds it).
 func ErrorFor(err error) (int, ErrorBody) {
 	k := apierr.KindOf(err)
 	return Status(k), ErrorBody{Error: ErrorDetail{
@@ -71,10 +75,20 @@ func ErrorFor(err error) (int, ErrorBody) {
 	}}
 }
 
+// ErrorForRequest is ErrorFor with the id of the request r in the body, for routes that
+// write their own error shapes around ErrorDetail.
+func ErrorForRequest(r *http.Request, err error) (int, ErrorBody) {
+	status, body := ErrorFor(err)
+	if r != nil {
+		body.Error.RequestID = RequestID(r.Context())
+	}
+	return status, body
+}
+
 // WriteError writes err as the native JSON error body with its status. The message shown is
 // the error's public message; the full error is attached to the request log by Middleware.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	status, body := ErrorFor(err)
+	status, body := ErrorForRequest(r, err)
 	if status >= 500 {
 		w.Header().Set("Retry-After", "1")
 	}

@@ -8,13 +8,30 @@ import (
 	"time"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
+	"github.com/kafkafn/kafkafn/shared/metrics"
 )
 
 type logNoteKey struct{}
 
-// logNote collects what a handler wants on the request's log line.
+// logNote is the per-request state Serve keeps in the request context: what a handler wants
+// on the request's log line, its id and trace context, and what it did for the metrics. One
+// allocation per request holds all of it.
 type logNote struct {
-	err error
+	err       error
+	requestID string
+	traceID   string
+	trace     [3]RecordHeader
+	ntrace    int
+
+	recordsProduced, bytesProduced int64
+	recordsConsumed, bytesConsumed int64
+	kafkaCalls                     int
+	kafka                          time.Duration
+}
+
+func noteFrom(ctx context.Context) *logNote {
+	n, _ := ctx.Value(logNoteKey{}).(*logNote)
+	return n
 }
 
 // NoteError attaches err to the request's log line without writing a response.
@@ -22,7 +39,7 @@ func NoteError(r *http.Request, err error) {
 	if r == nil {
 		return
 	}
-	if n, ok := r.Context().Value(logNoteKey{}).(*logNote); ok {
+	if n := noteFrom(r.Context()); n != nil {
 		n.err = err
 	}
 }
@@ -52,14 +69,18 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// Serve wraps mux for production use: every request is logged once (route pattern, topic,
-// status, duration, and the internal error if any; never headers or bodies), a panic becomes
-// a JSON 500 and the process lives on, and the mux's own plain-text 404 and 405 answers
-// become JSON errors. With WithBodyBudget, request bodies in flight are bounded.
+// Serve wraps mux for production use: every request gets a request id (X-Request-Id on the
+// answer, request_id in every error body and on every log line logged with its context), is
+// logged once (route pattern, topic, status, duration, and the internal error if any; never
+// headers or bodies), a panic becomes a JSON 500 and the process lives on, and the mux's own
+// plain-text 404 and 405 answers become JSON errors. With WithBodyBudget, request bodies in
+// flight are bounded; with WithOps, trace context is kept for the produce routes, CORS is
+// answered and metrics are counted.
 func Serve(mux *http.ServeMux, log *slog.Logger, opts ...Option) http.Handler {
 	if log == nil {
 		log = slog.Default()
 	}
+	log = slog.New(NewLogHandler(log.Handler()))
 	var o serveOptions
 	for _, opt := range opts {
 		opt(&o)
@@ -67,7 +88,17 @@ func Serve(mux *http.ServeMux, log *slog.Logger, opts ...Option) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		note := &logNote{}
+		var clientID string
+		if outer := noteFrom(r.Context()); outer != nil {
+			note.requestID = outer.requestID // a Serve inside another keeps the outer id
+		} else {
+			note.requestID, clientID = requestIDFor(r)
+		}
+		if !o.ops.noTrace {
+			traceFor(r, note)
+		}
 		r = r.WithContext(context.WithValue(r.Context(), logNoteKey{}, note))
+		w.Header().Set(RequestIDHeader, note.requestID)
 		rec := &statusRecorder{ResponseWriter: w}
 		_, pattern := mux.Handler(r)
 		defer func() {
@@ -75,27 +106,50 @@ func Serve(mux *http.ServeMux, log *slog.Logger, opts ...Option) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				log.Error("panic serving request", "route", pattern, "panic", p, "stack", string(debug.Stack()))
+				log.ErrorContext(r.Context(), "panic serving request", "route", pattern, "panic", p, "stack", string(debug.Stack()))
 				if rec.status == 0 {
-					WriteJSON(rec, http.StatusInternalServerError, ErrorBody{Error: ErrorDetail{Code: "internal", Message: "internal error"}})
+					note.err = apierr.E(apierr.Internal, "internal", "panic")
+					WriteJSON(rec, http.StatusInternalServerError, ErrorBody{Error: ErrorDetail{Code: "internal", Message: "internal error", RequestID: note.requestID}})
 				}
 			}
-			attrs := []any{
-				"method", r.Method, "route", pattern, "status", rec.status,
-				"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "bytes", rec.bytes,
+			elapsed := time.Since(start)
+			// Typed attributes in a fixed array: no boxing, no slice growth.
+			var buf [12]slog.Attr
+			attrs := append(buf[:0],
+				slog.String("method", r.Method), slog.String("route", pattern), slog.Int("status", rec.status),
+				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.Int64("bytes", rec.bytes),
+				slog.String(requestIDKey, note.requestID))
+			if note.traceID != "" {
+				attrs = append(attrs, slog.String(traceIDKey, note.traceID))
 			}
 			if topic := r.PathValue("topic"); topic != "" {
-				attrs = append(attrs, "topic", topic)
+				attrs = append(attrs, slog.String("topic", topic))
+			}
+			if clientID != "" {
+				attrs = append(attrs, slog.String("client_request_id", clientID))
 			}
 			level := slog.LevelInfo
+			code := ""
 			if note.err != nil {
-				attrs = append(attrs, "err", note.err.Error())
+				code = apierr.CodeOf(note.err)
+				attrs = append(attrs, slog.String("err", note.err.Error()))
 				if rec.status >= 500 {
 					level = slog.LevelError
 				}
 			}
-			log.Log(r.Context(), level, "request", attrs...)
+			log.LogAttrs(r.Context(), level, "request", attrs...)
+			if m := o.ops.metrics; m != nil {
+				m.Observe(metrics.Observation{
+					Route: pattern, Status: rec.status, ErrorCode: code, RequestID: note.requestID, Duration: elapsed,
+					RecordsProduced: note.recordsProduced, BytesProduced: note.bytesProduced,
+					RecordsConsumed: note.recordsConsumed, BytesConsumed: note.bytesConsumed,
+					KafkaCalls: note.kafkaCalls, KafkaLatency: note.kafka,
+				})
+			}
 		}()
+		if o.ops.cors != nil && o.ops.cors.serve(mux, rec, r) {
+			return
+		}
 		if pattern == "" {
 			serveFallback(mux, rec, r)
 			return

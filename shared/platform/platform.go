@@ -41,6 +41,9 @@ type Env struct {
 	Getenv func(string) string
 	// Platform names the adapter: "local", "aws", "scf", "scf-web", "azure".
 	Platform string
+	// Name is the binary's name as launch was given it ("produce", "all"); the metrics'
+	// Function dimension.
+	Name string
 	// LoopbackOnly is true when the adapter is the local HTTP server and it listens only on
 	// loopback addresses. The insecure dev auth mode is refused unless it is true.
 	LoopbackOnly bool
@@ -58,6 +61,9 @@ type Invocation struct {
 	FunctionName string
 	Deadline     time.Time // zero when the platform gives none (Azure forwarding, local)
 	SourceIP     string
+	// TraceID is the AWS X-Ray trace header of the invocation (Lambda-Runtime-Trace-Id,
+	// "Root=1-…;Parent=…;Sampled=…"), empty elsewhere.
+	TraceID string
 	// Raw holds the platform's own request context (e.g. events.APIGatewayV2HTTPRequestContext)
 	// for the rare handler that needs more. Handlers must not depend on its type.
 	Raw any

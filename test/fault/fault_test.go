@@ -461,6 +461,9 @@ func TestPartialProduceFailure(t *testing.T) {
 	if len(out.Records) != 2 || out.Records[0].Offset == nil || out.Records[1].Offset != nil || out.Records[1].Error == "" {
 		t.Fatalf("want record 0 acknowledged and record 1 failed, got %s", r.Body)
 	}
+	if id := r.Header.Get("X-Request-Id"); id == "" || out.Error.RequestID != id {
+		t.Errorf("the partial-failure body's request_id %q is not the X-Request-Id %q", out.Error.RequestID, id)
+	}
 	claims, err := stacktest.Claims([]string{"to-0", "to-1"}, r.Body)
 	if err != nil {
 		t.Fatal(err)

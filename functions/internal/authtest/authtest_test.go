@@ -301,6 +301,9 @@ func TestEveryRouteAnswers401WithoutCredentials(t *testing.T) {
 				if a.status != http.StatusUnauthorized {
 					t.Fatalf("%s: %d %s; want 401", c.name, a.status, a.body)
 				}
+				if id := a.header.Get("X-Request-Id"); id == "" || !bytes.Contains(a.body, []byte(`"request_id":"`+id+`"`)) {
+					t.Errorf("%s: the 401 body has no request_id equal to X-Request-Id %q: %s", c.name, id, a.body)
+				}
 				if c.challenge != "" && a.header.Get("WWW-Authenticate") != c.challenge {
 					t.Errorf("%s: WWW-Authenticate %q; want %q", c.name, a.header.Get("WWW-Authenticate"), c.challenge)
 				}

@@ -7,6 +7,8 @@ import (
 	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/httpio"
+	"github.com/kafkafn/kafkafn/shared/metrics"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
@@ -16,6 +18,9 @@ type Deps struct {
 	Guard  *auth.Guard
 	Limits config.Limits
 	Kafka  config.Kafka
+	// Ops and Metrics are the operations settings for httpio.WithOps.
+	Ops     config.Ops
+	Metrics *metrics.Registry
 }
 
 // Load reads the Kafka, limits and auth sections and builds the broker client (without
@@ -36,6 +41,10 @@ func Load(env platform.Env, brokers []string, auth ...authconfig.Option) (Deps, 
 	if err != nil {
 		return Deps{}, err
 	}
+	ops, reg, err := httpio.LoadOps(env)
+	if err != nil {
+		return Deps{}, err
+	}
 	guard, err := authconfig.Guard(env, auth...)
 	if err != nil {
 		return Deps{}, err
@@ -44,5 +53,5 @@ func Load(env platform.Env, brokers []string, auth ...authconfig.Option) (Deps, 
 	if err != nil {
 		return Deps{}, err
 	}
-	return Deps{Broker: bc, Guard: guard, Limits: limits, Kafka: kc}, nil
+	return Deps{Broker: bc, Guard: guard, Limits: limits, Kafka: kc, Ops: ops, Metrics: reg}, nil
 }

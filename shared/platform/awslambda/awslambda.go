@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -28,7 +29,7 @@ const Platform = "aws"
 // from AWS_LAMBDA_RUNTIME_API, which aws-lambda-go reads itself; when the runtime loop fails
 // aws-lambda-go ends the process.
 func Start(ctx context.Context, name string, getenv func(string) string, build platform.BuildFunc) error {
-	app, err := build(ctx, platform.Env{Getenv: getenv, Platform: Platform})
+	app, err := build(ctx, platform.Env{Getenv: getenv, Platform: Platform, Name: name})
 	if err != nil {
 		err = fmt.Errorf("awslambda: build %s: %w", name, err)
 		reportInitError(ctx, getenv("AWS_LAMBDA_RUNTIME_API"), err)
@@ -128,6 +129,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) (out []byte, err e
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		inv.RequestID = lc.AwsRequestID
 	}
+	inv.TraceID = traceID(ctx)
 	if d, ok := ctx.Deadline(); ok {
 		inv.Deadline = d
 	}
@@ -207,4 +209,18 @@ func reportInitError(ctx context.Context, api string, err error) {
 		return
 	}
 	_ = resp.Body.Close()
+}
+
+// traceID is the invocation's X-Ray trace header. aws-lambda-go puts the runtime API's
+// Lambda-Runtime-Trace-Id in the context under the string key "x-amzn-trace-id" and, only
+// when one invocation runs at a time, also in _X_AMZN_TRACE_ID; the context is read first
+// because with AWS_LAMBDA_MAX_CONCURRENCY > 1 the variable is not set (and would be shared).
+func traceID(ctx context.Context) string {
+	if v, ok := ctx.Value("x-amzn-trace-id").(string); ok && v != "" { //nolint:staticcheck // the key aws-lambda-go uses
+		return v
+	}
+	if lambdacontext.MaxConcurrency() <= 1 {
+		return os.Getenv("_X_AMZN_TRACE_ID")
+	}
+	return ""
 }

@@ -55,7 +55,7 @@ func Run(ctx context.Context, addr, name string, getenv func(string) string, bui
 	}
 	defer ln.Close()
 	// The host exposes the function app publicly: this is not a loopback-only server.
-	app, err := build(ctx, platform.Env{Getenv: getenv, Platform: Platform})
+	app, err := build(ctx, platform.Env{Getenv: getenv, Platform: Platform, Name: name})
 	if err != nil {
 		return fmt.Errorf("azurefunc: build %s: %w", name, err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kafkafn/kafkafn/shared/auth/entratest"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
+	"github.com/kafkafn/kafkafn/shared/metrics/metricstest"
 )
 
 // routeBinary is a real route binary and one request that proves it serves its routes.
@@ -123,6 +124,14 @@ func TestRouteBinaries(t *testing.T) {
 					r := rt.invokeHTTP(t, p, v2Event(method, p2, q, body, lower(header)))
 					return r.StatusCode, decodeBody(t, r)
 				}, a.header)
+				if rb.name == "produce" { // the real binary's CloudWatch EMF line for that request
+					line := waitFor(t, p, `{"_aws"`, `"RecordsProduced":1`)
+					// "hello" plus the X-Ray header the record got from the invocation.
+					want := float64(len("hello") + len("X-Amzn-Trace-Id") + len(xrayTrace))
+					if e, err := metricstest.ParseEMF(line); err != nil || e.Number("BytesProduced") != want || e.Root["KafkaLatency"] == nil {
+						t.Errorf("%v: %s", err, line)
+					}
+				}
 			})
 			t.Run("serves its routes as an SCF event function", func(t *testing.T) {
 				a := entraAuth(t)

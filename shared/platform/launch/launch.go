@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/platform/awslambda"
 	"github.com/kafkafn/kafkafn/shared/platform/azurefunc"
@@ -41,7 +42,8 @@ func Start(name string, build platform.BuildFunc) error {
 
 // Run is Start with an explicit environment, for tests.
 func Run(ctx context.Context, name string, getenv func(string) string, build platform.BuildFunc) error {
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel(getenv)})).With("function", name))
+	// Every line logged with a request's context carries its request_id (httpio.NewLogHandler).
+	slog.SetDefault(slog.New(httpio.NewLogHandler(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel(getenv)}))).With("function", name))
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	for _, a := range adapters {
@@ -54,7 +56,7 @@ func Run(ctx context.Context, name string, getenv func(string) string, build pla
 	}
 	addr := local.Addr(getenv)
 	slog.Info("platform selected", "platform", "local", "addr", addr)
-	env := platform.Env{Getenv: getenv, Platform: "local", LoopbackOnly: local.IsLoopback(addr)}
+	env := platform.Env{Getenv: getenv, Platform: "local", Name: name, LoopbackOnly: local.IsLoopback(addr)}
 	return local.Run(ctx, addr, name, env, build, nil)
 }
 

@@ -32,6 +32,7 @@ func Start(ctx context.Context, name string, getenv func(string) string, build p
 		return fmt.Errorf("scf: listen on port %q: %w", port, err)
 	}
 	fn := New(ctx, getenv, build)
+	fn.name = name
 	defer fn.Close()
 	slog.Info("scf: serving the Go1 runtime contract", "function", name, "addr", ln.Addr().String())
 	return Serve(ctx, ln, fn)
@@ -63,6 +64,7 @@ type Function struct {
 	ctx    context.Context
 	getenv func(string) string
 	build  platform.BuildFunc
+	name   string // the binary's name, for platform.Env
 
 	once sync.Once
 	app  platform.App
@@ -134,7 +136,7 @@ func (f *Function) appFor(req *InvokeRequest) (platform.App, error) {
 			}
 			return base(k)
 		}
-		f.app, f.err = f.build(f.ctx, platform.Env{Getenv: getenv, Platform: Platform})
+		f.app, f.err = f.build(f.ctx, platform.Env{Getenv: getenv, Platform: Platform, Name: f.name})
 		if f.err != nil {
 			f.err = fmt.Errorf("scf: build: %w", f.err)
 		}

@@ -87,6 +87,7 @@ func (r *Recorder) Overflowed() bool { return r.overflowed }
 
 // Reset replaces the recorded response with err's JSON error body.
 func (r *Recorder) Reset(err error) {
+	id := r.header.Get(httpio.RequestIDHeader)
 	r.header = http.Header{}
 	r.status = 0
 	r.wroteHeader = false
@@ -94,6 +95,10 @@ func (r *Recorder) Reset(err error) {
 	r.body.Reset()
 	r.limit = max(r.limit, 1<<10)
 	status, body := httpio.ErrorFor(err)
+	if id != "" {
+		r.header.Set(httpio.RequestIDHeader, id)
+		body.Error.RequestID = id
+	}
 	httpio.WriteJSON(r, status, body)
 }
 

@@ -38,6 +38,8 @@ type Reply struct {
 	Builds      int64               `json:"builds"`
 	Env         string              `json:"env,omitempty"`
 	Platform    string              `json:"platform"`
+	RequestID   string              `json:"requestId"`       // httpio.RequestID
+	Trace       map[string]string   `json:"trace,omitempty"` // httpio.TraceHeaders
 }
 
 // Invocation is platform.Invocation without Raw.
@@ -82,8 +84,13 @@ func Build(_ context.Context, env platform.Env) (platform.App, error) {
 		upstream: env.Getenv("ECHO_UPSTREAM"),
 		client:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}, Timeout: 10 * time.Second},
 	}
+	ops, reg, err := httpio.LoadOps(env)
+	if err != nil {
+		return platform.App{}, err
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/echo/", a.echo)
+	mux.Handle("GET /metrics", httpio.MetricsHandler(reg))
 	mux.HandleFunc("GET /binary", func(w http.ResponseWriter, _ *http.Request) {
 		b := make([]byte, 256)
 		for i := range b {
@@ -115,7 +122,7 @@ func Build(_ context.Context, env platform.Env) (platform.App, error) {
 	mux.HandleFunc("GET /pool", a.pool)
 	mux.HandleFunc("GET /timer/last", a.lastTimer)
 	return platform.App{
-		HTTP:  httpio.Serve(mux, nil),
+		HTTP:  httpio.Serve(mux, nil, httpio.WithOps(ops, reg)),
 		Timer: a.timer,
 		Close: a.client.CloseIdleConnections,
 	}, nil
@@ -161,6 +168,13 @@ func (a *app) echo(w http.ResponseWriter, r *http.Request) {
 		Method: r.Method, Path: r.URL.Path, EscapedPath: r.URL.EscapedPath(), Query: r.URL.Query(),
 		Header: r.Header, Host: r.Host, Body: string(body), BodyBase64: base64.StdEncoding.EncodeToString(body),
 		RemoteAddr: r.RemoteAddr, Invocation: invocation(r.Context()), Builds: a.builds, Platform: a.env.Platform,
+		RequestID: httpio.RequestID(r.Context()),
+	}
+	for _, h := range httpio.TraceHeaders(r.Context()) {
+		if rep.Trace == nil {
+			rep.Trace = map[string]string{}
+		}
+		rep.Trace[h.Key] = h.Value
 	}
 	if d, ok := r.Context().Deadline(); ok {
 		rep.HasDeadline, rep.DeadlineMs = true, d.UnixMilli()
