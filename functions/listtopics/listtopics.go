@@ -9,6 +9,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/buildinfo"
 	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/openapi"
@@ -260,14 +261,16 @@ func (h *handlers) status(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Retry-After", "1")
 		httpio.WriteJSON(w, status, struct {
-			Status string             `json:"status"`
-			Error  httpio.ErrorDetail `json:"error"`
-		}{"unavailable", body.Error})
+			Status  string             `json:"status"`
+			Version string             `json:"version"`
+			Error   httpio.ErrorDetail `json:"error"`
+		}{"unavailable", buildinfo.Version, body.Error})
 		return
 	}
 	httpio.WriteJSON(w, http.StatusOK, struct {
-		Status string `json:"status"`
-	}{"ok"})
+		Status  string `json:"status"`
+		Version string `json:"version"`
+	}{"ok", buildinfo.Version})
 }
 
 func partitionMetadata(p broker.PartitionInfo) PartitionMetadata {
