@@ -25,6 +25,9 @@ var Routes = []httpio.Route{
 	{Method: "DELETE", Path: "/v1/topics/{topic}", Name: "DeleteTopic"},
 	{Method: "GET", Path: "/v1/status", Name: "Status"},
 	{Method: "GET", Path: "/v1/openapi.json", Name: "OpenAPI"},
+	// Index is exactly "/" ({$}): POST / is CKafka's SendMessage (produce), and a bare "GET /"
+	// pattern would answer every unknown GET path with the index instead of a 404.
+	{Method: "GET", Path: "/{$}", Name: "Index"},
 }
 
 // Deps is what the routes need.
@@ -46,6 +49,30 @@ func Register(mux *http.ServeMux, d Deps) {
 	mux.Handle(Routes[5].Pattern(), g.Wrap(auth.OpAdmin, http.HandlerFunc(h.deleteTopic)))
 	mux.Handle(Routes[6].Pattern(), g.Wrap(auth.OpMetadata, http.HandlerFunc(h.status)))
 	mux.Handle(Routes[7].Pattern(), g.Wrap(auth.OpMetadata, http.HandlerFunc(openapi.Serve)))
+	mux.Handle(Routes[8].Pattern(), g.Wrap(auth.OpMetadata, http.HandlerFunc(index)))
+}
+
+// Index is the body of GET /: what answers, and where to read on.
+type Index struct {
+	Name        string            `json:"name"`
+	Description string            `json:"description"`
+	Version     string            `json:"version"`
+	Links       map[string]string `json:"links"`
+}
+
+// index answers GET / with a small JSON index. It sits behind the same credentials as
+// GET /v1/status and the OpenAPI document, so an unauthenticated caller learns no version.
+func index(w http.ResponseWriter, _ *http.Request) {
+	httpio.WriteJSON(w, http.StatusOK, Index{
+		Name:        "kafkafn",
+		Description: "Apache Kafka over HTTP",
+		Version:     buildinfo.Version,
+		Links: map[string]string{
+			"openapi": "/v1/openapi.json",
+			"status":  "/v1/status",
+			"docs":    "https://github.com/kafkafn/kafkafn",
+		},
+	})
 }
 
 type handlers struct{ Deps }

@@ -168,6 +168,28 @@ func TestStatus(t *testing.T) {
 	}
 }
 
+func TestIndex(t *testing.T) {
+	s := start(t)
+	t.Run("GET / answers the JSON index", func(t *testing.T) {
+		r := s.Do(t, "GET", "/", "")
+		idx := decode[listtopics.Index](t, r.Body)
+		if r.Status != 200 || idx.Name != "kafkafn" || idx.Version != buildinfo.Version ||
+			idx.Links["openapi"] != "/v1/openapi.json" || idx.Links["status"] != "/v1/status" {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	})
+	t.Run("only the exact root: an unknown path is still a 404", func(t *testing.T) {
+		if r := s.Do(t, "GET", "/nothing-here", ""); r.Status != 404 {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	})
+	t.Run("POST / is not the index", func(t *testing.T) {
+		if r := s.Do(t, "POST", "/", "{}", "Content-Type", "application/json"); r.Status != 405 {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	})
+}
+
 func TestOpenAPIDocumentIsServed(t *testing.T) {
 	s := start(t)
 	r := s.Do(t, "GET", "/v1/openapi.json", "")
