@@ -94,6 +94,8 @@ func TestLocalRunOnEmbeddedKafka(t *testing.T) {
 		{"GET", "/v1/metadata/topics", "", 200, `"orders"`},
 		{"GET", "/v1/status", "", 200, `"ok"`},
 		{"GET", "/", "", 200, `"openapi":"/v1/openapi.json"`},
+		// Without TOKEN_TENANT_ID the token route is off, and its 404 says how to turn it on.
+		{"POST", "/v1/token", `{"grant_type":"client_credentials"}`, 404, "set TOKEN_TENANT_ID"},
 		// POST / stays CKafka's SendMessage next to GET /{$}: its envelope, not a 405.
 		{"POST", "/", `{}`, 200, `"Response"`},
 	}
