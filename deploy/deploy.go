@@ -1,7 +1,8 @@
 // Package deploy is the single description of how kafkafn is deployed: which functions
 // exist, which binary and routes each one serves, and which configuration it takes. The
-// deploy descriptors at the repository root (template.yaml for AWS SAM, serverless.yml for
-// Tencent SCF, azure/ for Azure Functions) are rendered from it by
+// deploy descriptors at the repository root (template.yaml for AWS SAM, serverless.yml and
+// scf/pull/serverless.yml for Tencent's Serverless Cloud Framework, azure/ for Azure
+// Functions) are rendered from it by
 //
 //	go run ./scripts/gendeploy
 //
