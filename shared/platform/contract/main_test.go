@@ -52,6 +52,9 @@ const stampedVersion = "v0.0.0-contract"
 // scripts/build does (with the version stamped in), and returns the path of the executable.
 func binary(t testing.TB, pkg string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and drives the real binaries: skipped with -short (scripts/test -short); scripts/test runs it")
+	}
 	f, _ := builds.LoadOrStore(pkg, sync.OnceValues(func() (string, error) {
 		out := filepath.Join(binDir, strings.NewReplacer("/", "_", ".", "_").Replace(pkg))
 		cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc",
