@@ -1,7 +1,8 @@
 // Package deploy is the single description of how kafkafn is deployed: which functions
 // exist, which binary and routes each one serves, and which configuration it takes. The
-// deploy descriptors at the repository root (template.yaml for AWS SAM, serverless.yml for
-// Tencent SCF, azure/ for Azure Functions) are rendered from it by
+// deploy descriptors at the repository root (template.yaml for AWS SAM, serverless.yml and
+// scf/pull/serverless.yml for Tencent's Serverless Cloud Framework, azure/ for Azure
+// Functions) are rendered from it by
 //
 //	go run ./scripts/gendeploy
 //
@@ -122,8 +123,10 @@ func ParamName(env string) string {
 }
 
 // APIPath converts a ServeMux path to the API Gateway syntax: {name} stays, a trailing
-// {name...} wildcard becomes {name+} ({proxy+} style).
+// {name...} wildcard becomes {name+} ({proxy+} style), and the exact-match marker {$} goes
+// (API Gateway paths are exact already: "/{$}" is "/").
 func APIPath(p string) string {
+	p = strings.TrimSuffix(p, "{$}")
 	if i := strings.LastIndex(p, "...}"); i >= 0 && i == len(p)-4 {
 		return p[:i] + "+}"
 	}
@@ -134,9 +137,10 @@ func APIPath(p string) string {
 // wildcards as {*name}). The root path "/" becomes the catch-all "{*path}": Azure reads an
 // empty route as the function's name, and a catch-all ranks below every literal route, so
 // it receives "/" plus requests that match no other function, which kafkafn's own mux then
-// answers (404/405 as JSON) since forwarded requests keep their original path.
+// answers (404/405 as JSON) since forwarded requests keep their original path. The exact
+// root "/{$}" (GET /) becomes the same catch-all for its method.
 func AzureRoute(p string) string {
-	if p == "/" {
+	if p == "/" || p == "/{$}" {
 		return "{*path}"
 	}
 	p = strings.TrimPrefix(p, "/")

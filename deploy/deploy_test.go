@@ -192,6 +192,26 @@ func TestSAMTemplate(t *testing.T) {
 			}
 		})
 	}
+	t.Run("every function runs in the VPC exactly when subnets are given", func(t *testing.T) {
+		for _, p := range []string{deploy.VPCSubnetsParam, deploy.VPCSecurityGroupsParam} {
+			if str(tpl, "Parameters", p, "Type") != "CommaDelimitedList" || str(tpl, "Parameters", p, "Default") != "" {
+				t.Errorf("parameter %s = %v, want an optional CommaDelimitedList", p, get(tpl, "Parameters", p))
+			}
+		}
+		if get(tpl, "Conditions", deploy.VPCCondition) == nil {
+			t.Fatalf("no condition %s", deploy.VPCCondition)
+		}
+		vpc, _ := get(tpl, "Globals", "Function", "VpcConfig").([]any)
+		if len(vpc) != 3 || vpc[0] != deploy.VPCCondition || str(vpc[1], "SubnetIds") != deploy.VPCSubnetsParam ||
+			str(vpc[1], "SecurityGroupIds") != deploy.VPCSecurityGroupsParam || vpc[2] != "AWS::NoValue" {
+			t.Fatalf("Globals.Function.VpcConfig = %v, want !If [%s, {SubnetIds, SecurityGroupIds}, !Ref AWS::NoValue]", vpc, deploy.VPCCondition)
+		}
+		for _, f := range deploy.Functions {
+			if get(tpl, "Resources", f.LogicalID, "Properties", "VpcConfig") != nil {
+				t.Errorf("%s overrides the global VpcConfig", f.LogicalID)
+			}
+		}
+	})
 	t.Run("secret parameters are NoEcho", func(t *testing.T) {
 		for _, p := range deploy.Params {
 			if prm := get(tpl, "Parameters", deploy.ParamName(p.Env)); prm != nil && p.NoEcho && str(prm, "NoEcho") != "true" {
@@ -230,47 +250,103 @@ func TestMakefile(t *testing.T) {
 	})
 }
 
+// scfEnv checks that an SCF instance passes exactly want from the deploying environment, and
+// that its VPC placement is optional input.
+func scfEnv(t *testing.T, inputs any, want []string) {
+	t.Helper()
+	vars, _ := get(inputs, "environment", "variables").(map[string]any)
+	var got []string
+	for name, v := range vars {
+		got = append(got, name)
+		if v != "${env."+name+"}" {
+			t.Errorf("%s = %v, want ${env.%s}", name, v, name)
+		}
+		if _, ok := deploy.ParamFor(name); !ok {
+			t.Errorf("%s is not a configuration variable (deploy.Params)", name)
+		}
+	}
+	sort.Strings(got)
+	want = slices.Sorted(slices.Values(want))
+	if !slices.Equal(got, want) {
+		t.Errorf("environment %v, want %v", got, want)
+	}
+	if str(inputs, "vpcConfig", "vpcId") != "${env.SCF_VPC_ID}" || str(inputs, "vpcConfig", "subnetId") != "${env.SCF_SUBNET_ID}" {
+		t.Errorf("vpcConfig = %v", get(inputs, "vpcConfig"))
+	}
+	if r := str(inputs, "runtime"); r != "Go1" {
+		t.Errorf("runtime %q", r)
+	}
+}
+
 func TestServerless(t *testing.T) {
-	sls := plain(t, read(t, "serverless.yml"))
-	if str(sls, "provider", "name") != "tencent" || str(sls, "provider", "runtime") != "Go1" {
-		t.Fatalf("provider = %v", get(sls, "provider"))
-	}
-	if str(sls, "package", "artifact") != "dist/scf/"+deploy.SCFServiceZip {
-		t.Fatalf("package = %v", get(sls, "package"))
-	}
 	build := string(read(t, "scripts/build"))
-	for _, f := range deploy.Functions {
-		t.Run(f.Name+" runs its own binary on Go1 with the routes of "+f.Package, func(t *testing.T) {
-			fn := get(sls, "functions", f.Name)
-			if str(fn, "handler") != f.Name || str(fn, "runtime") != "Go1" {
-				t.Fatalf("function = %v", fn)
+	t.Run("serverless.yml: every route in one web function behind a Function URL", func(t *testing.T) {
+		b := read(t, deploy.SCFWebFile)
+		sls := plain(t, b)
+		if str(sls, "component") != "scf" || str(sls, "app") != deploy.SCFApp || str(sls, "name") == "" {
+			t.Fatalf("component = %q app = %q name = %q", str(sls, "component"), str(sls, "app"), str(sls, "name"))
+		}
+		in := get(sls, "inputs")
+		if str(in, "type") != "web" || str(in, "src", "src") != "./"+deploy.SCFWebDir {
+			t.Fatalf("inputs type %q src %v", str(in, "type"), get(in, "src"))
+		}
+		events, _ := get(in, "events").([]any)
+		if len(events) != 1 || get(events[0], "http") == nil {
+			t.Fatalf("events = %v, want one http event (the Function URL)", events)
+		}
+		p := get(events[0], "http", "parameters")
+		if str(p, "qualifier") != "$DEFAULT" || str(p, "authType") != "NONE" || str(p, "netConfig", "enableExtranet") != "true" {
+			t.Errorf("http parameters = %v", p)
+		}
+		scfEnv(t, in, deploy.SCFWebParams())
+		// The web function runs the all-routes binary, so every route must be one it serves.
+		for _, f := range deploy.Functions {
+			if !f.InAll {
+				t.Errorf("%s is not served by the all-routes binary: its routes would be missing on SCF", f.Name)
 			}
-			if !strings.Contains(build, `"`+f.Name+" "+f.Package+`"`) {
-				t.Fatalf("scripts/build does not build %s from %s into the service zip", f.Name, f.Package)
+		}
+		var listed []string
+		for _, line := range strings.Split(string(b), "\n") {
+			if m, ok := strings.CutPrefix(line, "#   "); ok && strings.Contains(m, " /") {
+				listed = append(listed, m)
 			}
-			var got []string
-			timer := false
-			events, _ := get(fn, "events").([]any)
-			for _, ev := range events {
-				if apigw := get(ev, "apigw"); apigw != nil {
-					got = append(got, str(apigw, "parameters", "httpMethod")+" "+str(apigw, "parameters", "path"))
-					if str(apigw, "parameters", "integratedResponse") != "true" {
-						t.Errorf("%v has no integrated response", apigw)
-					}
-				}
-				if get(ev, "timer") != nil {
-					timer = true
-				}
+		}
+		if want := routeSet(deploy.AllRoutes(), deploy.APIPath); !slices.Equal(slices.Sorted(slices.Values(listed)), want) {
+			t.Errorf("routes listed %v, route table %v", listed, want)
+		}
+		for _, want := range []string{`"$out/scf/all-web/main"`, `"$out/scf/all-web/scf_bootstrap"`, `$(binary amd64 all "$all_pkg")`} {
+			if !strings.Contains(build, want) {
+				t.Errorf("scripts/build does not write %s (%s)", deploy.SCFWebDir, want)
 			}
-			sort.Strings(got)
-			if want := routeSet(f.Routes, deploy.APIPath); !slices.Equal(got, want) {
-				t.Errorf("apigw events %v, route table %v", got, want)
-			}
-			if timer != f.Timer {
-				t.Errorf("timer event: %v, timer: %v", timer, f.Timer)
-			}
-		})
-	}
+		}
+	})
+	t.Run(deploy.SCFPullFile+": the timer function as an event function with a timer trigger", func(t *testing.T) {
+		f, ok := deploy.TimerFunction()
+		if !ok {
+			t.Fatal("no function has a timer")
+		}
+		sls := plain(t, read(t, deploy.SCFPullFile))
+		if str(sls, "component") != "scf" || str(sls, "app") != deploy.SCFApp {
+			t.Fatalf("component = %q app = %q", str(sls, "component"), str(sls, "app"))
+		}
+		in := get(sls, "inputs")
+		src := filepath.ToSlash(filepath.Join(filepath.Dir(deploy.SCFPullFile), str(in, "src", "src")))
+		if str(in, "type") != "event" || str(in, "handler") != "main" || src != deploy.SCFPullDir {
+			t.Fatalf("type %q handler %q src %q (want %s)", str(in, "type"), str(in, "handler"), src, deploy.SCFPullDir)
+		}
+		if deploy.SCFPullDir != "dist/scf/"+f.Name || !strings.Contains(build, `"$out/scf/`+f.Name+`/main"`) || !strings.Contains(build, `"`+f.Name+" "+f.Package+`"`) {
+			t.Errorf("scripts/build does not write %s/main from %s", deploy.SCFPullDir, f.Package)
+		}
+		events, _ := get(in, "events").([]any)
+		if len(events) != 1 || get(events[0], "timer") == nil {
+			t.Fatalf("events = %v, want one timer", events)
+		}
+		p := get(events[0], "timer", "parameters")
+		if len(strings.Fields(str(p, "cronExpression"))) != 7 || str(p, "enable") != "false" || !json.Valid([]byte(str(p, "argument"))) {
+			t.Errorf("timer parameters = %v (7-field cron, disabled, JSON argument)", p)
+		}
+		scfEnv(t, in, f.Params)
+	})
 }
 
 func TestAzure(t *testing.T) {

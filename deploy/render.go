@@ -64,6 +64,17 @@ func SAM() []byte {
 	w("    Type: String")
 	w("    Default: '{}'")
 	w("    Description: constant JSON input of scheduled pulls (for example {\"topic\":\"orders\"})")
+	w("  %s:", VPCSubnetsParam)
+	w("    Type: CommaDelimitedList")
+	w("    Default: ''")
+	w("    Description: 'optional: private subnet IDs to run every function in (a VPC with MSK or self-managed Kafka); empty: no VPC. The subnets need a NAT gateway or VPC endpoints for Entra ID/OIDC and other outside calls'")
+	w("  %s:", VPCSecurityGroupsParam)
+	w("    Type: CommaDelimitedList")
+	w("    Default: ''")
+	w("    Description: 'security group IDs of the functions, required with %s (the brokers'' group must admit them)'", VPCSubnetsParam)
+	w("")
+	w("Conditions:")
+	w("  %s: !Not [!Equals [!Join [',', !Ref %s], '']]", VPCCondition, VPCSubnetsParam)
 	w("")
 	w("Globals:")
 	w("  Function:")
@@ -72,6 +83,11 @@ func SAM() []byte {
 	w("    Architectures: [arm64]")
 	w("    MemorySize: 256")
 	w("    Timeout: 29 # the HTTP API integration gives up after 30 s")
+	w("    VpcConfig: !If # every function, only when subnets are given (SAM then adds AWSLambdaVPCAccessExecutionRole)")
+	w("      - %s", VPCCondition)
+	w("      - SubnetIds: !Ref %s", VPCSubnetsParam)
+	w("        SecurityGroupIds: !Ref %s", VPCSecurityGroupsParam)
+	w("      - !Ref AWS::NoValue")
 	w("")
 	w("Resources:")
 	w("  HttpApi:")
@@ -120,66 +136,145 @@ func SAM() []byte {
 	return b.Bytes()
 }
 
-// SCFServiceZip is the one package serverless.yml deploys: every route binary, named after
-// its function.
-const SCFServiceZip = "kafkafn-scf.zip"
+// SAM parameter and condition names of the optional VPC placement.
+const (
+	VPCSubnetsParam        = "VpcSubnetIds"
+	VPCSecurityGroupsParam = "VpcSecurityGroupIds"
+	VPCCondition           = "HasVpc"
+)
 
-// Serverless renders serverless.yml (Serverless Framework, Tencent provider plugin).
+// The SCF descriptors (Tencent Serverless Cloud Framework, `component: scf`, CLI `scf`).
+// scripts/build writes the directories they upload.
+const (
+	SCFWebFile  = "serverless.yml"          // the all-routes web function behind a Function URL
+	SCFPullFile = "scf/pull/serverless.yml" // the scheduled-pull event function with its timer
+	SCFWebDir   = "dist/scf/all-web"        // main (all routes) + scf_bootstrap
+	SCFPullDir  = "dist/scf/consume-window" // main (consume-window), Go1 event function
+	SCFApp      = "kafkafn"                 // the framework's app name of both instances
+	scfVPCNote  = "empty: no VPC (private CKafka needs the function in the instance's VPC)"
+)
+
+// SCFWebParams returns the variables the web function takes: those of every function the
+// all-routes binary serves, in Params order.
+func SCFWebParams() []string {
+	used := map[string]bool{}
+	for _, f := range Functions {
+		if f.InAll {
+			for _, e := range f.Params {
+				used[e] = true
+			}
+		}
+	}
+	var out []string
+	for _, p := range Params {
+		if used[p.Env] {
+			out = append(out, p.Env)
+		}
+	}
+	return out
+}
+
+// TimerFunction returns the function with a timer entry point (consume-window).
+func TimerFunction() (Function, bool) {
+	for _, f := range Functions {
+		if f.Timer {
+			return f, true
+		}
+	}
+	return Function{}, false
+}
+
+// scfCommon writes the inputs both SCF instances share.
+func scfCommon(w func(string, ...any), vars []string) {
+	w("  region: ${env.TENCENTCLOUD_REGION} # for example ap-guangzhou")
+	w("  memorySize: 256")
+	w("  timeout: 30")
+	w("  environment:")
+	w("    variables: # from the deploying shell or the .env file next to this file; export each, empty is fine")
+	for _, e := range vars {
+		w("      %s: ${env.%s}", e, e)
+	}
+	w("  vpcConfig: # optional; %s", scfVPCNote)
+	w("    vpcId: ${env.SCF_VPC_ID}")
+	w("    subnetId: ${env.SCF_SUBNET_ID}")
+}
+
+// Serverless renders serverless.yml: every route in one SCF web function behind a Function
+// URL, for Tencent's Serverless Cloud Framework (`component: scf`). Tencent's API Gateway
+// was shut down on 2025-06-30, and the Serverless Framework 1.x plugin is unmaintained; the
+// scheduled pulls run in a second instance (SCFPull), because web functions take no timer
+// triggers.
 func Serverless() []byte {
 	var b bytes.Buffer
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	b.WriteString(header)
-	w("# Tencent SCF event functions (runtime Go1) behind API Gateway triggers with integrated")
-	w("# responses. The serverless-tencent-scf plugin uploads ONE package for the whole service,")
-	w("# so scripts/build writes dist/scf/%s with every route binary under its", SCFServiceZip)
-	w("# function's name, and each function's handler is that binary (Go1: handler = executable).")
-	w("# Configuration comes from the deploying shell: export KAFKA_BROKERS=... before `serverless deploy`.")
-	w("service: kafkafn")
-	w("")
-	w("provider:")
-	w("  name: tencent")
-	w("  runtime: Go1")
-	w("  region: ${env:TENCENTCLOUD_REGION, 'ap-guangzhou'}")
-	w("  credentials: ~/credentials")
-	w("  memorySize: 256")
-	w("  timeout: 30")
-	w("")
-	w("plugins:")
-	w("  - serverless-tencent-scf")
-	w("")
-	w("package:")
-	w("  artifact: dist/scf/%s", SCFServiceZip)
-	w("")
-	w("functions:")
-	for _, f := range Functions {
-		w("  %s:", f.Name)
-		w("    handler: %s", f.Name)
-		w("    runtime: Go1")
-		if len(f.Params) > 0 {
-			w("    environment:")
-			w("      variables:")
-			for _, e := range f.Params {
-				w("        %s: ${env:%s, ''}", e, e)
-			}
-		}
-		w("    events:")
-		for _, r := range f.Routes {
-			w("      - apigw:")
-			w("          name: %s", r.Name)
-			w("          parameters:")
-			w("            stageName: release")
-			w("            httpMethod: %s", r.Method)
-			w("            path: %s", quote(APIPath(r.Path)))
-			w("            integratedResponse: true")
-		}
-		if f.Timer {
-			w("      - timer:")
-			w("          name: %s-pull", f.Name)
-			w("          parameters:")
-			w("            cronExpression: '0 */5 * * * * *' # sec min hour day month week year")
-			w("            enable: false # turn on once PULL_* is configured (the plugin passes no argument: PULL_* applies)")
-		}
+	w("# Tencent Serverless Cloud Framework (npm i -g serverless-cloud-framework, >= 1.2.0 for Function")
+	w("# URLs; command `scf`): every kafkafn route in ONE SCF web function (%s, all routes) behind a", AllPackage)
+	w("# Function URL. scripts/build writes %s/ (main + scf_bootstrap, which serves 0.0.0.0:9000).", SCFWebDir)
+	w("#   scripts/build && scf deploy        # then `scf info` shows the Function URL")
+	w("# Deploying without the http event would disable an existing Function URL. Scheduled pulls:")
+	w("# %s (web functions take no timer triggers). Routes served (deploy/deploy.go):", SCFPullFile)
+	for _, r := range AllRoutes() {
+		w("#   %s %s", r.Method, APIPath(r.Path))
 	}
+	w("component: scf")
+	w("name: kafkafn-web")
+	w("app: %s", SCFApp)
+	w("stage: ${env.STAGE} # for example dev or prod")
+	w("")
+	w("inputs:")
+	w("  name: kafkafn-${stage}")
+	w("  description: kafkafn - Apache Kafka over HTTP, every route")
+	w("  src:")
+	w("    src: ./%s", SCFWebDir)
+	w("  type: web")
+	w("  runtime: Go1")
+	scfCommon(w, SCFWebParams())
+	w("  events:")
+	w("    - http: # the Function URL")
+	w("        parameters:")
+	w("          qualifier: $DEFAULT")
+	w("          authType: NONE # kafkafn authenticates every route itself (AUTH_ENTRA_*, AUTH_TC3_CREDENTIALS, webhooks)")
+	w("          netConfig:")
+	w("            enableIntranet: true")
+	w("            enableExtranet: true")
+	return b.Bytes()
+}
+
+// SCFPull renders scf/pull/serverless.yml: the consume-window binary as a Go1 event function
+// with a (disabled) timer trigger for scheduled pulls.
+func SCFPull() []byte {
+	f, _ := TimerFunction()
+	var b bytes.Buffer
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	b.WriteString(header)
+	w("# Tencent Serverless Cloud Framework: the scheduled pulls of %s as an SCF event function", f.Name)
+	w("# (runtime Go1, handler main) with a timer trigger. scripts/build writes %s/.", SCFPullDir)
+	w("#   scripts/build && (cd scf/pull && scf deploy)")
+	w("# Enable the timer once PULL_* is configured; its argument ({\"topic\":\"orders\"}, <= 4 KB) is")
+	w("# the pull's input, {} means PULL_* applies. Cron has 7 fields, seconds first.")
+	w("component: scf")
+	w("name: kafkafn-pull")
+	w("app: %s", SCFApp)
+	w("stage: ${env.STAGE}")
+	w("")
+	w("inputs:")
+	w("  name: kafkafn-%s-${stage}", f.Name)
+	w("  description: kafkafn %s - scheduled pulls", f.Name)
+	w("  src:")
+	w("    src: ../../%s", SCFPullDir)
+	w("  type: event")
+	w("  handler: main")
+	w("  runtime: Go1")
+	scfCommon(w, f.Params)
+	w("  events:")
+	w("    - timer:")
+	w("        parameters:")
+	w("          name: %s-pull", f.Name)
+	w("          qualifier: $DEFAULT")
+	w("          cronExpression: '0 */5 * * * * *' # sec min hour day month week year")
+	w("          enable: false")
+	w("          argument: '{}'")
 	return b.Bytes()
 }
 
@@ -236,7 +331,8 @@ func marshal(v any) []byte {
 func Files() map[string][]byte {
 	files := map[string][]byte{
 		"template.yaml":   SAM(),
-		"serverless.yml":  Serverless(),
+		SCFWebFile:        Serverless(),
+		SCFPullFile:       SCFPull(),
 		"azure/host.json": AzureHost(),
 	}
 	for name, b := range AzureFunctions() {

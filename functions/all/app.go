@@ -11,6 +11,7 @@ import (
 	"github.com/kafkafn/kafkafn/functions/listtopics"
 	"github.com/kafkafn/kafkafn/functions/produce"
 	"github.com/kafkafn/kafkafn/functions/token"
+	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
 	"github.com/kafkafn/kafkafn/shared/auth/entra"
 	"github.com/kafkafn/kafkafn/shared/broker/embedded"
@@ -72,6 +73,8 @@ func build(_ context.Context, env platform.Env) (platform.App, error) {
 			return fail(err)
 		}
 		token.Register(mux, token.Deps{Source: src, Config: tc, Limits: d.Limits})
+	} else {
+		mux.HandleFunc(token.Routes[0].Pattern(), tokenNotConfigured)
 	}
 	listtopics.Register(mux, listtopics.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits, Metrics: d.Metrics})
 	produce.Register(mux, pd)
@@ -85,4 +88,11 @@ func build(_ context.Context, env platform.Env) (platform.App, error) {
 			}
 		},
 	}, nil
+}
+
+// tokenNotConfigured answers the token route when TOKEN_TENANT_ID is not set: the same 404 as
+// any unknown route, with a message saying how to turn it on.
+func tokenNotConfigured(w http.ResponseWriter, r *http.Request) {
+	httpio.WriteError(w, r, apierr.E(apierr.NotFound, "route_not_found",
+		"POST /v1/token is not configured on this server: set TOKEN_TENANT_ID (and TOKEN_ALLOWED_SCOPES) to serve it; see docs/auth-entra.md"))
 }

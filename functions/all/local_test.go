@@ -93,6 +93,11 @@ func TestLocalRunOnEmbeddedKafka(t *testing.T) {
 		{"GET", "/v1/consumer/topics/orders/partitions/1/offsets/0", "", 200, `"value":"hello"`},
 		{"GET", "/v1/metadata/topics", "", 200, `"orders"`},
 		{"GET", "/v1/status", "", 200, `"ok"`},
+		{"GET", "/", "", 200, `"openapi":"/v1/openapi.json"`},
+		// Without TOKEN_TENANT_ID the token route is off, and its 404 says how to turn it on.
+		{"POST", "/v1/token", `{"grant_type":"client_credentials"}`, 404, "set TOKEN_TENANT_ID"},
+		// POST / stays CKafka's SendMessage next to GET /{$}: its envelope, not a 405.
+		{"POST", "/", `{}`, 200, `"Response"`},
 	}
 	for _, s := range steps {
 		status, body := do(s.method, s.path, s.body)
@@ -120,6 +125,7 @@ func TestLocalRunRefusesUnsafeStarts(t *testing.T) {
 	}{
 		{"no auth configured", []string{"ADDR=" + freeAddr(t)}, "AUTH_ENTRA_TENANT_ID"},
 		{"dev mode on every interface", []string{"ADDR=0.0.0.0:0", "AUTH_INSECURE_DEV=true"}, "AUTH_INSECURE_DEV"},
+		{"a port that is not a number", []string{"PORT=abc", "AUTH_INSECURE_DEV=true"}, `PORT: "abc" is not a port number`},
 		{"a bad Kafka setting", []string{"ADDR=" + freeAddr(t), "AUTH_INSECURE_DEV=true", "KAFKA_BROKERS=x:1", "KAFKA_SASL_MECHANISM=KERBEROS"}, "KAFKA_SASL_MECHANISM"},
 	}
 	for _, tt := range tests {

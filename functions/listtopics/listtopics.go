@@ -9,6 +9,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/buildinfo"
 	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/metrics"
@@ -26,6 +27,9 @@ var Routes = []httpio.Route{
 	{Method: "GET", Path: "/v1/status", Name: "Status"},
 	{Method: "GET", Path: "/v1/openapi.json", Name: "OpenAPI"},
 	{Method: "GET", Path: "/metrics", Name: "Metrics"},
+	// Index is exactly "/" ({$}): POST / is CKafka's SendMessage (produce), and a bare "GET /"
+	// pattern would answer every unknown GET path with the index instead of a 404.
+	{Method: "GET", Path: "/{$}", Name: "Index"},
 }
 
 // Deps is what the routes need.
@@ -51,6 +55,30 @@ func Register(mux *http.ServeMux, d Deps) {
 	mux.Handle(Routes[6].Pattern(), g.Wrap(auth.OpMetadata, http.HandlerFunc(h.status)))
 	mux.Handle(Routes[7].Pattern(), g.Wrap(auth.OpMetadata, http.HandlerFunc(openapi.Serve)))
 	mux.Handle(Routes[8].Pattern(), g.Wrap(auth.OpMetadata, httpio.MetricsHandler(d.Metrics)))
+	mux.Handle(Routes[9].Pattern(), g.Wrap(auth.OpMetadata, http.HandlerFunc(index)))
+}
+
+// Index is the body of GET /: what answers, and where to read on.
+type Index struct {
+	Name        string            `json:"name"`
+	Description string            `json:"description"`
+	Version     string            `json:"version"`
+	Links       map[string]string `json:"links"`
+}
+
+// index answers GET / with a small JSON index. It sits behind the same credentials as
+// GET /v1/status and the OpenAPI document, so an unauthenticated caller learns no version.
+func index(w http.ResponseWriter, _ *http.Request) {
+	httpio.WriteJSON(w, http.StatusOK, Index{
+		Name:        "kafkafn",
+		Description: "Apache Kafka over HTTP",
+		Version:     buildinfo.Version,
+		Links: map[string]string{
+			"openapi": "/v1/openapi.json",
+			"status":  "/v1/status",
+			"docs":    "https://github.com/kafkafn/kafkafn",
+		},
+	})
 }
 
 type handlers struct{ Deps }
@@ -266,14 +294,16 @@ func (h *handlers) status(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Retry-After", "1")
 		httpio.WriteJSON(w, status, struct {
-			Status string             `json:"status"`
-			Error  httpio.ErrorDetail `json:"error"`
-		}{"unavailable", body.Error})
+			Status  string             `json:"status"`
+			Version string             `json:"version"`
+			Error   httpio.ErrorDetail `json:"error"`
+		}{"unavailable", buildinfo.Version, body.Error})
 		return
 	}
 	httpio.WriteJSON(w, http.StatusOK, struct {
-		Status string `json:"status"`
-	}{"ok"})
+		Status  string `json:"status"`
+		Version string `json:"version"`
+	}{"ok", buildinfo.Version})
 }
 
 func partitionMetadata(p broker.PartitionInfo) PartitionMetadata {

@@ -11,6 +11,7 @@ import (
 	"github.com/kafkafn/kafkafn/functions/internal/routetest"
 	"github.com/kafkafn/kafkafn/functions/listtopics"
 	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/buildinfo"
 )
 
 func start(t *testing.T, opts ...kfake.Opt) *routetest.Server {
@@ -155,15 +156,38 @@ func TestCreateAndDeleteTopic(t *testing.T) {
 
 func TestStatus(t *testing.T) {
 	s := start(t)
-	if r := s.Do(t, "GET", "/v1/status", ""); r.Status != 200 || string(r.Body) != `{"status":"ok"}`+"\n" {
+	// go test builds without the -X flag scripts/build passes, so the version is "dev".
+	if r := s.Do(t, "GET", "/v1/status", ""); r.Status != 200 || string(r.Body) != `{"status":"ok","version":"dev"}`+"\n" {
 		t.Fatalf("%d %s", r.Status, r.Body)
 	}
 	s.Cluster.Close()
 	s.Broker.Close()
 	r := s.Do(t, "GET", "/v1/status", "")
-	if r.Status != 503 || r.Header.Get("Retry-After") == "" {
+	if r.Status != 503 || r.Header.Get("Retry-After") == "" || decode[map[string]any](t, r.Body)["version"] != buildinfo.Version {
 		t.Fatalf("with the broker down: %d %s", r.Status, r.Body)
 	}
+}
+
+func TestIndex(t *testing.T) {
+	s := start(t)
+	t.Run("GET / answers the JSON index", func(t *testing.T) {
+		r := s.Do(t, "GET", "/", "")
+		idx := decode[listtopics.Index](t, r.Body)
+		if r.Status != 200 || idx.Name != "kafkafn" || idx.Version != buildinfo.Version ||
+			idx.Links["openapi"] != "/v1/openapi.json" || idx.Links["status"] != "/v1/status" {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	})
+	t.Run("only the exact root: an unknown path is still a 404", func(t *testing.T) {
+		if r := s.Do(t, "GET", "/nothing-here", ""); r.Status != 404 {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	})
+	t.Run("POST / is not the index", func(t *testing.T) {
+		if r := s.Do(t, "POST", "/", "{}", "Content-Type", "application/json"); r.Status != 405 {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	})
 }
 
 func TestOpenAPIDocumentIsServed(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kafkafn/kafkafn/internal/logtest"
+	"github.com/kafkafn/kafkafn/shared/buildinfo"
 )
 
 var (
@@ -44,13 +45,20 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// stampedVersion is the version binary stamps into every binary, the way scripts/build does.
+const stampedVersion = "v0.0.0-contract"
+
 // binary builds the main package pkg (relative to the module root) once per test run, as
-// scripts/build does, and returns the path of the executable.
+// scripts/build does (with the version stamped in), and returns the path of the executable.
 func binary(t testing.TB, pkg string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and drives the real binaries: skipped with -short (scripts/test -short); scripts/test runs it")
+	}
 	f, _ := builds.LoadOrStore(pkg, sync.OnceValues(func() (string, error) {
 		out := filepath.Join(binDir, strings.NewReplacer("/", "_", ".", "_").Replace(pkg))
-		cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-o", out, "./"+pkg)
+		cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc",
+			"-ldflags", "-X "+buildinfo.VersionVar+"="+stampedVersion, "-o", out, "./"+pkg)
 		cmd.Dir = modRoot
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if b, err := cmd.CombinedOutput(); err != nil {

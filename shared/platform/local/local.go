@@ -9,20 +9,43 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
-// Addr returns the listen address from ADDR, else 127.0.0.1:$PORT, else 127.0.0.1:8080.
-func Addr(getenv func(string) string) string {
+// Addr returns the listen address from ADDR, else 127.0.0.1:$PORT, else 127.0.0.1:8080. A
+// value that is not a host:port or a port number is an error naming its variable (rather than
+// the resolver's "lookup tcp/abc: unknown port" at listen time).
+func Addr(getenv func(string) string) (string, error) {
 	if a := getenv("ADDR"); a != "" {
-		return a
+		_, port, err := net.SplitHostPort(a)
+		if err != nil {
+			return "", fmt.Errorf("local: ADDR: %q is not host:port (for example 127.0.0.1:8080 or :8080)", a)
+		}
+		if err := CheckPort("ADDR", port); err != nil {
+			return "", err
+		}
+		return a, nil
 	}
 	if p := getenv("PORT"); p != "" {
-		return "127.0.0.1:" + p
+		if err := CheckPort("PORT", p); err != nil {
+			return "", err
+		}
+		return "127.0.0.1:" + p, nil
 	}
-	return "127.0.0.1:8080"
+	return "127.0.0.1:8080", nil
+}
+
+// CheckPort returns an error naming the variable env when port is not a TCP port number
+// (0 to 65535; 0 asks the kernel for a free port).
+func CheckPort(env, port string) error {
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || strconv.FormatUint(n, 10) != port {
+		return fmt.Errorf("local: %s: %q is not a port number (0-65535)", env, port)
+	}
+	return nil
 }
 
 // IsLoopback reports whether addr (host:port) listens only on loopback.
