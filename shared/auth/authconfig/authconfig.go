@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/kafkafn/kafkafn/shared/auth"
+	"github.com/kafkafn/kafkafn/shared/auth/apikey"
 	"github.com/kafkafn/kafkafn/shared/auth/bearer"
 	"github.com/kafkafn/kafkafn/shared/auth/policy"
 	"github.com/kafkafn/kafkafn/shared/config"
@@ -81,6 +82,9 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 	if ec.Enabled() {
 		configured = append(configured, "AUTH_ENTRA_TENANT_ID")
 	}
+	if len(ac.APIKeys) > 0 {
+		configured = append(configured, "AUTH_API_KEYS")
+	}
 	if tc.Enabled() {
 		configured = append(configured, "AUTH_TC3_CREDENTIALS")
 	}
@@ -121,11 +125,19 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 		authenticators = append(authenticators, b)
 		schemes = append(schemes, "entra")
 	}
+	if len(ac.APIKeys) > 0 {
+		k, err := apikey.New(ac.APIKeys)
+		if err != nil {
+			return nil, fmt.Errorf("authconfig: %w", err)
+		}
+		authenticators = append(authenticators, k)
+		schemes = append(schemes, fmt.Sprintf("api keys (%d)", len(ac.APIKeys)))
+	}
 	if tc.Enabled() {
 		schemes = append(schemes, "tc3 (SendMessage only)")
 	}
 	if len(schemes) == 0 {
-		vars := "AUTH_ENTRA_TENANT_ID and AUTH_ENTRA_AUDIENCE (Entra ID bearer tokens)"
+		vars := "AUTH_ENTRA_TENANT_ID and AUTH_ENTRA_AUDIENCE (Entra ID bearer tokens), AUTH_API_KEYS (API keys)"
 		if o.tc3 {
 			vars += ", AUTH_TC3_CREDENTIALS with CKAFKA_DATAHUBS (TC3-signed CKafka SendMessage)"
 		}
