@@ -85,6 +85,9 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 	if len(ac.APIKeys) > 0 {
 		configured = append(configured, "AUTH_API_KEYS")
 	}
+	if len(ac.OIDC) > 0 {
+		configured = append(configured, "AUTH_OIDC")
+	}
 	if tc.Enabled() {
 		configured = append(configured, "AUTH_TC3_CREDENTIALS")
 	}
@@ -117,13 +120,27 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 	if len(o.authenticators) > 0 {
 		schemes = append(schemes, "custom")
 	}
+	var entra *bearer.Authenticator
 	if ec.Enabled() {
 		b, err := bearer.New(ec, o.bearer...)
 		if err != nil {
 			return nil, fmt.Errorf("authconfig: %w", err)
 		}
-		authenticators = append(authenticators, b)
+		entra = b
 		schemes = append(schemes, "entra")
+	}
+	switch {
+	case len(ac.OIDC) > 0: // one bearer authenticator routes each token to its issuer
+		b, err := bearer.NewOIDC(ac.OIDC, entra, o.bearer...)
+		if err != nil {
+			return nil, fmt.Errorf("authconfig: AUTH_OIDC: %w", err)
+		}
+		authenticators = append(authenticators, b)
+		for _, is := range ac.OIDC {
+			schemes = append(schemes, "oidc "+is.Name)
+		}
+	case entra != nil:
+		authenticators = append(authenticators, entra)
 	}
 	if len(ac.APIKeys) > 0 {
 		k, err := apikey.New(ac.APIKeys)
@@ -137,7 +154,7 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 		schemes = append(schemes, "tc3 (SendMessage only)")
 	}
 	if len(schemes) == 0 {
-		vars := "AUTH_ENTRA_TENANT_ID and AUTH_ENTRA_AUDIENCE (Entra ID bearer tokens), AUTH_API_KEYS (API keys)"
+		vars := "AUTH_ENTRA_TENANT_ID and AUTH_ENTRA_AUDIENCE (Entra ID bearer tokens), AUTH_API_KEYS (API keys), AUTH_OIDC (OpenID Connect issuers)"
 		if o.tc3 {
 			vars += ", AUTH_TC3_CREDENTIALS with CKAFKA_DATAHUBS (TC3-signed CKafka SendMessage)"
 		}
