@@ -137,7 +137,11 @@ func TestOIDCIssuers(t *testing.T) {
 		name  string
 		token func() string
 	}{
-		{"wrong aud", func() string { c := f.keycloakAccess(); c["aud"] = "someone-else"; return f.keycloak.Sign(jwt.SigningMethodRS256, c) }},
+		{"wrong aud", func() string {
+			c := f.keycloakAccess()
+			c["aud"] = "someone-else"
+			return f.keycloak.Sign(jwt.SigningMethodRS256, c)
+		}},
 		{"Cognito token with another client_id", func() string {
 			c := f.cognitoAccess()
 			c["client_id"] = "other"
@@ -153,15 +157,27 @@ func TestOIDCIssuers(t *testing.T) {
 			c["aud"] = "other"
 			return f.cognito.Sign(jwt.SigningMethodRS256, c)
 		}},
-		{"unknown issuer", func() string { c := f.keycloakAccess(); c["iss"] = "https://evil.example"; return f.keycloak.Sign(jwt.SigningMethodRS256, c) }},
-		{"issuer with a trailing slash", func() string { c := f.keycloakAccess(); c["iss"] = f.keycloak.URL + "/"; return f.keycloak.Sign(jwt.SigningMethodRS256, c) }},
+		{"unknown issuer", func() string {
+			c := f.keycloakAccess()
+			c["iss"] = "https://evil.example"
+			return f.keycloak.Sign(jwt.SigningMethodRS256, c)
+		}},
+		{"issuer with a trailing slash", func() string {
+			c := f.keycloakAccess()
+			c["iss"] = f.keycloak.URL + "/"
+			return f.keycloak.Sign(jwt.SigningMethodRS256, c)
+		}},
 		{"signed by the other issuer's key", func() string { return f.cognito.Sign(jwt.SigningMethodRS256, f.keycloakAccess()) }},
 		{"expired beyond the leeway", func() string {
 			c := f.keycloakAccess()
 			c["exp"] = now.Add(-bearer.Leeway - time.Minute).Unix()
 			return f.keycloak.Sign(jwt.SigningMethodRS256, c)
 		}},
-		{"no exp", func() string { c := f.keycloakAccess(); delete(c, "exp"); return f.keycloak.Sign(jwt.SigningMethodRS256, c) }},
+		{"no exp", func() string {
+			c := f.keycloakAccess()
+			delete(c, "exp")
+			return f.keycloak.Sign(jwt.SigningMethodRS256, c)
+		}},
 		{"nbf in the future", func() string {
 			c := f.keycloakAccess()
 			c["nbf"] = now.Add(bearer.Leeway + time.Minute).Unix()
@@ -205,7 +221,11 @@ func TestOIDCIssuers(t *testing.T) {
 			hdr := segment(map[string]any{"alg": "ES256", "kid": kid, "typ": "JWT"})
 			return hdr + "." + parts[1] + "." + parts[2]
 		}},
-		{"no subject claim", func() string { c := f.keycloakAccess(); delete(c, "preferred_username"); return f.keycloak.Sign(jwt.SigningMethodRS256, c) }},
+		{"no subject claim", func() string {
+			c := f.keycloakAccess()
+			delete(c, "preferred_username")
+			return f.keycloak.Sign(jwt.SigningMethodRS256, c)
+		}},
 		{"not a JWT", func() string { return "abc.def.ghi" }},
 	}
 	for _, tc := range bad {
