@@ -60,8 +60,9 @@ func Claim(claims map[string]any, name string) any {
 }
 
 // ClaimStrings reads a claim as a list of strings: a JSON array of strings, or one string
-// holding a space-separated list (OAuth scope) or the "[a b c]" form in which API Gateway
-// HTTP API JWT authorizers pass array claims. Other values yield nil.
+// holding a space- or comma-separated list (OAuth scope; REST API Cognito authorizers join
+// cognito:groups with commas) or the "[a b c]" form in which API Gateway HTTP API JWT
+// authorizers pass array claims. Other values yield nil.
 func ClaimStrings(claims map[string]any, name string) []string {
 	switch v := Claim(claims, name).(type) {
 	case []any:
@@ -80,7 +81,7 @@ func ClaimStrings(claims map[string]any, name string) []string {
 				v = inner
 			}
 		}
-		return strings.Fields(v)
+		return strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' })
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/auth/apikey"
+	"github.com/kafkafn/kafkafn/shared/auth/awsauth"
 	"github.com/kafkafn/kafkafn/shared/auth/bearer"
 	"github.com/kafkafn/kafkafn/shared/auth/policy"
 	"github.com/kafkafn/kafkafn/shared/config"
@@ -88,6 +89,12 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 	if len(ac.OIDC) > 0 {
 		configured = append(configured, "AUTH_OIDC")
 	}
+	if ac.AWSAuthorizer {
+		configured = append(configured, "AUTH_AWS_AUTHORIZER")
+		if err := awsauth.Check(env.Platform); err != nil {
+			return nil, fmt.Errorf("%w (platform %s); unset it, or deploy to Lambda behind API Gateway or a Function URL with IAM or an authorizer", err, env.Platform)
+		}
+	}
 	if tc.Enabled() {
 		configured = append(configured, "AUTH_TC3_CREDENTIALS")
 	}
@@ -119,6 +126,14 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 	schemes := make([]string, 0, 3)
 	if len(o.authenticators) > 0 {
 		schemes = append(schemes, "custom")
+	}
+	if ac.AWSAuthorizer { // first: the front door's verdict is authoritative
+		issuers := map[string]auth.ClaimSet{}
+		for _, is := range ac.OIDC {
+			issuers[is.Issuer] = auth.ClaimSet{Issuer: is.Name, Subject: is.SubjectClaim, Groups: is.GroupsClaim, Roles: is.RolesClaim}
+		}
+		authenticators = append(authenticators, awsauth.New(issuers))
+		schemes = append(schemes, "aws authorizer context")
 	}
 	var entra *bearer.Authenticator
 	if ec.Enabled() {
@@ -154,7 +169,7 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 		schemes = append(schemes, "tc3 (SendMessage only)")
 	}
 	if len(schemes) == 0 {
-		vars := "AUTH_ENTRA_TENANT_ID and AUTH_ENTRA_AUDIENCE (Entra ID bearer tokens), AUTH_API_KEYS (API keys), AUTH_OIDC (OpenID Connect issuers)"
+		vars := "AUTH_ENTRA_TENANT_ID and AUTH_ENTRA_AUDIENCE (Entra ID bearer tokens), AUTH_API_KEYS (API keys), AUTH_OIDC (OpenID Connect issuers), AUTH_AWS_AUTHORIZER=true (on Lambda: the API Gateway or Function URL authorizer's caller)"
 		if o.tc3 {
 			vars += ", AUTH_TC3_CREDENTIALS with CKAFKA_DATAHUBS (TC3-signed CKafka SendMessage)"
 		}
