@@ -38,9 +38,13 @@ func TestAWSAuthorizerContext(t *testing.T) {
 	}{
 		{"HTTP API IAM: an assumed-role session is its role (path ignored) → 200", "aws_auth_httpapi_iam_assumed_role.json", nil, 200},
 		{"HTTP API IAM: another role of the account → 403", "aws_auth_httpapi_iam_assumed_role.json",
-			func(s string) string { return strings.ReplaceAll(s, "assumed-role/kafkafn-writer", "assumed-role/kafkafn-reader") }, 403},
+			func(s string) string {
+				return strings.ReplaceAll(s, "assumed-role/kafkafn-writer", "assumed-role/kafkafn-reader")
+			}, 403},
 		{"HTTP API IAM: the same role name in another account → 403", "aws_auth_httpapi_iam_assumed_role.json",
-			func(s string) string { return strings.ReplaceAll(s, "arn:aws:sts::123456789012", "arn:aws:sts::999999999999") }, 403},
+			func(s string) string {
+				return strings.ReplaceAll(s, "arn:aws:sts::123456789012", "arn:aws:sts::999999999999")
+			}, 403},
 		{"Function URL IAM: an IAM user → 200", "aws_auth_function_url_iam_user.json", nil, 200},
 		{"REST API IAM (identity.userArn) → 200", "aws_auth_rest_iam_assumed_role.json", nil, 200},
 		{"HTTP API JWT authorizer: cognito:groups \"[writers readers]\" is parsed → 200", "aws_auth_httpapi_jwt_cognito.json", nil, 200},
