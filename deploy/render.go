@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -49,6 +50,9 @@ func SAM() []byte {
 		if p.NoEcho {
 			w("    NoEcho: true")
 		}
+		if len(p.Allowed) > 0 {
+			w("    AllowedValues: [%s]", strings.Join(quoteAll(p.Allowed), ", "))
+		}
 		w("    Description: %s", quote(p.Env+": "+p.Description))
 	}
 	w("  PullScheduleState:")
@@ -64,6 +68,9 @@ func SAM() []byte {
 	w("    Type: String")
 	w("    Default: '{}'")
 	w("    Description: constant JSON input of scheduled pulls (for example {\"topic\":\"orders\"})")
+	w("")
+	w("Conditions:")
+	w("  AwsIamAuth: !Equals [!Ref %s, 'true']", ParamName(AWSIAMParam))
 	w("")
 	w("Globals:")
 	w("  Function:")
@@ -112,12 +119,53 @@ func SAM() []byte {
 			w("            State: !Ref PullScheduleState")
 		}
 	}
+	// IAM Function URLs: plain AWS::Lambda::Url resources, because the SAM transform accepts
+	// no parameter or condition in FunctionUrlConfig or an HttpApi's Auth
+	// (aws/serverless-application-model#1138, #1955). AWS_IAM needs no resource policy for
+	// callers of the same account; their identity policy must allow lambda:InvokeFunctionUrl
+	// and lambda:InvokeFunction.
+	for _, f := range iamURLFunctions() {
+		w("")
+		w("  %sUrl:", f.LogicalID)
+		w("    Type: AWS::Lambda::Url")
+		w("    Condition: AwsIamAuth")
+		w("    Properties:")
+		w("      AuthType: AWS_IAM")
+		w("      InvokeMode: BUFFERED")
+		w("      TargetFunctionArn: !GetAtt %s.Arn", f.LogicalID)
+	}
 	w("")
 	w("Outputs:")
 	w("  ApiURL:")
 	w("    Description: base URL of the kafkafn HTTP API")
 	w("    Value: !Sub 'https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}'")
+	for _, f := range iamURLFunctions() {
+		w("  %sUrl:", f.LogicalID)
+		w("    Condition: AwsIamAuth")
+		w("    Description: %s", quote("AWS_IAM Function URL of "+f.Name+" (SigV4, service lambda)"))
+		w("    Value: !GetAtt %sUrl.FunctionUrl", f.LogicalID)
+	}
 	return b.Bytes()
+}
+
+// iamURLFunctions are the functions that get an AWS_IAM Function URL: those that trust the
+// authorizer context.
+func iamURLFunctions() []Function {
+	var out []Function
+	for _, f := range Functions {
+		if len(f.Routes) > 0 && slices.Contains(f.Params, AWSIAMParam) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = quote(s)
+	}
+	return out
 }
 
 // SCFServiceZip is the one package serverless.yml deploys: every route binary, named after
