@@ -3,12 +3,13 @@
 // which variables to set; the insecure dev mode is refused unless the server listens only on
 // loopback, and cannot be mixed with real credentials.
 //
-// Schemes: Entra ID bearer tokens (AUTH_ENTRA_TENANT_ID and friends, shared/auth/bearer) for
-// every route; TC3-HMAC-SHA256 signatures (AUTH_TC3_CREDENTIALS) for the CKafka SendMessage
-// action only, which verifies them itself (a TC3 signature covers the canonical URI "/",
-// never a route path, so it cannot protect path-addressed routes). A binary that serves
-// SendMessage passes WithTC3, and then TC3 credentials alone are a valid configuration: its
-// other routes answer 401 to everyone until bearer auth is configured too.
+// Schemes, tried in this order: the AWS front door's verified caller (AUTH_AWS_AUTHORIZER,
+// Lambda only, shared/auth/awsauth); bearer tokens of any OIDC issuer (AUTH_OIDC) and of the
+// Entra ID preset (AUTH_ENTRA_TENANT_ID and friends), one authenticator routing by iss
+// (shared/auth/bearer); API keys over HTTP Basic (AUTH_API_KEYS, shared/auth/apikey); and
+// TC3-HMAC-SHA256 signatures (AUTH_TC3_CREDENTIALS, service AUTH_TC3_SERVICE) on every route,
+// with the request path as the canonical URI (shared/auth/tc3). A 401 carries every scheme's
+// WWW-Authenticate challenge.
 //
 // Authorisation: AUTH_POLICY (shared/auth/policy) or, without it, policy.Default.
 package authconfig
@@ -24,6 +25,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/auth/awsauth"
 	"github.com/kafkafn/kafkafn/shared/auth/bearer"
 	"github.com/kafkafn/kafkafn/shared/auth/policy"
+	"github.com/kafkafn/kafkafn/shared/auth/tc3"
 	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
@@ -42,8 +44,9 @@ type options struct {
 	log            *slog.Logger
 }
 
-// WithTC3 says the binary serves the TC3-signed CKafka SendMessage action, so
-// AUTH_TC3_CREDENTIALS counts as configured authentication.
+// WithTC3 says the binary serves the TC3-signed CKafka SendMessage action. TC3 signatures are
+// accepted on every route now, so AUTH_TC3_CREDENTIALS counts as configured authentication in
+// every binary; the option remains for the binaries that pass it.
 func WithTC3() Option { return func(o *options) { o.tc3 = true } }
 
 // WithAuthenticators adds authenticators of the binary's own; they count as configured
@@ -70,11 +73,7 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 	ac, err1 := config.AuthFromEnv(env.Getenv)
 	ec, err2 := config.EntraFromEnv(env.Getenv)
 	pc, err3 := config.PolicyFromEnv(env.Getenv)
-	var tc config.TC3
-	var err4 error
-	if o.tc3 {
-		tc, err4 = config.TC3FromEnv(env.Getenv)
-	}
+	tc, err4 := config.TC3FromEnv(env.Getenv)
 	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		return nil, err
 	}
@@ -166,13 +165,16 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 		schemes = append(schemes, fmt.Sprintf("api keys (%d)", len(ac.APIKeys)))
 	}
 	if tc.Enabled() {
-		schemes = append(schemes, "tc3 (SendMessage only)")
+		v, err := tc3.NewVerifier(ac.TC3Service, tc.Keys, tc3.WithPublicHosts(tc.PublicHosts...))
+		if err != nil {
+			return nil, fmt.Errorf("authconfig: AUTH_TC3_CREDENTIALS: %w", err)
+		}
+		authenticators = append(authenticators, v)
+		schemes = append(schemes, "tc3 (service "+ac.TC3Service+", every route)")
 	}
 	if len(schemes) == 0 {
 		vars := "AUTH_ENTRA_TENANT_ID and AUTH_ENTRA_AUDIENCE (Entra ID bearer tokens), AUTH_API_KEYS (API keys), AUTH_OIDC (OpenID Connect issuers), AUTH_AWS_AUTHORIZER=true (on Lambda: the API Gateway or Function URL authorizer's caller)"
-		if o.tc3 {
-			vars += ", AUTH_TC3_CREDENTIALS with CKAFKA_DATAHUBS (TC3-signed CKafka SendMessage)"
-		}
+		vars += ", AUTH_TC3_CREDENTIALS (TC3-HMAC-SHA256 signatures)"
 		return nil, fmt.Errorf("%w: set %s, or AUTH_INSECURE_DEV=true for a local server on loopback only", ErrNoAuth, vars)
 	}
 	o.log.Info("auth configured", "schemes", strings.Join(schemes, ", "), "policy", polName)

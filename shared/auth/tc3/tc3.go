@@ -9,9 +9,15 @@
 // the SignedHeaders list is lower-case, sorted and includes content-type and host,
 // X-TC-Timestamp is within MaxSkew of the server clock, the scope's date is the UTC date of
 // that timestamp and its service is the verifier's, the SecretId is known, and the signature,
-// recomputed from the canonical request (method, URI "/", query "" for POST, the signed
+// recomputed from the canonical request (method, canonical URI, canonical query, the signed
 // headers, sha256 of the body), equals one of the SecretId's keys' signatures (two keys per
 // SecretId allow rotation). Comparisons are constant-time.
+//
+// Two canonical forms: Verify is the TencentCloud API's (POST, URI "/", empty query), which
+// the SDKs sign and the CKafka SendMessage action uses; VerifyRoute (and Authenticate, the
+// Guard's authenticator for every route) takes the request path as the canonical URI and the
+// query as sent as the canonical query, for any method, so a signature covers its route and
+// topic and cannot be replayed against another. A "/"-signed request verifies only on "/".
 //
 // The host that was signed is the request's Host or one of the configured public hosts (an
 // API gateway or custom domain may rewrite Host). Unsigned payloads
@@ -210,9 +216,21 @@ func NewVerifier(service string, keys map[string][]string, opts ...Option) (*Ver
 	return v, nil
 }
 
-// Verify checks r's signature over body (r's body, already read) and returns the SecretId
+// Verify checks the signature of a TencentCloud API request (POST /, canonical URI "/",
+// empty query, as the SDKs sign) over body (r's body, already read) and returns the SecretId
 // that signed it. Errors are of kind Unauthorized with one of the Code constants.
 func (v *Verifier) Verify(r *http.Request, body []byte) (string, error) {
+	return v.verify(r, body, "/", "", true)
+}
+
+// VerifyRoute checks a signature whose canonical URI is the request path as sent and whose
+// canonical query string is the query as sent, for any method: the form kafkafn accepts on
+// its own routes, so a signature covers the route and its topic.
+func (v *Verifier) VerifyRoute(r *http.Request, body []byte) (string, error) {
+	return v.verify(r, body, r.URL.EscapedPath(), r.URL.RawQuery, false)
+}
+
+func (v *Verifier) verify(r *http.Request, body []byte, uri, query string, postOnly bool) (string, error) {
 	values := r.Header.Values("Authorization")
 	switch {
 	case len(values) == 0:
@@ -245,7 +263,7 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (string, error) {
 	if strings.EqualFold(strings.TrimSpace(r.Header.Get("X-TC-Content-SHA256")), UnsignedPayload) {
 		return "", invalid("unsigned payloads (X-TC-Content-SHA256: UNSIGNED-PAYLOAD) are not accepted")
 	}
-	if r.Method != http.MethodPost {
+	if postOnly && r.Method != http.MethodPost {
 		return "", invalid("only POST requests are accepted")
 	}
 	headers := make([]string, len(a.SignedHeaders))
@@ -270,7 +288,7 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (string, error) {
 			if lower {
 				hs = lowerAll(headers)
 			}
-			canon := CanonicalRequest(r.Method, "", a.SignedHeaders, hs, payload)
+			canon := CanonicalRequestURI(r.Method, uri, query, a.SignedHeaders, hs, payload)
 			sts := StringToSign(ts, a.Date, v.service, canon)
 			for _, k := range keys {
 				if hmac.Equal(sign(k, a.Date, v.service, sts), a.Signature) {
@@ -282,13 +300,18 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (string, error) {
 	return "", errMismatch
 }
 
-// Authenticate implements auth.Authenticator: it reads the body (at most 10 MiB, the
-// TencentCloud API limit), puts it back for the handler, and verifies the signature. A
-// request without a TC3 Authorization header gets auth.ErrNoCredentials.
+// MaxBodyBytes is the largest body Authenticate reads (the TencentCloud API limit).
+const MaxBodyBytes = 10 << 20
+
+// Authenticate implements auth.Authenticator for kafkafn's routes: it reads the body (at most
+// MaxBodyBytes), puts it back for the handler, and verifies the signature with VerifyRoute:
+// canonical URI = the request path, canonical query = the query, so a signature made for one
+// route or topic does not verify on another. A request without a TC3 Authorization header
+// gets auth.ErrNoCredentials.
 //
-// A TC3 signature covers the canonical URI "/" only, never the request path, so Authenticate
-// refuses requests for any other path: a signature must not be replayable against another
-// route.
+// The path "/" is the TencentCloud API endpoint: there only POST is accepted (the SDKs'
+// "/"-signed requests; SendMessage verifies them itself), and a "/"-signed request never
+// verifies on any other path.
 func (v *Verifier) Authenticate(r *http.Request) (*auth.Principal, error) {
 	values := r.Header.Values("Authorization")
 	if len(values) == 0 || !slices.ContainsFunc(values, func(s string) bool {
@@ -296,19 +319,18 @@ func (v *Verifier) Authenticate(r *http.Request) (*auth.Principal, error) {
 	}) {
 		return nil, auth.ErrNoCredentials
 	}
-	if r.URL.Path != "/" {
-		return nil, invalid("TC3 signatures are accepted only on the TencentCloud API path /")
+	if r.URL.Path == "/" && r.Method != http.MethodPost {
+		return nil, invalid("on the TencentCloud API path / only POST is accepted")
 	}
-	const limit = 10 << 20
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 	if err != nil {
 		return nil, apierr.Wrap(apierr.Invalid, "invalid_body", "the request body could not be read", err)
 	}
-	if len(body) > limit {
+	if len(body) > MaxBodyBytes {
 		return nil, apierr.E(apierr.TooLarge, "body_too_large", "the request body is larger than 10 MiB")
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	id, err := v.Verify(r, body)
+	id, err := v.VerifyRoute(r, body)
 	if err != nil {
 		return nil, err
 	}
@@ -325,13 +347,21 @@ func NewPrincipal(secretID string) *auth.Principal {
 	return &auth.Principal{Scheme: Scheme, ID: secretID, Name: secretID}
 }
 
-// CanonicalRequest builds the canonical request: method, URI "/", query, one "name:value\n"
-// per signed header (names lower-case and sorted, values as given), the signed header list
-// and the hex sha256 of the payload, joined by newlines.
+// CanonicalRequest builds the canonical request of the TencentCloud API: method, URI "/",
+// query, one "name:value\n" per signed header (names lower-case and sorted, values as given),
+// the signed header list and the hex sha256 of the payload, joined by newlines.
 func CanonicalRequest(method, query string, names, values []string, payloadHash string) string {
+	return CanonicalRequestURI(method, "/", query, names, values, payloadHash)
+}
+
+// CanonicalRequestURI is CanonicalRequest with canonical URI uri (kafkafn's routes sign the
+// request path).
+func CanonicalRequestURI(method, uri, query string, names, values []string, payloadHash string) string {
 	var b strings.Builder
 	b.WriteString(method)
-	b.WriteString("\n/\n")
+	b.WriteByte('\n')
+	b.WriteString(uri)
+	b.WriteByte('\n')
 	b.WriteString(query)
 	b.WriteByte('\n')
 	for i, n := range names {

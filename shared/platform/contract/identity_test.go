@@ -1,13 +1,22 @@
 package contract_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
 	"net"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kafkafn/kafkafn/shared/auth/entratest"
+	"github.com/kafkafn/kafkafn/shared/auth/tc3"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
 )
 
@@ -101,5 +110,92 @@ func TestAWSAuthorizerRefusedOffLambda(t *testing.T) {
 				t.Fatal("the binary started with AUTH_AWS_AUTHORIZER off Lambda")
 			}
 		})
+	}
+}
+
+// TestNativeIdentitiesOnRouteBinary runs the real list-topics binary as a local server with
+// API keys, an OIDC issuer and TC3 credentials, and calls it over HTTP with each.
+func TestNativeIdentitiesOnRouteBinary(t *testing.T) {
+	bin := binary(t, "functions/listtopics/cmd")
+	cluster := brokertest.NewCluster(t, kfake.SeedTopics(1, "orders", "payments"))
+	is := entratest.NewIssuer(t, "/realms/kafkafn")
+	certFile := filepath.Join(t.TempDir(), "issuer.pem")
+	if err := os.WriteFile(certFile, is.CertificatePEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const keySecret = "bGlzdC10b3BpY3MtY29udHJhY3Qtc2VjcmV0LTAwMDA"
+	sum := sha256.Sum256([]byte(keySecret))
+	port := freePort(t)
+	p := start(t, bin, append(cluster.Env(), "ADDR=127.0.0.1:"+port, "SSL_CERT_FILE="+certFile,
+		`AUTH_API_KEYS={"ci":{"sha256":"`+hex.EncodeToString(sum[:])+`"}}`,
+		`AUTH_OIDC=[{"issuer":"`+is.URL+`","audience":"kafkafn","name":"kc","roles_claim":"realm_access.roles"}]`,
+		"AUTH_TC3_CREDENTIALS=AKIDcontract:tc3-contract-key",
+		`AUTH_POLICY={"rules":[{"principals":["key:ci","oidc-role:kc#reader","tc3:AKIDcontract"],"ops":["metadata"],"topics":["orders"]}]}`)...)
+	waitDial(t, p, "127.0.0.1:"+port)
+	base := "http://127.0.0.1:" + port
+	get := func(t *testing.T, path string, sign func(*http.Request)) (int, http.Header, string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		if sign != nil {
+			sign(req)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(b)
+	}
+	token := func(role string) string {
+		return is.Sign(jwt.SigningMethodRS256, jwt.MapClaims{"iss": is.URL, "sub": "svc-1", "aud": "kafkafn",
+			"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix(), "realm_access": map[string]any{"roles": []string{role}}})
+	}
+	for _, tc := range []struct {
+		name   string
+		path   string
+		sign   func(*http.Request)
+		status int
+	}{
+		{"an API key → 200, only its topics", "/v1/metadata/topics", func(r *http.Request) { r.SetBasicAuth("ci", keySecret) }, 200},
+		{"a wrong API key secret → 401", "/v1/metadata/topics", func(r *http.Request) { r.SetBasicAuth("ci", keySecret+"x") }, 401},
+		{"an OIDC token with the granted role → 200", "/v1/metadata/topics", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token("reader")) }, 200},
+		{"an OIDC token without it → 403", "/v1/metadata/topics", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token("other")) }, 403},
+		{"a TC3 route signature → 200", "/v1/metadata/topics", func(r *http.Request) {
+			tc3.SignRoute(r, nil, "AKIDcontract", "tc3-contract-key", "ckafka", time.Now())
+		}, 200},
+		{"a TC3 signature for another path → 401", "/v1/metadata/topics", func(r *http.Request) {
+			other := r.Clone(r.Context())
+			other.URL.Path = "/v1/metadata/brokers"
+			tc3.SignRoute(other, nil, "AKIDcontract", "tc3-contract-key", "ckafka", time.Now())
+			r.Header = other.Header
+		}, 401},
+		{"an SDK-style /-signed TC3 request → 401", "/v1/metadata/topics", func(r *http.Request) {
+			tc3.Sign(r, nil, "AKIDcontract", "tc3-contract-key", "ckafka", time.Now())
+		}, 401},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, _, body := get(t, tc.path, tc.sign)
+			if status != tc.status {
+				t.Fatalf("%d %s", status, body)
+			}
+			if status == 200 && (!strings.Contains(body, `"orders"`) || strings.Contains(body, `"payments"`)) {
+				t.Fatalf("not filtered: %s", body)
+			}
+		})
+	}
+	t.Run("no credentials → 401 with the Bearer and Basic challenges", func(t *testing.T) {
+		status, h, body := get(t, "/v1/metadata/topics", nil)
+		c := strings.Join(h.Values("WWW-Authenticate"), ", ")
+		if status != 401 || !strings.Contains(c, "Bearer") || !strings.Contains(c, `Basic realm="kafkafn"`) {
+			t.Fatalf("%d %q %s", status, c, body)
+		}
+	})
+	if strings.Contains(p.out.String(), keySecret) || strings.Contains(p.out.String(), "tc3-contract-key") {
+		t.Fatal("a secret was logged")
 	}
 }
