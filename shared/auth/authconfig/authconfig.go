@@ -74,7 +74,8 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 	ec, err2 := config.EntraFromEnv(env.Getenv)
 	pc, err3 := config.PolicyFromEnv(env.Getenv)
 	tc, err4 := config.TC3FromEnv(env.Getenv)
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
+	lim, err5 := config.LimitsFromEnv(env.Getenv)
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		return nil, err
 	}
 
@@ -165,7 +166,7 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 		schemes = append(schemes, fmt.Sprintf("api keys (%d)", len(ac.APIKeys)))
 	}
 	if tc.Enabled() {
-		v, err := tc3.NewVerifier(ac.TC3Service, tc.Keys, tc3.WithPublicHosts(tc.PublicHosts...))
+		v, err := tc3.NewVerifier(ac.TC3Service, tc.Keys, tc3.WithPublicHosts(tc.PublicHosts...), tc3.WithMaxBody(lim.MaxBodyBytes))
 		if err != nil {
 			return nil, fmt.Errorf("authconfig: AUTH_TC3_CREDENTIALS: %w", err)
 		}

@@ -157,3 +157,37 @@ func TestRouteSignatures(t *testing.T) {
 		})
 	}
 }
+
+// trackingBody records whether anything read it.
+type trackingBody struct {
+	r    *strings.Reader
+	read bool
+}
+
+func (b *trackingBody) Read(p []byte) (int, error) { b.read = true; return b.r.Read(p) }
+func (b *trackingBody) Close() error               { return nil }
+
+func TestRouteBodyIsReadOnlyAfterTheHeaderChecks(t *testing.T) {
+	big := strings.Repeat("x", 2048)
+	v, err := tc3.NewVerifier("ckafka", map[string][]string{routeID: {routeKey}},
+		tc3.WithClock(func() time.Time { return routeTime }), tc3.WithMaxBody(1024))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("an unknown SecretId is refused without reading the body", func(t *testing.T) {
+		r := routeRequest("POST", "/v1/producer/topics/orders", "")
+		tc3.SignRoute(r, []byte(big), "AKIDother", routeKey, "ckafka", routeTime)
+		b := &trackingBody{r: strings.NewReader(big)}
+		r.Body = b
+		if _, err := v.Authenticate(r); apierr.CodeOf(err) != tc3.CodeSecretIDNotFound || b.read {
+			t.Fatalf("err %v, body read %v", err, b.read)
+		}
+	})
+	t.Run("a body over the limit is 413", func(t *testing.T) {
+		r := routeRequest("POST", "/v1/producer/topics/orders", big)
+		tc3.SignRoute(r, []byte(big), routeID, routeKey, "ckafka", routeTime)
+		if _, err := v.Authenticate(r); apierr.KindOf(err) != apierr.TooLarge {
+			t.Fatalf("err %v", err)
+		}
+	})
+}

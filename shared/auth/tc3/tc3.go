@@ -37,6 +37,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -178,6 +179,7 @@ type Verifier struct {
 	keys    map[string][][]byte // SecretId → SecretKeys ("TC3"+key, ready for the first HMAC)
 	hosts   []string
 	now     func() time.Time
+	maxBody int64
 }
 
 // Option configures a Verifier.
@@ -188,6 +190,9 @@ type Option func(*Verifier)
 func WithPublicHosts(hosts ...string) Option {
 	return func(v *Verifier) { v.hosts = append(v.hosts, hosts...) }
 }
+
+// WithMaxBody caps the body Authenticate reads (kafkafn passes HTTP_MAX_BODY_BYTES).
+func WithMaxBody(n int64) Option { return func(v *Verifier) { v.maxBody = n } }
 
 // WithClock sets the clock (tests).
 func WithClock(now func() time.Time) Option { return func(v *Verifier) { v.now = now } }
@@ -231,41 +236,64 @@ func (v *Verifier) VerifyRoute(r *http.Request, body []byte) (string, error) {
 }
 
 func (v *Verifier) verify(r *http.Request, body []byte, uri, query string, postOnly bool) (string, error) {
+	c, err := v.precheck(r, postOnly)
+	if err != nil {
+		return "", err
+	}
+	return v.check(r, c, body, uri, query)
+}
+
+// checked is a request whose Authorization header, timestamp, scope and SecretId passed.
+type checked struct {
+	a    Authorization
+	ts   int64
+	keys [][]byte
+}
+
+// precheck runs every check that does not need the body, so a request is refused before its
+// body is read when its header, clock or SecretId is wrong.
+func (v *Verifier) precheck(r *http.Request, postOnly bool) (checked, error) {
 	values := r.Header.Values("Authorization")
 	switch {
 	case len(values) == 0:
-		return "", errNoAuthorization
+		return checked{}, errNoAuthorization
 	case len(values) > 1:
-		return "", invalid("the request has more than one Authorization header")
+		return checked{}, invalid("the request has more than one Authorization header")
 	}
 	a, err := ParseAuthorization(values[0])
 	if err != nil {
-		return "", err
+		return checked{}, err
 	}
 	tsText := r.Header.Get("X-TC-Timestamp")
 	ts, err := strconv.ParseInt(tsText, 10, 64)
 	if err != nil || ts < 0 || strconv.FormatInt(ts, 10) != tsText {
-		return "", invalid("X-TC-Timestamp must be the request time in Unix seconds")
+		return checked{}, invalid("X-TC-Timestamp must be the request time in Unix seconds")
 	}
 	if d := v.now().Sub(time.Unix(ts, 0)); d > MaxSkew || d < -MaxSkew {
-		return "", errExpired
+		return checked{}, errExpired
 	}
 	if a.Date != time.Unix(ts, 0).UTC().Format(time.DateOnly) {
-		return "", invalid("the Credential date must be the UTC date of X-TC-Timestamp")
+		return checked{}, invalid("the Credential date must be the UTC date of X-TC-Timestamp")
 	}
 	if a.Service != v.service {
-		return "", invalid("the Credential service must be " + v.service)
+		return checked{}, invalid("the Credential service must be " + v.service)
 	}
 	keys, ok := v.keys[a.SecretID]
 	if !ok {
-		return "", errUnknownID
+		return checked{}, errUnknownID
 	}
 	if strings.EqualFold(strings.TrimSpace(r.Header.Get("X-TC-Content-SHA256")), UnsignedPayload) {
-		return "", invalid("unsigned payloads (X-TC-Content-SHA256: UNSIGNED-PAYLOAD) are not accepted")
+		return checked{}, invalid("unsigned payloads (X-TC-Content-SHA256: UNSIGNED-PAYLOAD) are not accepted")
 	}
 	if postOnly && r.Method != http.MethodPost {
-		return "", invalid("only POST requests are accepted")
+		return checked{}, invalid("only POST requests are accepted")
 	}
+	return checked{a: a, ts: ts, keys: keys}, nil
+}
+
+// check recomputes the signature over the canonical request.
+func (v *Verifier) check(r *http.Request, c checked, body []byte, uri, query string) (string, error) {
+	a := c.a
 	headers := make([]string, len(a.SignedHeaders))
 	hostAt := -1
 	for i, name := range a.SignedHeaders {
@@ -289,8 +317,8 @@ func (v *Verifier) verify(r *http.Request, body []byte, uri, query string, postO
 				hs = lowerAll(headers)
 			}
 			canon := CanonicalRequestURI(r.Method, uri, query, a.SignedHeaders, hs, payload)
-			sts := StringToSign(ts, a.Date, v.service, canon)
-			for _, k := range keys {
+			sts := StringToSign(c.ts, a.Date, v.service, canon)
+			for _, k := range c.keys {
 				if hmac.Equal(sign(k, a.Date, v.service, sts), a.Signature) {
 					return a.SecretID, nil
 				}
@@ -300,11 +328,12 @@ func (v *Verifier) verify(r *http.Request, body []byte, uri, query string, postO
 	return "", errMismatch
 }
 
-// MaxBodyBytes is the largest body Authenticate reads (the TencentCloud API limit).
+// MaxBodyBytes is the largest body Authenticate reads unless WithMaxBody says otherwise
+// (the TencentCloud API limit).
 const MaxBodyBytes = 10 << 20
 
 // Authenticate implements auth.Authenticator for kafkafn's routes: it reads the body (at most
-// MaxBodyBytes), puts it back for the handler, and verifies the signature with VerifyRoute:
+// MaxBodyBytes or WithMaxBody) after every check that needs no body passed, puts it back for the handler, and verifies the signature with VerifyRoute:
 // canonical URI = the request path, canonical query = the query, so a signature made for one
 // route or topic does not verify on another. A request without a TC3 Authorization header
 // gets auth.ErrNoCredentials.
@@ -322,15 +351,23 @@ func (v *Verifier) Authenticate(r *http.Request) (*auth.Principal, error) {
 	if r.URL.Path == "/" && r.Method != http.MethodPost {
 		return nil, invalid("on the TencentCloud API path / only POST is accepted")
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	c, err := v.precheck(r, false)
+	if err != nil {
+		return nil, err
+	}
+	limit := v.maxBody
+	if limit <= 0 {
+		limit = MaxBodyBytes
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return nil, apierr.Wrap(apierr.Invalid, "invalid_body", "the request body could not be read", err)
 	}
-	if len(body) > MaxBodyBytes {
-		return nil, apierr.E(apierr.TooLarge, "body_too_large", "the request body is larger than 10 MiB")
+	if int64(len(body)) > limit {
+		return nil, apierr.E(apierr.TooLarge, "body_too_large", fmt.Sprintf("the request body is larger than %d bytes", limit))
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	id, err := v.VerifyRoute(r, body)
+	id, err := v.check(r, c, body, r.URL.EscapedPath(), r.URL.RawQuery)
 	if err != nil {
 		return nil, err
 	}
