@@ -53,3 +53,29 @@ func TestOIDCFromEnv(t *testing.T) {
 		}
 	}
 }
+
+func TestAWSAuthorizerOnlyOnLambda(t *testing.T) {
+	quiet := authconfig.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for _, platformName := range []string{"local", "azure", "scf", "scf-web", "aws"} {
+		env := envOf(map[string]string{"AUTH_AWS_AUTHORIZER": "true"}, true)
+		env.Platform = platformName
+		g, err := authconfig.Guard(env, quiet)
+		if platformName == "aws" {
+			if err != nil {
+				t.Fatalf("aws: %v", err)
+			}
+			// No caller context in the request: 401, not a pass.
+			if _, err := g.Authenticate(httptest.NewRequest(http.MethodGet, "/v1/metadata/topics", nil)); err == nil {
+				t.Fatal("a request without an authorizer context was authenticated")
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), "AUTH_AWS_AUTHORIZER: refused") {
+			t.Errorf("%s: %v", platformName, err)
+		}
+	}
+	env := envOf(map[string]string{"AUTH_AWS_AUTHORIZER": "true", "AUTH_INSECURE_DEV": "true"}, true)
+	if _, err := authconfig.Guard(env, quiet); err == nil || !strings.Contains(err.Error(), "AUTH_AWS_AUTHORIZER") {
+		t.Errorf("dev mode with the authorizer mode: %v", err)
+	}
+}
