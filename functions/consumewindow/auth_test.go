@@ -17,9 +17,10 @@ import (
 	"github.com/kafkafn/kafkafn/shared/config"
 )
 
-// TestGroupRoutesAuthorizeTheTopic runs the routes behind real Entra ID bearer tokens (from
-// the fake Entra ID) and a policy that lets the role consume only "events".
-func TestGroupRoutesAuthorizeTheTopic(t *testing.T) {
+// TestGroupRoutesAuthorizeTheTopicAndTheGroup runs the routes behind real Entra ID bearer
+// tokens (from the fake Entra ID) and a policy that lets the role consume only "events",
+// and only through consumer group "g".
+func TestGroupRoutesAuthorizeTheTopicAndTheGroup(t *testing.T) {
 	const audience = "api://kafkafn-test"
 	idp := entratest.New(t)
 	a, err := bearer.New(config.Entra{TenantID: idp.Tenant, Audiences: []string{audience}, AllowedRoles: []string{"Kafka.Reader"}, AuthorityHost: idp.URL},
@@ -27,7 +28,7 @@ func TestGroupRoutesAuthorizeTheTopic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pol, err := policy.Parse("test", []byte(`{"rules":[{"principals":["role:Kafka.Reader"],"ops":["consume"],"topics":["events"]}]}`))
+	pol, err := policy.Parse("test", []byte(`{"rules":[{"principals":["role:Kafka.Reader"],"ops":["consume"],"topics":["events"],"groups":["g"]}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,6 +41,8 @@ func TestGroupRoutesAuthorizeTheTopic(t *testing.T) {
 
 	secretToken := (&commitToken{V: 1, Group: "g", Topic: "secret", Issued: time.Now().UnixMilli(),
 		Partitions: []tokenOffset{{Partition: 0, Committed: -1, Next: 3}}}).encode(nil)
+	otherGroupToken := (&commitToken{V: 1, Group: "h", Topic: "events", Issued: time.Now().UnixMilli(),
+		Partitions: []tokenOffset{{Partition: 0, Committed: -1, Next: 3}}}).encode(nil)
 	tests := []struct {
 		name, method, path, body, authz string
 		status                          int
@@ -50,6 +53,9 @@ func TestGroupRoutesAuthorizeTheTopic(t *testing.T) {
 		{"a commit token for another topic is forbidden", "POST", "/v1/consumer/groups/g/commit", `{"token":"` + secretToken + `"}`, bearerToken, 403},
 		{"lag of another topic is forbidden", "GET", "/v1/consumer/groups/g/lag?topic=secret", "", bearerToken, 403},
 		{"lag of an allowed topic is served", "GET", "/v1/consumer/groups/g/lag?topic=events", "", bearerToken, 200},
+		{"a group window of an ungranted group is forbidden", "POST", "/v1/consumer/groups/h/topics/events/window?commit=immediate", "", bearerToken, 403},
+		{"a commit for an ungranted group is forbidden", "POST", "/v1/consumer/groups/h/commit", `{"token":"` + otherGroupToken + `"}`, bearerToken, 403},
+		{"lag of an ungranted group is forbidden", "GET", "/v1/consumer/groups/h/lag?topic=events", "", bearerToken, 403},
 		{"a commit without credentials is 401", "POST", "/v1/consumer/groups/g/commit", `{"token":"` + secretToken + `"}`, "", 401},
 		{"lag without credentials is 401", "GET", "/v1/consumer/groups/g/lag?topic=events", "", "", 401},
 	}
@@ -76,5 +82,8 @@ func TestGroupRoutesAuthorizeTheTopic(t *testing.T) {
 	}
 	if c := e.committed(t, "g", "secret", 1); c[0] != -1 {
 		t.Fatalf("a refused commit changed the group: %v", c)
+	}
+	if c := e.committed(t, "h", "events", 1); c[0] != -1 {
+		t.Fatalf("a refused window or commit changed the ungranted group: %v", c)
 	}
 }

@@ -33,15 +33,16 @@ func registerGroups(mux *http.ServeMux, d Deps) {
 	if d.Groups.TokenTTL <= 0 {
 		d.Groups.TokenTTL = config.DefaultTokenTTL
 	}
+	// Every group route needs consume on the topic and a grant on the consumer group:
+	// Guard.AllowGroup in the handler, once the names are validated. The commit and lag
+	// routes name their topic in the token or the query, so they only authenticate here.
 	mux.Handle(groupRoutes[0].Pattern(), d.Guard.Wrap(auth.OpConsume, &groupWindow{d}))
-	// The commit and lag routes name their topic in the token or the query: authenticate
-	// here, authorise in the handler.
 	mux.Handle(groupRoutes[1].Pattern(), authenticated(d.Guard, &groupCommit{d}))
 	mux.Handle(groupRoutes[2].Pattern(), authenticated(d.Guard, &groupLag{d}))
 }
 
 // authenticated establishes the principal without authorising a topic; the handler must
-// call Guard.Allow once it knows the topic.
+// call Guard.AllowGroup once it knows the topic.
 func authenticated(g *auth.Guard, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := g.Authenticate(r)
@@ -169,6 +170,9 @@ func commitOffsets(ctx context.Context, d Deps, t *commitToken) (CommitResponse,
 	if len(t.Partitions) == 0 {
 		return out, nil
 	}
+	if err := checkTokenRange(ctx, d.Broker, t); err != nil {
+		return out, err
+	}
 	mu := commitLock(t.Group)
 	mu.Lock()
 	defer mu.Unlock()
@@ -230,6 +234,10 @@ func (h *groupWindow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := broker.ValidateTopicName(topic); err != nil {
 		httpio.WriteError(w, r, err)
+		return
+	}
+	if err := h.Guard.AllowGroup(r.Context(), topic, group); err != nil {
+		auth.WriteError(w, r, err)
 		return
 	}
 	count, forceBase64, err := windowQuery(r, h.Limits.ConsumeMaxCount)
@@ -298,7 +306,7 @@ func (h *groupCommit) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpio.WriteError(w, r, invalidToken("it was issued for another consumer group"))
 		return
 	}
-	if err := h.Guard.Allow(r.Context(), auth.OpConsume, t.Topic); err != nil {
+	if err := h.Guard.AllowGroup(r.Context(), t.Topic, group); err != nil {
 		auth.WriteError(w, r, err)
 		return
 	}
@@ -328,7 +336,7 @@ func (h *groupLag) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpio.WriteError(w, r, err)
 		return
 	}
-	if err := h.Guard.Allow(r.Context(), auth.OpConsume, topic); err != nil {
+	if err := h.Guard.AllowGroup(r.Context(), topic, group); err != nil {
 		auth.WriteError(w, r, err)
 		return
 	}

@@ -2,10 +2,12 @@ package consumewindow
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -21,6 +23,10 @@ const tokenPrefix = "ct1."
 
 // maxTokenLen bounds an encoded commit token.
 const maxTokenLen = 64 << 10
+
+// tokenClockSkew is how far in the future a token's issue time may lie: instances of one
+// deployment share the secret (or none) but not a clock.
+const tokenClockSkew = time.Minute
 
 // commitToken says what a group window delivered: for each partition whose position it
 // moves, the committed offset it read from (broker.NoCommit for none) and the offset after
@@ -108,6 +114,10 @@ func decodeToken(s string, secret []byte, ttl time.Duration, now time.Time) (*co
 		return nil, invalidToken("bad topic")
 	case t.Issued <= 0 || t.Issued > maxTimeMillis:
 		return nil, invalidToken("bad issue time")
+	case time.UnixMilli(t.Issued).After(now.Add(tokenClockSkew)):
+		// Without a secret the issue time is whatever the caller wrote; a future one would
+		// stretch CONSUME_TOKEN_TTL at will.
+		return nil, invalidToken("it was issued in the future")
 	case now.Sub(time.UnixMilli(t.Issued)) > ttl:
 		return nil, apierr.E(apierr.Invalid, "token_expired", "the commit token has expired (CONSUME_TOKEN_TTL); read the window again")
 	case len(t.Partitions) > 100000:
@@ -126,4 +136,28 @@ func decodeToken(s string, secret []byte, ttl time.Duration, now time.Time) (*co
 		seen[p.Partition] = true
 	}
 	return &t, nil
+}
+
+// checkTokenRange refuses a token that would commit an offset past the end of its
+// partition. A token this service issued never does, but an unsigned one (no
+// CONSUME_TOKEN_SECRET) can be edited by hand, and a topic deleted and re-created since the
+// window was read has shorter logs: either would park the group past the end, where it
+// reads nothing and reports lag 0 while new records arrive. Nothing is committed.
+func checkTokenRange(ctx context.Context, b *broker.Client, t *commitToken) error {
+	ids := make([]int, len(t.Partitions))
+	for i, p := range t.Partitions {
+		ids[i] = p.Partition
+	}
+	ends, err := b.Offsets(ctx, t.Topic, ids)
+	if err != nil {
+		return err
+	}
+	for _, p := range t.Partitions {
+		if end := ends[p.Partition].Latest; p.Next > end {
+			return apierr.E(apierr.Conflict, "offset_past_end", fmt.Sprintf(
+				"the commit token would commit offset %d on partition %d of topic %q, past its end (%d); nothing was committed (read the window again)",
+				p.Next, p.Partition, t.Topic, end))
+		}
+	}
+	return nil
 }

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,6 +61,11 @@ func loadCKafka(env platform.Env) (CKafkaDeps, error) {
 	case ck.Enabled() && !tc.Enabled() && !ac.InsecureDev:
 		return CKafkaDeps{}, errors.New("AUTH_TC3_CREDENTIALS: is required with CKAFKA_DATAHUBS: " +
 			"secretId:secretKey pairs, comma separated, that may sign SendMessage requests")
+	}
+	for _, id := range slices.Sorted(maps.Keys(ck.DataHubs)) {
+		if err := broker.ValidateTopicName(ck.DataHubs[id].Topic); err != nil {
+			return CKafkaDeps{}, fmt.Errorf("CKAFKA_DATAHUBS: DataHubId %s: %s", id, apierr.MessageOf(err))
+		}
 	}
 	d := CKafkaDeps{DataHubs: ck.DataHubs}
 	if tc.Enabled() {

@@ -483,3 +483,20 @@ func TestWebhookPolicy(t *testing.T) {
 		t.Errorf("a forbidden delivery wrote %d records", n)
 	}
 }
+
+// TestWebhookRefusesInternalTopics: a correctly signed delivery from a source allowed every
+// topic ("*") may still not write to Kafka's internal topics; it is refused before Kafka is
+// asked anything (the topics do not even exist in kfake, which would answer 404).
+func TestWebhookRefusesInternalTopics(t *testing.T) {
+	s := startWebhooks(t, 1<<20)
+	for _, topic := range []string{"__consumer_offsets", "__transaction_state", "__anything"} {
+		t.Run(topic+" → 403 internal_topic", func(t *testing.T) {
+			body := []byte(`{"x":1}`)
+			status, out := s.post(t, delivery{path: "/v1/webhooks/" + topic + "?source=shop", body: body, header: shopSigned(whShopSecret, body)})
+			var eb httpio.ErrorBody
+			if status != http.StatusForbidden || json.Unmarshal(out, &eb) != nil || eb.Error.Code != "internal_topic" {
+				t.Fatalf("%d %s; want 403 internal_topic", status, out)
+			}
+		})
+	}
+}

@@ -27,7 +27,7 @@ const (
 	TooManyRequests              // a limit was hit; retry later: 429
 	BadGateway                   // an upstream (identity provider) answered badly: 502
 	Unavailable                  // Kafka (or another upstream) cannot be reached: 503
-	Timeout                      // the deadline passed; the outcome may be unknown: 504
+	Timeout                      // the deadline passed (for a write sent to Kafka, the outcome is unknown): 504
 	MethodNotAllowed             // the route exists for other methods: 405
 	UnsupportedMedia             // the content type is not accepted: 415
 )
@@ -154,7 +154,9 @@ func MessageOf(err error) string {
 	}
 	switch KindOf(err) {
 	case Timeout:
-		return "the request deadline passed before Kafka answered; the outcome is unknown"
+		// Not "the outcome is unknown": that is for a write that may have reached Kafka, and
+		// only the code that sent it knows (shared/broker says it in its own message).
+		return "the request deadline passed before it could be completed"
 	case Unavailable:
 		return "Kafka is unavailable"
 	default:

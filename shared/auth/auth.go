@@ -16,6 +16,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
@@ -28,7 +29,7 @@ type Op string
 // The operations.
 const (
 	OpProduce  Op = "produce"  // write records
-	OpConsume  Op = "consume"  // read records, read and commit group offsets
+	OpConsume  Op = "consume"  // read records; with a consumer-group grant, read and commit group offsets
 	OpMetadata Op = "metadata" // list topics, partitions, offsets, brokers
 	OpAdmin    Op = "admin"    // create and delete topics
 )
@@ -83,11 +84,22 @@ type Policy interface {
 	Allow(p *Principal, op Op, topic string) error
 }
 
+// GroupPolicy is implemented by a Policy that also decides on consumer groups, like Kafka's
+// GROUP ACLs: AllowGroup returns nil when p may consume topic through consumer group group
+// (read the group's window, commit its offsets, read its lag), or an error of kind
+// Forbidden. A Policy that does not implement it grants no consumer group.
+type GroupPolicy interface {
+	AllowGroup(p *Principal, topic, group string) error
+}
+
 // AllowAll is the policy that lets every authenticated principal do everything.
 type AllowAll struct{}
 
 // Allow implements Policy.
 func (AllowAll) Allow(*Principal, Op, string) error { return nil }
+
+// AllowGroup implements GroupPolicy.
+func (AllowAll) AllowGroup(*Principal, string, string) error { return nil }
 
 // Guard authenticates requests with the first Authenticator that recognises their
 // credentials and authorises them with Policy.
@@ -150,6 +162,27 @@ func (g *Guard) Allow(ctx context.Context, op Op, topic string) error {
 		return nil
 	}
 	return g.policy.Allow(p, op, topic)
+}
+
+// AllowGroup reports whether the principal in ctx may consume topic through consumer group
+// group (its window, commits and lag): the policy's GroupPolicy decides; a policy without
+// one grants no group.
+func (g *Guard) AllowGroup(ctx context.Context, topic, group string) error {
+	p, ok := FromContext(ctx)
+	if !ok {
+		return apierr.E(apierr.Unauthorized, "unauthorized", "credentials are required")
+	}
+	if g.dev {
+		return nil
+	}
+	gp, ok := g.policy.(GroupPolicy)
+	if !ok {
+		if err := g.policy.Allow(p, OpConsume, topic); err != nil {
+			return err
+		}
+		return apierr.E(apierr.Forbidden, "forbidden", "the caller may not use consumer group "+strconv.Quote(group))
+	}
+	return gp.AllowGroup(p, topic, group)
 }
 
 // Wrap authenticates every request, authorises op on the path's {topic} (or cluster-wide

@@ -18,8 +18,11 @@ type TopicSpec struct {
 	Configs           map[string]string
 }
 
-// ValidateTopicName reports whether name is a legal Kafka topic name: 1 to 249 characters
-// of [a-zA-Z0-9._-], not "." or "..". Routes call it before anything is sent.
+// ValidateTopicName reports whether kafkafn serves name: a legal Kafka topic name (1 to 249
+// characters of [a-zA-Z0-9._-], not "." or "..", else Invalid "invalid_topic") that is not
+// an internal topic (IsInternalTopic, else Forbidden "internal_topic"). Every route calls it
+// before anything is sent, and the Client's writes (Produce, CreateTopic, DeleteTopic) call
+// it again, so no route can write to an internal topic.
 func ValidateTopicName(name string) error {
 	invalid := func(why string) error {
 		return apierr.E(apierr.Invalid, "invalid_topic", fmt.Sprintf("invalid topic name %q: %s", truncate(name, 64), why))
@@ -37,6 +40,10 @@ func ValidateTopicName(name string) error {
 			return invalid("only ASCII letters, digits, '.', '_' and '-' are allowed")
 		}
 	}
+	if IsInternalTopic(name) {
+		return apierr.E(apierr.Forbidden, "internal_topic", fmt.Sprintf(
+			"topic %q is internal to Kafka or its tools (the \"__\" prefix, e.g. __consumer_offsets, __transaction_state); kafkafn neither lists, reads, writes, creates nor deletes such topics", name))
+	}
 	return nil
 }
 
@@ -47,11 +54,14 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// CreateTopic creates a topic. An existing topic is a Conflict error.
+// CreateTopic creates a topic. An existing topic is a Conflict error. It is retried once
+// only on errors that prove nothing was done (the controller moved, or kafka-go's layout
+// lacked the controller: a broker restart); never after a broken connection, where the topic
+// may have been created and a repeat would answer a false 409.
 func (c *Client) CreateTopic(ctx context.Context, spec TopicSpec) error {
-	c.prepare()
-	ctx, cancel := c.callContext(ctx)
-	defer cancel()
+	if err := ValidateTopicName(spec.Name); err != nil {
+		return err
+	}
 	tc := kafka.TopicConfig{Topic: spec.Name, NumPartitions: spec.Partitions, ReplicationFactor: spec.ReplicationFactor}
 	if tc.NumPartitions == 0 {
 		tc.NumPartitions = -1
@@ -62,27 +72,29 @@ func (c *Client) CreateTopic(ctx context.Context, spec TopicSpec) error {
 	for k, v := range spec.Configs {
 		tc.ConfigEntries = append(tc.ConfigEntries, kafka.ConfigEntry{ConfigName: k, ConfigValue: v})
 	}
-	res, err := c.kc.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{tc}, ValidateOnly: false})
-	if err != nil {
-		return classify("create topic", spec.Name, -1, err)
-	}
-	if e := res.Errors[spec.Name]; e != nil {
-		return classify("create topic", spec.Name, -1, e)
-	}
-	return nil
+	return c.retryOnce(ctx, "create topic", spec.Name, -1, adminCall, func(ctx context.Context) error {
+		res, err := c.kc.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{tc}, ValidateOnly: false})
+		if err != nil {
+			return err
+		}
+		return res.Errors[spec.Name]
+	})
 }
 
-// DeleteTopic deletes a topic. An unknown topic is a NotFound error.
+// DeleteTopic deletes a topic. An unknown topic is a NotFound error. Retries as CreateTopic.
 func (c *Client) DeleteTopic(ctx context.Context, name string) error {
-	c.prepare()
-	ctx, cancel := c.callContext(ctx)
-	defer cancel()
-	res, err := c.kc.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: []string{name}})
-	if err != nil {
-		return classify("delete topic", name, -1, err)
+	if err := ValidateTopicName(name); err != nil {
+		return err
 	}
-	if e := res.Errors[name]; e != nil {
-		return classify("delete topic", name, -1, e)
+	err := c.retryOnce(ctx, "delete topic", name, -1, adminCall, func(ctx context.Context) error {
+		res, err := c.kc.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: []string{name}})
+		if err != nil {
+			return err
+		}
+		return res.Errors[name]
+	})
+	if err != nil {
+		return err
 	}
 	// The transport's cache still lists a deleted topic for up to MetadataTTL; drop it so
 	// produce answers 404 at once.
@@ -90,5 +102,10 @@ func (c *Client) DeleteTopic(ctx context.Context, name string) error {
 	return nil
 }
 
-// IsInternalTopic reports topics kafkafn hides from listings.
+// IsInternalTopic reports the topics reserved for Kafka and its tools: every name that
+// starts with "__" (Kafka's own __consumer_offsets, __transaction_state, __share_group_state,
+// KRaft's __cluster_metadata, and the "__" topics of Confluent and other tools). kafkafn hides
+// them from listings and refuses every route on them (ValidateTopicName): a write would
+// corrupt the cluster's group or transaction state, and a read would show every group's
+// offsets past the consumer-group permissions.
 func IsInternalTopic(name string) bool { return strings.HasPrefix(name, "__") }

@@ -309,3 +309,48 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		t.Fatalf("New without brokers: %v, want an error naming KAFKA_BROKERS", err)
 	}
 }
+
+// TestInternalTopicsAreRefused: every "__" topic is refused before anything reaches Kafka,
+// by name validation and again by the Client's writes, and stays hidden from listings.
+func TestInternalTopicsAreRefused(t *testing.T) {
+	c := brokertest.NewCluster(t, kfake.SeedTopics(1, "__hidden", "visible"))
+	bc := newClient(t, c)
+	for _, name := range []string{"__consumer_offsets", "__transaction_state", "__cluster_metadata", "__hidden", "__"} {
+		t.Run(name, func(t *testing.T) {
+			forbidden := func(what string, err error) {
+				t.Helper()
+				if apierr.KindOf(err) != apierr.Forbidden || apierr.CodeOf(err) != "internal_topic" {
+					t.Fatalf("%s: %v; want Forbidden internal_topic", what, err)
+				}
+			}
+			forbidden("ValidateTopicName", broker.ValidateTopicName(name))
+			forbidden("CreateTopic", bc.CreateTopic(ctx(t), broker.TopicSpec{Name: name}))
+			forbidden("DeleteTopic", bc.DeleteTopic(ctx(t), name))
+			got, err := bc.Produce(ctx(t), name, []broker.Record{{Partition: 0, Value: []byte("x")}, {Partition: broker.AnyPartition, Value: []byte("y")}})
+			forbidden("Produce", err)
+			for i, p := range got {
+				if p.Err == nil || p.Offset != -1 {
+					t.Fatalf("record %d: %+v; want refused, not written", i, p)
+				}
+			}
+		})
+	}
+	w, err := bc.Fetch(ctx(t), "__hidden", 0, 0, 10, 1<<20)
+	if err != nil || len(w.Messages) != 0 {
+		t.Fatalf("the refused produce wrote to __hidden: %+v, %v", w, err)
+	}
+	topics, err := bc.Topics(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tp := range topics {
+		if strings.HasPrefix(tp, "__") {
+			t.Fatalf("Topics lists %s", tp)
+		}
+	}
+	for _, ok := range []string{"_single", "a__b", "visible"} {
+		if err := broker.ValidateTopicName(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+}

@@ -11,10 +11,14 @@
 //   - Produce uses Client.Produce per partition with acks=all: no batching timer (the Writer's
 //     1 s BatchTimeout trap) and offsets come back as BaseOffset+i. A request's records are
 //     sent only after the whole request was validated by the caller.
-//   - Errors that prove nothing was written (NOT_LEADER, unknown topic in a stale cache) are
-//     retried once after a metadata refresh, and so is a broken connection (usually a pooled
-//     connection that died while idle); if it broke after Kafka appended the batch, the retry
-//     duplicates it (at-least-once). A timeout is reported as Timeout: the outcome is unknown.
+//   - Every Kafka error code has one answer (classifyKafka, audited code by code against
+//     franz-go's kerr and kafka-go's Temporary in errors_test.go). Errors that prove nothing
+//     was done (NOT_LEADER, unknown topic in a stale cache, a broker missing from kafka-go's
+//     layout, coordinator or controller moved) are retried once after a metadata refresh, a
+//     loading coordinator once after a pause (retryOf), and so is a broken connection
+//     (usually a pooled connection that died while idle) except for topic admin; if it broke
+//     after Kafka appended the batch, the retry duplicates it (at-least-once). A timeout is
+//     reported as Timeout; only failed writes say the outcome is unknown.
 //   - After a long idle (a frozen function container) pooled connections are likely dead:
 //     the Client drops them before the next call instead of failing a request on them.
 package broker

@@ -66,7 +66,7 @@ func (c *Client) Fetch(ctx context.Context, topic string, partition int, offset 
 	var size int64
 	for len(w.Messages) < maxCount {
 		var fr *kafka.FetchResponse
-		err := c.retryStale(ctx, "fetch", topic, partition, func(ctx context.Context) error {
+		err := c.retryOnce(ctx, "fetch", topic, partition, idempotentCall, func(ctx context.Context) error {
 			var err error
 			fr, err = c.kc.Fetch(ctx, &kafka.FetchRequest{
 				Topic: topic, Partition: partition, Offset: w.Next,

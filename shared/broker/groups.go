@@ -39,7 +39,7 @@ func ValidateGroupID(id string) error {
 // exist has no commits (kfake and some brokers answer GROUP_ID_NOT_FOUND for it).
 func (c *Client) CommittedOffsets(ctx context.Context, group, topic string, partitions []int) (map[int]int64, error) {
 	var out map[int]int64
-	err := c.retryStale(ctx, "fetch committed offsets", "", -1, func(ctx context.Context) error {
+	err := c.retryOnce(ctx, "fetch committed offsets", "", -1, idempotentCall, func(ctx context.Context) error {
 		res, err := c.kc.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: partitions}})
 		if err != nil {
 			return err
@@ -85,7 +85,7 @@ func (c *Client) CommitOffsets(ctx context.Context, group, topic string, offsets
 	for p, off := range offsets {
 		commits = append(commits, kafka.OffsetCommit{Partition: p, Offset: off})
 	}
-	err := c.retryStale(ctx, "commit offsets", "", -1, func(ctx context.Context) error {
+	err := c.retryOnce(ctx, "commit offsets", "", -1, idempotentCall, func(ctx context.Context) error {
 		res, err := c.kc.OffsetCommit(ctx, &kafka.OffsetCommitRequest{
 			GroupID: group, GenerationID: -1, MemberID: "",
 			Topics: map[string][]kafka.OffsetCommit{topic: commits},

@@ -246,7 +246,7 @@ func (c *Client) Offsets(ctx context.Context, topic string, partitions []int) (m
 		reqs = append(reqs, kafka.FirstOffsetOf(p), kafka.LastOffsetOf(p))
 	}
 	var out map[int]OffsetRange
-	err := c.retryStale(ctx, "list offsets", topic, -1, func(ctx context.Context) error {
+	err := c.retryOnce(ctx, "list offsets", topic, -1, idempotentCall, func(ctx context.Context) error {
 		res, err := c.kc.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: reqs}})
 		if err != nil {
 			return err
@@ -268,11 +268,13 @@ func (c *Client) Offsets(ctx context.Context, topic string, partitions []int) (m
 	return out, err
 }
 
-// retryStale runs fn under the request timeout. When fn fails with an error that proves
-// nothing was done and that fresh metadata may fix (unknown topic in a stale cache, leader
-// moved) or with a broken pooled connection, the transport is refreshed and fn runs once
-// more. fn must be idempotent or fail only before anything was sent.
-func (c *Client) retryStale(ctx context.Context, op, topic string, partition int, fn func(context.Context) error) error {
+// retryOnce runs fn under the request timeout and retries it once when retryOf says a
+// repeat is safe for a call of this kind: after refreshing the transport (stale metadata,
+// a broker missing from the cached layout, a broken pooled connection) or after a short
+// pause (a coordinator loading its state). Except for topic admin, errors about the topic's
+// layout are first checked with a broker directly: a topic or partition that really does
+// not exist is answered without disturbing the warm pools.
+func (c *Client) retryOnce(ctx context.Context, op, topic string, partition int, call callKind, fn func(context.Context) error) error {
 	c.prepare()
 	ctx, cancel := c.callContext(ctx)
 	defer cancel()
@@ -281,33 +283,54 @@ func (c *Client) retryStale(ctx context.Context, op, topic string, partition int
 	if err == nil || ctx.Err() != nil {
 		return classify(op, topic, partition, err)
 	}
-	switch {
-	case isStaleMetadata(err):
-		// Ask a broker directly: a topic or partition that really does not exist is
-		// answered without disturbing the warm pools.
-		if topic != "" {
-			parts, ferr := c.topicPartitions(ctx, topic)
-			if ferr != nil {
-				return ferr
-			}
-			if partition >= len(parts) {
-				return unknownPartition(op, topic, partition, len(parts))
-			}
-		}
-	case isConnError(err):
-	default:
+	mode := retryOf(err, call)
+	if mode == noRetry {
 		return classify(op, topic, partition, err)
 	}
-	c.refresh(gen)
+	if call != adminCall && topic != "" && isStaleMetadata(err) {
+		parts, ferr := c.topicPartitions(ctx, topic)
+		if ferr != nil {
+			return ferr
+		}
+		if partition >= len(parts) {
+			return unknownPartition(op, topic, partition, len(parts))
+		}
+	}
+	if mode == retryPause {
+		// No refresh: kafka-go asks for the coordinator on every group call, and the layout
+		// is not what is wrong.
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < 2*retryPauseTime {
+			return classify(op, topic, partition, err) // no time left for a useful retry
+		}
+		t := time.NewTimer(retryPauseTime)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return classify(op, topic, partition, err)
+		}
+	}
+	if mode == retryRefresh {
+		c.refresh(gen)
+	}
+	first := err
 	err = fn(ctx)
-	if err != nil && topic != "" && ctx.Err() == nil && isStaleMetadata(err) {
+	var out error
+	if err != nil && call != adminCall && topic != "" && ctx.Err() == nil && isStaleMetadata(err) {
 		// After a refresh the transport reports a topic it could not rediscover (the broker
 		// is unreachable) as unknown: ask a broker directly before answering "not found".
 		if _, ferr := c.topicPartitions(ctx, topic); ferr != nil && apierr.KindOf(ferr) != apierr.NotFound {
-			return ferr
+			out = ferr
 		}
 	}
-	return classify(op, topic, partition, err)
+	if out == nil {
+		out = classify(op, topic, partition, err)
+	}
+	if out != nil && writeOps[op] && mayHaveBeenApplied(first) {
+		// Whatever the retry says, the first attempt may have been applied.
+		out = withUnknownOutcome(out)
+	}
+	return out
 }
 
 func brokerInfo(b kafka.Broker) BrokerInfo {

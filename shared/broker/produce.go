@@ -43,10 +43,14 @@ type Produced struct {
 // order. Records for different partitions are written concurrently; records of one
 // partition keep their order in one request. err is the first failure (classified), nil only
 // when Kafka acknowledged every record. The caller must have validated every record: Produce
-// sends what it gets.
+// sends what it gets. A topic ValidateTopicName refuses (an internal topic) fails every
+// record before anything is sent.
 func (c *Client) Produce(ctx context.Context, topic string, records []Record) ([]Produced, error) {
 	if len(records) == 0 {
 		return []Produced{}, nil
+	}
+	if err := ValidateTopicName(topic); err != nil {
+		return failAll(make([]Produced, len(records)), records, err), err
 	}
 	out, err := c.produceOnce(ctx, topic, records)
 	var be *Error
@@ -130,11 +134,11 @@ func (c *Client) producePartition(ctx context.Context, topic string, p int, idx 
 		return krecs
 	}
 	var res *kafka.ProduceResponse
-	// Errors that prove nothing was appended are retried (see retryStale), and so is a broken
+	// Errors that prove nothing was appended are retried (see retryOf), and so is a broken
 	// connection (a pooled connection that died while idle): if it broke after the broker
 	// appended the batch, the retry duplicates it (at-least-once, docs/reliability.md). A
 	// timeout is reported as an unknown outcome, not retried.
-	err := c.retryStale(ctx, "produce", topic, p, func(ctx context.Context) error {
+	err := c.retryOnce(ctx, "produce", topic, p, produceCall, func(ctx context.Context) error {
 		var err error
 		res, err = c.kc.Produce(ctx, &kafka.ProduceRequest{
 			Topic: topic, Partition: p, RequiredAcks: kafka.RequireAll,

@@ -17,7 +17,7 @@ func (c *Client) OffsetsForTimes(ctx context.Context, topic string, partitions [
 		reqs = append(reqs, kafka.TimeOffsetOf(p, t), kafka.LastOffsetOf(p))
 	}
 	var out map[int]int64
-	err := c.retryStale(ctx, "list offsets by time", topic, -1, func(ctx context.Context) error {
+	err := c.retryOnce(ctx, "list offsets by time", topic, -1, idempotentCall, func(ctx context.Context) error {
 		res, err := c.kc.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: reqs}})
 		if err != nil {
 			return err

@@ -2,8 +2,8 @@ package config
 
 import "strings"
 
-// Policy is the raw per-topic authorisation policy (AUTH_POLICY); shared/auth/policy parses
-// and validates it.
+// Policy is the raw authorisation policy (AUTH_POLICY: per topic and per consumer group);
+// shared/auth/policy parses and validates it.
 type Policy struct {
 	// JSON is the policy document: AUTH_POLICY's value, or the contents of the file it names
 	// with @/path/to/policy.json. Empty when AUTH_POLICY is unset.

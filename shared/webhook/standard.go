@@ -95,12 +95,14 @@ func ParseTimestamp(s string) (time.Time, error) {
 // SignatureEntry is one entry of a webhook-signature header.
 type SignatureEntry struct {
 	Version   string // "v1" for HMAC-SHA256; others are carried but not verified
-	Signature []byte // the decoded signature
+	Signature []byte // the decoded v1 signature; nil for other versions
 }
 
 // ParseStandardSignatures parses a webhook-signature header: space-separated entries of the
-// form "<version>,<base64>". Entries whose signature is not base64 are an error; an empty
-// header, too many entries, or a header over 8 KiB too.
+// form "<version>,<signature>". A v1 entry whose signature is not base64 is an error; the
+// signatures of other versions are not decoded (the spec has receivers skip versions they
+// do not know, whatever their encoding). An empty header, too many entries, or a header
+// over 8 KiB is an error too.
 func ParseStandardSignatures(header string) ([]SignatureEntry, error) {
 	if len(header) > maxSignatureHeader {
 		return nil, errors.New("it is too long")
@@ -117,6 +119,10 @@ func ParseStandardSignatures(header string) ([]SignatureEntry, error) {
 		version, sig, ok := strings.Cut(f, ",")
 		if !ok || version == "" || sig == "" {
 			return nil, fmt.Errorf("entry %d is not <version>,<signature>", i+1)
+		}
+		if version != "v1" {
+			out = append(out, SignatureEntry{Version: version})
+			continue
 		}
 		b, err := base64.StdEncoding.DecodeString(sig)
 		if err != nil {

@@ -73,6 +73,20 @@ func TestStandardVerify(t *testing.T) {
 			h.Set("webhook-signature", other.Get("webhook-signature")+" v1a,bm90IGVkMjU1MTk= "+h.Get("webhook-signature"))
 			return h
 		}},
+		{name: "an entry of another version with a non-base64 signature is skipped, the valid v1 entry verifies", verifier: v, body: body, now: now,
+			header: func() http.Header {
+				h := good()
+				h.Set("webhook-signature", "v2,xyz "+h.Get("webhook-signature"))
+				return h
+			}},
+		{name: "only an entry of another version is not a match", verifier: v, body: body, now: now, want: webhook.ErrInvalidSignature, code: "invalid_signature",
+			header: func() http.Header { h := good(); h.Set("webhook-signature", "v2,xyz"); return h }},
+		{name: "a v1 entry that is not base64 is malformed", verifier: v, body: body, now: now, want: webhook.ErrMalformedSignature, code: "malformed_signature",
+			header: func() http.Header {
+				h := good()
+				h.Set("webhook-signature", "v1,%%% "+h.Get("webhook-signature"))
+				return h
+			}},
 		{name: "a tampered body is refused", verifier: v, header: good, body: []byte(`{"type":"invoice.paid","data":{"id":"in_2"}}`),
 			now: now, want: webhook.ErrInvalidSignature, code: "invalid_signature"},
 		{name: "a tampered id is refused", verifier: v, body: body, now: now, want: webhook.ErrInvalidSignature, code: "invalid_signature",

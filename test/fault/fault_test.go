@@ -142,6 +142,21 @@ func TestProduceUnderFaults(t *testing.T) {
 			want:   []int{504}, copies: []int{1},
 		},
 		{
+			name:   "NOT_ENOUGH_REPLICAS once (refused before the append) is retried after a pause and succeeds",
+			inject: func(t *testing.T, s *stacktest.Stack) { fault(s, kerr.NotEnoughReplicas, 1) },
+			want:   []int{200}, copies: []int{1},
+		},
+		{
+			name:   "NOT_ENOUGH_REPLICAS_AFTER_APPEND is a 503 unknown outcome, not retried",
+			inject: func(t *testing.T, s *stacktest.Stack) { fault(s, kerr.NotEnoughReplicasAfterAppend, 1) },
+			want:   []int{503}, copies: []int{1},
+		},
+		{
+			name:   "KAFKA_STORAGE_ERROR on produce is a retryable 503, not retried",
+			inject: func(t *testing.T, s *stacktest.Stack) { fault(s, kerr.KafkaStorageError, 1) },
+			want:   []int{503}, copies: []int{0},
+		},
+		{
 			name: "a connection dropped before the broker handled the request is retried once",
 			inject: func(t *testing.T, s *stacktest.Stack) {
 				s.Cluster.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {

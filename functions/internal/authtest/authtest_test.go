@@ -107,12 +107,13 @@ var thePolicy = `{"rules":[
 type stack struct {
 	srv *httptest.Server
 	idp *entratest.Server
+	bc  *broker.Client // for checking what Kafka holds, behind the routes' backs
 }
 
 func newStack(t *testing.T, policy string) *stack {
 	t.Helper()
 	idp := entratest.New(t)
-	cluster := brokertest.NewCluster(t, kfake.SeedTopics(1, "orders.eu", "orders.tc3", "public", "secret"))
+	cluster := brokertest.NewCluster(t, kfake.SeedTopics(1, "orders.eu", "orders.tc3", "public", "secret", "__hidden"))
 	env := map[string]string{
 		"KAFKA_BROKERS":             strings.Join(cluster.Config.Brokers, ","),
 		"AUTH_ENTRA_TENANT_ID":      idp.Tenant,
@@ -121,6 +122,7 @@ func newStack(t *testing.T, policy string) *stack {
 		"AUTH_TC3_CREDENTIALS":      tc3ID + ":" + tc3Key + "," + tc3OtherI + ":" + tc3OtherKey,
 		"CKAFKA_DATAHUBS":           "datahub-tc3=orders.tc3,datahub-eu=orders.eu,datahub-secret=secret",
 		"AUTH_POLICY":               policy,
+		"CONSUME_TOKEN_SECRET":      secret("authtestCommitTokenSecret-0000003"),
 	}
 	penv := platform.Env{Getenv: func(k string) string { return env[k] }, Platform: "aws"}
 	guard, err := authconfig.Guard(penv, authconfig.WithTC3(), authconfig.WithBearerOptions(bearer.WithHTTPClient(idp.Client())))
@@ -160,7 +162,7 @@ func newStack(t *testing.T, policy string) *stack {
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	return &stack{srv: srv, idp: idp}
+	return &stack{srv: srv, idp: idp, bc: bc}
 }
 
 // token mints a bearer token for kafkafn's audience with the given roles and groups.
@@ -469,6 +471,9 @@ func TestStartupFailsNamingTheVariable(t *testing.T) {
 		{"a malformed TC3 credential", []string{"produce"},
 			map[string]string{"AUTH_TC3_CREDENTIALS": "AKIDx-" + leak, "CKAFKA_DATAHUBS": "datahub-a=a"}, false,
 			[]string{"AUTH_TC3_CREDENTIALS"}},
+		{"a DataHub mapped to an internal topic", []string{"produce"},
+			map[string]string{"AUTH_TC3_CREDENTIALS": "AKIDx:" + leak, "CKAFKA_DATAHUBS": "datahub-a=a,datahub-offsets=__consumer_offsets"}, false,
+			[]string{"CKAFKA_DATAHUBS", "datahub-offsets", "__consumer_offsets", "internal"}},
 		{"TC3 credentials without datahubs start produce (its routes take TC3 signatures)", []string{"produce"},
 			map[string]string{"AUTH_TC3_CREDENTIALS": "AKIDx:" + leak}, false, nil},
 		{"Entra configured starts every function", []string{"produce", "listtopics", "consumewindow"},

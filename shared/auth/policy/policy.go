@@ -19,9 +19,18 @@
 // when the principal may perform it on at least one topic pattern; topic lists are then
 // filtered per topic.
 //
+// Consumer groups are a resource of their own, like Kafka's GROUP ACLs: a rule that grants
+// "consume" may name them in "groups" (an exact name, a prefix ending in "*", or "*"). The
+// group routes (a group's window, its commits, its lag) need one rule that matches the
+// caller, grants consume, covers the topic AND names the group. A rule without "groups"
+// grants no consumer group: existing policies keep working for every other route, and a
+// group route answers 403 until a rule names the group. (Principals of kind "group:" are
+// Entra ID security groups, a different thing: they say who calls, "groups" says which
+// consumer groups the caller may use.)
+//
 // Without AUTH_POLICY, Default applies: every authenticated caller may produce, consume and
-// read metadata on every topic, and nobody may administer topics (create or delete them)
-// until a policy grants "admin".
+// read metadata on every topic, use every consumer group, and nobody may administer topics
+// (create or delete them) until a policy grants "admin".
 package policy
 
 import (
@@ -42,12 +51,15 @@ type Document struct {
 	Rules []Rule `json:"rules"`
 }
 
-// Rule allows its principals its ops on its topics.
+// Rule allows its principals its ops on its topics and, for consume, the use of its
+// consumer groups.
 type Rule struct {
 	Description string   `json:"description,omitempty"`
 	Principals  []string `json:"principals"`
 	Ops         []string `json:"ops"`
 	Topics      []string `json:"topics"`
+	// Groups are the consumer groups the rule's consume grant may use; nil grants none.
+	Groups []string `json:"groups,omitempty"`
 }
 
 // Policy is a validated policy. It is immutable and safe for concurrent use.
@@ -55,12 +67,16 @@ type Policy struct {
 	rules []rule
 }
 
-var _ auth.Policy = (*Policy)(nil)
+var (
+	_ auth.Policy      = (*Policy)(nil)
+	_ auth.GroupPolicy = (*Policy)(nil)
+)
 
 type rule struct {
 	principals []matcher
 	ops        []auth.Op
 	topics     []pattern
+	groups     []pattern // consumer groups; empty: none
 }
 
 type matcher struct {
@@ -74,13 +90,14 @@ type pattern struct {
 	exact  bool
 }
 
-// Default is the policy without AUTH_POLICY: produce, consume and metadata on every topic for
-// every authenticated principal; no admin.
+// Default is the policy without AUTH_POLICY: produce, consume and metadata on every topic,
+// through every consumer group, for every authenticated principal; no admin.
 func Default() *Policy {
 	return &Policy{rules: []rule{{
 		principals: []matcher{{kind: "*"}},
 		ops:        []auth.Op{auth.OpProduce, auth.OpConsume, auth.OpMetadata},
 		topics:     []pattern{{prefix: ""}},
+		groups:     []pattern{{prefix: ""}},
 	}}}
 }
 
@@ -130,6 +147,21 @@ func Parse(source string, data []byte) (*Policy, error) {
 			}
 			out.topics = append(out.topics, t)
 		}
+		if r.Groups != nil {
+			if len(r.Groups) == 0 {
+				return nil, fail("%s.groups: is empty; list consumer groups, or leave groups out to grant none", at)
+			}
+			if !slices.Contains(out.ops, auth.OpConsume) {
+				return nil, fail("%s.groups: the rule does not grant consume, and consumer groups are only used to consume", at)
+			}
+		}
+		for j, s := range r.Groups {
+			g, err := parseGroup(s)
+			if err != nil {
+				return nil, fail("%s.groups[%d]: %v", at, j, err)
+			}
+			out.groups = append(out.groups, g)
+		}
 		p.rules = append(p.rules, out)
 	}
 	return p, nil
@@ -177,23 +209,52 @@ func parseTopic(s string) (pattern, error) {
 	if strings.Contains(name, "*") {
 		return pattern{}, fmt.Errorf("%q: '*' is allowed only at the end of a topic pattern", s)
 	}
-	if len(name) > 249 || (!prefix && (name == "." || name == "..")) || !topicChars(name) {
+	if len(name) > 249 || (!prefix && (name == "." || name == "..")) || !nameChars(name, "._-") {
 		return pattern{}, fmt.Errorf("%q is not a topic name or prefix (letters, digits, '.', '_', '-', optionally ending in '*')", s)
+	}
+	if strings.HasPrefix(name, "__") {
+		return pattern{}, fmt.Errorf("%q names Kafka's internal topics (\"__\" prefix), which kafkafn refuses on every route", s)
 	}
 	return pattern{prefix: name, exact: !prefix}, nil
 }
 
-func topicChars(s string) bool {
+// parseGroup parses a consumer-group pattern: the names broker.ValidateGroupID accepts, a
+// prefix of one ending in "*", or "*".
+func parseGroup(s string) (pattern, error) {
+	name, prefix := strings.CutSuffix(s, "*")
+	if prefix && name == "" {
+		return pattern{}, nil // every group
+	}
+	if strings.Contains(name, "*") {
+		return pattern{}, fmt.Errorf("%q: '*' is allowed only at the end of a consumer-group pattern", s)
+	}
+	if kind, _, ok := strings.Cut(name, ":"); ok && slices.Contains([]string{"group", "role", "entra", "tc3", "webhook"}, kind) {
+		return pattern{}, fmt.Errorf("%q looks like a principal: \"groups\" names consumer groups (e.g. \"billing\", \"team-a.*\"); Entra ID groups go in principals", s)
+	}
+	if len(name) > 249 || !nameChars(name, "._:-") {
+		return pattern{}, fmt.Errorf("%q is not a consumer group name or prefix (letters, digits, '.', '_', ':', '-', optionally ending in '*')", s)
+	}
+	return pattern{prefix: name, exact: !prefix}, nil
+}
+
+func nameChars(s, punct string) bool {
 	if s == "" {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(punct, c) >= 0) {
 			return false
 		}
 	}
 	return true
+}
+
+func (t pattern) matches(name string) bool {
+	if t.exact {
+		return name == t.prefix
+	}
+	return strings.HasPrefix(name, t.prefix)
 }
 
 func isGUID(s string) bool {
@@ -252,12 +313,23 @@ func (r rule) allows(pr *auth.Principal, op auth.Op, topic string) bool {
 	if topic == "" {
 		return true // cluster-wide: the principal holds op on some topic pattern
 	}
-	return slices.ContainsFunc(r.topics, func(t pattern) bool {
-		if t.exact {
-			return topic == t.prefix
+	return slices.ContainsFunc(r.topics, func(t pattern) bool { return t.matches(topic) })
+}
+
+// AllowGroup implements auth.GroupPolicy: p may consume topic through consumer group group
+// (read the group's window, commit its offsets, read its lag) when one rule matches p,
+// grants consume, covers topic and names group.
+func (p *Policy) AllowGroup(pr *auth.Principal, topic, group string) error {
+	if err := p.Allow(pr, auth.OpConsume, topic); err != nil {
+		return err
+	}
+	for _, r := range p.rules {
+		if r.allows(pr, auth.OpConsume, topic) && slices.ContainsFunc(r.groups, func(g pattern) bool { return g.matches(group) }) {
+			return nil
 		}
-		return strings.HasPrefix(topic, t.prefix)
-	})
+	}
+	return apierr.E(apierr.Forbidden, "forbidden", fmt.Sprintf(
+		"the caller may not use consumer group %q on topic %q (no AUTH_POLICY rule granting consume on the topic names the group in \"groups\")", group, topic))
 }
 
 func (m matcher) matches(pr *auth.Principal) bool {

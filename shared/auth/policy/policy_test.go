@@ -74,6 +74,60 @@ func TestAllow(t *testing.T) {
 	}
 }
 
+func TestAllowGroup(t *testing.T) {
+	p, err := policy.Parse("AUTH_POLICY", []byte(`{"rules":[
+ {"principals":["role:Billing"],"ops":["consume"],"topics":["orders.*"],"groups":["billing","billing.*"]},
+ {"principals":["role:Billing"],"ops":["consume","metadata"],"topics":["audit"]},
+ {"principals":["role:Legacy"],"ops":["*"],"topics":["*"]},
+ {"principals":["role:Ops"],"ops":["*"],"topics":["*"],"groups":["*"]},
+ {"principals":["group:`+group+`"],"ops":["consume"],"topics":["orders.eu"],"groups":["team-a:eu"]}
+]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	billing := &auth.Principal{Scheme: "entra", ID: "a", Roles: []string{"Billing"}}
+	legacy := &auth.Principal{Scheme: "entra", ID: "b", Roles: []string{"Legacy"}}
+	ops := &auth.Principal{Scheme: "entra", ID: "c", Roles: []string{"Ops"}}
+	member := &auth.Principal{Scheme: "entra", ID: "d", Groups: []string{group}}
+	// A consumer group named like the Entra group id is still only a consumer group.
+	spoof := &auth.Principal{Scheme: "tc3", ID: "x", Roles: []string{"Billing"}}
+	cases := []struct {
+		name         string
+		p            *auth.Principal
+		topic, group string
+		allow        bool
+		want         string // part of the refusal
+	}{
+		{"a rule's exact group", billing, "orders.eu", "billing", true, ""},
+		{"a rule's group prefix", billing, "orders.eu", "billing.nightly", true, ""},
+		{"a group the rule does not name", billing, "orders.eu", "shipping", false, `consumer group "shipping"`},
+		{"the prefix does not match a longer bare name", billing, "orders.eu", "billingx", false, "consumer group"},
+		{"one rule's groups do not extend to another rule's topics", billing, "audit", "billing", false, `consumer group "billing" on topic "audit"`},
+		{"a topic without consume is refused as a topic", billing, "secret", "billing", false, `consume from topic "secret"`},
+		{"a rule without groups grants no group, even with every op on every topic", legacy, "orders.eu", "legacy", false, `"groups"`},
+		{"groups * grants every group", ops, "anything", "any:group", true, ""},
+		{"an Entra group principal with a consumer group", member, "orders.eu", "team-a:eu", true, ""},
+		{"the Entra group's id is not a consumer-group grant", member, "orders.eu", group, false, "consumer group"},
+		{"roles match only Entra callers", spoof, "orders.eu", "billing", false, "consume from"},
+		{"no principal", nil, "orders.eu", "billing", false, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := p.AllowGroup(tc.p, tc.topic, tc.group)
+			if (err == nil) != tc.allow {
+				t.Fatalf("AllowGroup = %v; want allowed=%v", err, tc.allow)
+			}
+			if err != nil && (apierr.KindOf(err) != apierr.Forbidden || !strings.Contains(err.Error(), tc.want)) {
+				t.Fatalf("refusal %v (kind %v); want forbidden mentioning %q", err, apierr.KindOf(err), tc.want)
+			}
+		})
+	}
+	// The group grant adds nothing to the topic routes.
+	if err := p.Allow(legacy, auth.OpConsume, "orders.eu"); err != nil {
+		t.Fatalf("a policy without groups no longer grants consume: %v", err)
+	}
+}
+
 func TestDefault(t *testing.T) {
 	p := policy.Default()
 	anyone := &auth.Principal{Scheme: "tc3", ID: "x"}
@@ -85,21 +139,32 @@ func TestDefault(t *testing.T) {
 	if err := p.Allow(anyone, auth.OpAdmin, "t"); apierr.KindOf(err) != apierr.Forbidden {
 		t.Errorf("default policy allows admin: %v", err)
 	}
+	if err := p.AllowGroup(anyone, "t", "any-group"); err != nil {
+		t.Errorf("default policy denies consumer groups: %v", err)
+	}
 }
 
 func TestParseErrors(t *testing.T) {
 	cases := map[string]struct{ doc, want string }{
-		"not JSON":              {`{`, "AUTH_POLICY: not a valid policy document"},
-		"an unknown field":      {`{"rules":[],"x":1}`, "unknown field"},
-		"trailing data":         {`{"rules":[{"principals":["*"],"ops":["*"],"topics":["*"]}]} {}`, "unexpected data"},
-		"no rules":              {`{"rules":[]}`, "rules is empty"},
-		"an empty list":         {`{"rules":[{"principals":[],"ops":["produce"],"topics":["a"]}]}`, "rules[0]: principals, ops and topics"},
-		"an unknown op":         {`{"rules":[{"principals":["*"],"ops":["write"],"topics":["a"]}]}`, `rules[0].ops[0]: unknown operation "write"`},
-		"an unknown principal":  {`{"rules":[{"principals":["user:bob"],"ops":["produce"],"topics":["a"]}]}`, `rules[0].principals[0]: "user:bob": unknown principal kind`},
-		"a group that is no id": {`{"rules":[{"principals":["group:writers"],"ops":["produce"],"topics":["a"]}]}`, "a group is its object ID"},
-		"a bare kind":           {`{"rules":[{"principals":["tc3:"],"ops":["produce"],"topics":["a"]}]}`, `rules[0].principals[0]`},
-		"a star in the middle":  {`{"rules":[{"principals":["*"],"ops":["produce"],"topics":["a*b"]}]}`, `rules[0].topics[0]: "a*b": '*' is allowed only at the end`},
-		"a bad topic":           {`{"rules":[{"principals":["*"],"ops":["produce"],"topics":["a b"]}]}`, `rules[0].topics[0]: "a b" is not a topic name`},
+		"not JSON":                        {`{`, "AUTH_POLICY: not a valid policy document"},
+		"an unknown field":                {`{"rules":[],"x":1}`, "unknown field"},
+		"trailing data":                   {`{"rules":[{"principals":["*"],"ops":["*"],"topics":["*"]}]} {}`, "unexpected data"},
+		"no rules":                        {`{"rules":[]}`, "rules is empty"},
+		"an empty list":                   {`{"rules":[{"principals":[],"ops":["produce"],"topics":["a"]}]}`, "rules[0]: principals, ops and topics"},
+		"an unknown op":                   {`{"rules":[{"principals":["*"],"ops":["write"],"topics":["a"]}]}`, `rules[0].ops[0]: unknown operation "write"`},
+		"an unknown principal":            {`{"rules":[{"principals":["user:bob"],"ops":["produce"],"topics":["a"]}]}`, `rules[0].principals[0]: "user:bob": unknown principal kind`},
+		"a group that is no id":           {`{"rules":[{"principals":["group:writers"],"ops":["produce"],"topics":["a"]}]}`, "a group is its object ID"},
+		"a bare kind":                     {`{"rules":[{"principals":["tc3:"],"ops":["produce"],"topics":["a"]}]}`, `rules[0].principals[0]`},
+		"a star in the middle":            {`{"rules":[{"principals":["*"],"ops":["produce"],"topics":["a*b"]}]}`, `rules[0].topics[0]: "a*b": '*' is allowed only at the end`},
+		"a bad topic":                     {`{"rules":[{"principals":["*"],"ops":["produce"],"topics":["a b"]}]}`, `rules[0].topics[0]: "a b" is not a topic name`},
+		"an internal topic":               {`{"rules":[{"principals":["*"],"ops":["consume"],"topics":["__consumer_offsets"]}]}`, `rules[0].topics[0]: "__consumer_offsets" names Kafka's internal topics`},
+		"internal topics by prefix":       {`{"rules":[{"principals":["*"],"ops":["consume"],"topics":["__*"]}]}`, `rules[0].topics[0]`},
+		"empty groups":                    {`{"rules":[{"principals":["*"],"ops":["consume"],"topics":["a"],"groups":[]}]}`, `rules[0].groups: is empty`},
+		"groups without consume":          {`{"rules":[{"principals":["*"],"ops":["produce","metadata"],"topics":["a"],"groups":["g"]}]}`, `rules[0].groups: the rule does not grant consume`},
+		"a principal as a consumer group": {`{"rules":[{"principals":["*"],"ops":["consume"],"topics":["a"],"groups":["group:` + group + `"]}]}`, `rules[0].groups[0]: "group:` + group + `" looks like a principal`},
+		"a star inside a group":           {`{"rules":[{"principals":["*"],"ops":["consume"],"topics":["a"],"groups":["a*b"]}]}`, `rules[0].groups[0]: "a*b": '*' is allowed only at the end`},
+		"a bad group":                     {`{"rules":[{"principals":["*"],"ops":["consume"],"topics":["a"],"groups":["a/b"]}]}`, `rules[0].groups[0]: "a/b" is not a consumer group`},
+		"groups of the wrong type":        {`{"rules":[{"principals":["*"],"ops":["consume"],"topics":["a"],"groups":"g"}]}`, `not a valid policy document`},
 	}
 	for name, tc := range cases {
 		t.Run(name+" is refused naming the entry", func(t *testing.T) {
@@ -132,6 +197,7 @@ func TestFromFile(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(doc))
 	f.Add([]byte(`{"rules":[{"principals":["*"],"ops":["*"],"topics":["*"]}]}`))
+	f.Add([]byte(`{"rules":[{"principals":["role:r"],"ops":["consume"],"topics":["o.*"],"groups":["billing","team-a.*"]}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := policy.Parse("AUTH_POLICY", b)
 		if err != nil {
@@ -139,5 +205,6 @@ func FuzzParse(f *testing.F) {
 		}
 		_ = p.Allow(&auth.Principal{Scheme: "entra", ID: "x"}, auth.OpProduce, "orders")
 		_ = p.Allow(&auth.Principal{Scheme: "tc3", ID: "x"}, auth.OpAdmin, "")
+		_ = p.AllowGroup(&auth.Principal{Scheme: "entra", ID: "x"}, "orders", "billing")
 	})
 }
