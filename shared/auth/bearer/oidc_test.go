@@ -297,3 +297,24 @@ func TestOIDCDiscoveryIssuerMismatch(t *testing.T) {
 		t.Fatal("accepted a token whose issuer's metadata names another issuer")
 	}
 }
+
+func BenchmarkOIDCAuthenticateToken(b *testing.B) {
+	is := entratest.NewIssuer(b, "/realms/bench")
+	a, err := bearer.NewOIDC([]config.OIDCIssuer{{Issuer: is.URL, Audience: []string{"kafkafn"}, Name: "kc", SubjectClaim: "sub",
+		RolesClaim: "realm_access.roles"}}, nil, bearer.WithHTTPClient(is.Client()), bearer.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, m := range []jwt.SigningMethod{jwt.SigningMethodRS256, jwt.SigningMethodES256} {
+		tok := is.Sign(m, jwt.MapClaims{"iss": is.URL, "sub": "u", "aud": "kafkafn", "exp": time.Now().Add(time.Hour).Unix(),
+			"realm_access": map[string]any{"roles": []string{"writer"}}})
+		b.Run(m.Alg(), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := a.AuthenticateToken(b.Context(), tok); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
