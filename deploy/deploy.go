@@ -33,8 +33,9 @@ type Function struct {
 // kafka, auth, … are the variable groups the functions share.
 var (
 	kafkaVars = []string{"KAFKA_BROKERS", "KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD", "KAFKA_TLS", "KAFKA_TLS_CA_PEM", "KAFKA_TLS_SKIP_HOSTNAME_CHECK"}
-	authVars  = []string{"AUTH_ENTRA_TENANT_ID", "AUTH_ENTRA_AUDIENCE", "AUTH_ENTRA_ALLOWED_GROUPS", "AUTH_ENTRA_ALLOWED_ROLES", "AUTH_TC3_CREDENTIALS", "AUTH_POLICY"}
-	pullVars  = []string{"PULL_TOPIC", "PULL_GROUP", "PULL_SINK", "PULL_SINK_URL", "PULL_SINK_SECRET"}
+	authVars  = []string{"AUTH_ENTRA_TENANT_ID", "AUTH_ENTRA_AUDIENCE", "AUTH_ENTRA_ALLOWED_GROUPS", "AUTH_ENTRA_ALLOWED_ROLES", "AUTH_TC3_CREDENTIALS", "AUTH_POLICY",
+		"AUTH_API_KEYS", "AUTH_OIDC", AWSIAMParam}
+	pullVars = []string{"PULL_TOPIC", "PULL_GROUP", "PULL_SINK", "PULL_SINK_URL", "PULL_SINK_SECRET"}
 )
 
 func concat(groups ...[]string) []string {
@@ -68,7 +69,12 @@ type Param struct {
 	Default     string
 	NoEcho      bool // a secret: NoEcho in SAM, never logged
 	Description string
+	Allowed     []string // the only values SAM accepts (optional)
 }
+
+// AWSIAMParam turns on IAM (SigV4) auth in template.yaml: every function that takes it gets
+// an AWS_IAM Function URL and trusts the caller identity the URL (or API Gateway) verified.
+const AWSIAMParam = "AUTH_AWS_AUTHORIZER"
 
 // Params describes every variable a Function lists.
 var Params = []Param{
@@ -86,6 +92,10 @@ var Params = []Param{
 	{Env: "AUTH_ENTRA_ALLOWED_ROLES", Description: "app roles a caller must hold (optional)"},
 	{Env: "AUTH_TC3_CREDENTIALS", NoEcho: true, Description: "TC3-HMAC-SHA256 SecretId:SecretKey pairs (optional)"},
 	{Env: "AUTH_POLICY", Description: "per-principal topic permissions (optional)"},
+	{Env: "AUTH_API_KEYS", Description: "API keys for HTTP Basic: JSON {id: {sha256: hex}} (optional; go run ./scripts/gen-api-key)"},
+	{Env: "AUTH_OIDC", Description: "OpenID Connect issuers whose access tokens are accepted: JSON list (optional)"},
+	{Env: AWSIAMParam, Default: "false", Allowed: []string{"false", "true"},
+		Description: "true: an AWS_IAM (SigV4) Function URL per function, and trust the IAM, JWT or Lambda authorizer identity API Gateway or the URL put in the event"},
 	{Env: "WEBHOOK_SECRETS", NoEcho: true, Description: "webhook signing secrets (optional)"},
 	{Env: "GITHUB_WEBHOOK_SECRET", NoEcho: true, Description: "GitHub webhook secret (optional)"},
 	{Env: "CKAFKA_DATAHUBS", Description: "CKafka DataHub id to topic mapping for SendMessage (optional)"},

@@ -212,6 +212,23 @@ func TestSAMTemplate(t *testing.T) {
 			}
 		}
 	})
+	t.Run("AuthAwsAuthorizer=true adds an AWS_IAM Function URL to every function that trusts the authorizer context", func(t *testing.T) {
+		if c := get(tpl, "Conditions", "AwsIamAuth"); c == nil {
+			t.Fatal("no AwsIamAuth condition")
+		}
+		for _, f := range deploy.Functions {
+			url := get(tpl, "Resources", f.LogicalID+"Url")
+			if !slices.Contains(f.Params, deploy.AWSIAMParam) {
+				if url != nil {
+					t.Errorf("%s has a Function URL but does not read %s", f.LogicalID, deploy.AWSIAMParam)
+				}
+				continue
+			}
+			if str(url, "Type") != "AWS::Lambda::Url" || str(url, "Condition") != "AwsIamAuth" || str(url, "Properties", "AuthType") != "AWS_IAM" {
+				t.Errorf("%sUrl = %v", f.LogicalID, url)
+			}
+		}
+	})
 	t.Run("secret parameters are NoEcho", func(t *testing.T) {
 		for _, p := range deploy.Params {
 			if prm := get(tpl, "Parameters", deploy.ParamName(p.Env)); prm != nil && p.NoEcho && str(prm, "NoEcho") != "true" {

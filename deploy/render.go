@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -49,6 +50,9 @@ func SAM() []byte {
 		if p.NoEcho {
 			w("    NoEcho: true")
 		}
+		if len(p.Allowed) > 0 {
+			w("    AllowedValues: [%s]", strings.Join(quoteAll(p.Allowed), ", "))
+		}
 		w("    Description: %s", quote(p.Env+": "+p.Description))
 	}
 	w("  PullScheduleState:")
@@ -75,6 +79,7 @@ func SAM() []byte {
 	w("")
 	w("Conditions:")
 	w("  %s: !Not [!Equals [!Join [',', !Ref %s], '']]", VPCCondition, VPCSubnetsParam)
+	w("  AwsIamAuth: !Equals [!Ref %s, 'true']", ParamName(AWSIAMParam))
 	w("")
 	w("Globals:")
 	w("  Function:")
@@ -128,11 +133,32 @@ func SAM() []byte {
 			w("            State: !Ref PullScheduleState")
 		}
 	}
+	// IAM Function URLs: plain AWS::Lambda::Url resources, because the SAM transform accepts
+	// no parameter or condition in FunctionUrlConfig or an HttpApi's Auth
+	// (aws/serverless-application-model#1138, #1955). AWS_IAM needs no resource policy for
+	// callers of the same account; their identity policy must allow lambda:InvokeFunctionUrl
+	// and lambda:InvokeFunction.
+	for _, f := range iamURLFunctions() {
+		w("")
+		w("  %sUrl:", f.LogicalID)
+		w("    Type: AWS::Lambda::Url")
+		w("    Condition: AwsIamAuth")
+		w("    Properties:")
+		w("      AuthType: AWS_IAM")
+		w("      InvokeMode: BUFFERED")
+		w("      TargetFunctionArn: !GetAtt %s.Arn", f.LogicalID)
+	}
 	w("")
 	w("Outputs:")
 	w("  ApiURL:")
 	w("    Description: base URL of the kafkafn HTTP API")
 	w("    Value: !Sub 'https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}'")
+	for _, f := range iamURLFunctions() {
+		w("  %sUrl:", f.LogicalID)
+		w("    Condition: AwsIamAuth")
+		w("    Description: %s", quote("AWS_IAM Function URL of "+f.Name+" (SigV4, service lambda)"))
+		w("    Value: !GetAtt %sUrl.FunctionUrl", f.LogicalID)
+	}
 	return b.Bytes()
 }
 
@@ -142,6 +168,27 @@ const (
 	VPCSecurityGroupsParam = "VpcSecurityGroupIds"
 	VPCCondition           = "HasVpc"
 )
+
+// iamURLFunctions are the functions that get an AWS_IAM Function URL: those that trust the
+// authorizer context.
+func iamURLFunctions() []Function {
+	var out []Function
+	for _, f := range Functions {
+		if len(f.Routes) > 0 && slices.Contains(f.Params, AWSIAMParam) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = quote(s)
+	}
+	return out
+}
+
 
 // The SCF descriptors (Tencent Serverless Cloud Framework, `component: scf`, CLI `scf`).
 // scripts/build writes the directories they upload.

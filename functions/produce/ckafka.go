@@ -55,10 +55,9 @@ func loadCKafka(env platform.Env) (CKafkaDeps, error) {
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return CKafkaDeps{}, err
 	}
+	// TC3 credentials without DataHubs are fine: TC3 signs the produce routes too
+	// (shared/auth/tc3 VerifyRoute); SendMessage then knows no DataHubId.
 	switch {
-	case tc.Enabled() && !ck.Enabled():
-		return CKafkaDeps{}, errors.New("CKAFKA_DATAHUBS: is required with AUTH_TC3_CREDENTIALS: " +
-			"datahub-id=topic pairs, comma separated, for SendMessage to write to")
 	case ck.Enabled() && !tc.Enabled() && !ac.InsecureDev:
 		return CKafkaDeps{}, errors.New("AUTH_TC3_CREDENTIALS: is required with CKAFKA_DATAHUBS: " +
 			"secretId:secretKey pairs, comma separated, that may sign SendMessage requests")

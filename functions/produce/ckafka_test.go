@@ -457,12 +457,17 @@ func TestSendMessageDevMode(t *testing.T) {
 }
 
 func TestLoadCKafka(t *testing.T) {
+	t.Run("credentials without datahubs load: TC3 signs the produce routes", func(t *testing.T) {
+		env := map[string]string{"AUTH_TC3_CREDENTIALS": "AKIDa:k", "KAFKA_BROKERS": "127.0.0.1:9092"}
+		if _, err := produce.LoadDeps(platform.Env{Getenv: func(k string) string { return env[k] }, Platform: "aws"}, produce.Deps{}); err != nil {
+			t.Fatal(err)
+		}
+	})
 	cases := []struct {
 		name string
 		env  map[string]string
 		want string
 	}{
-		{"credentials without datahubs fail naming CKAFKA_DATAHUBS", map[string]string{"AUTH_TC3_CREDENTIALS": "AKIDa:k"}, "CKAFKA_DATAHUBS: is required"},
 		{"datahubs without credentials fail naming AUTH_TC3_CREDENTIALS", map[string]string{"CKAFKA_DATAHUBS": "datahub-a=a", "AUTH_ENTRA_TENANT_ID": "x"}, "AUTH_TC3_CREDENTIALS: is required"},
 		{"a malformed credential fails without echoing it", map[string]string{"AUTH_TC3_CREDENTIALS": "AKIDa-topsecret", "CKAFKA_DATAHUBS": "datahub-a=a"}, "AUTH_TC3_CREDENTIALS: entry 1 must be secretId:secretKey"},
 		{"three keys for one SecretId fail", map[string]string{"AUTH_TC3_CREDENTIALS": "AKIDa:k1,AKIDa:k2,AKIDa:k3", "CKAFKA_DATAHUBS": "datahub-a=a"}, "more than two keys"},
