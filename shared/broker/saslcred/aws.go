@@ -1,0 +1,111 @@
+package saslcred
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/kafkafn/kafkafn/shared/config"
+)
+
+// NewAWSCredentials returns the credentials provider cfg describes: the container credentials
+// endpoint when cfg.ContainerURI is set (cached until five minutes before the credentials
+// expire), else the AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN variables,
+// read afresh for every call.
+func NewAWSCredentials(cfg config.AWSCredentials) (aws.CredentialsProvider, error) {
+	if cfg.ContainerURI == "" {
+		return envCredentials{getenv: cfg.Getenv}, nil
+	}
+	hc, err := httpClient(nil)
+	if err != nil {
+		return nil, err
+	}
+	return aws.NewCredentialsCache(containerCredentials{uri: cfg.ContainerURI, getenv: cfg.Getenv, hc: hc},
+		func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = 5 * time.Minute }), nil
+}
+
+type envCredentials struct{ getenv config.Getenv }
+
+func (e envCredentials) Retrieve(context.Context) (aws.Credentials, error) {
+	id, secret := strings.TrimSpace(e.getenv("AWS_ACCESS_KEY_ID")), e.getenv("AWS_SECRET_ACCESS_KEY")
+	if id == "" || secret == "" {
+		return aws.Credentials{}, errors.New("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
+	}
+	return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: e.getenv("AWS_SESSION_TOKEN"), Source: "environment"}, nil
+}
+
+// containerCredentials speaks the AWS container credentials protocol: GET the URI with the
+// authorization token, answered with {"AccessKeyId","SecretAccessKey","Token","Expiration"}.
+type containerCredentials struct {
+	uri    string
+	getenv config.Getenv
+	hc     *http.Client
+}
+
+func (c containerCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	fail := func(format string, args ...any) (aws.Credentials, error) {
+		return aws.Credentials{}, fmt.Errorf("AWS_CONTAINER_CREDENTIALS_FULL_URI: "+format, args...)
+	}
+	auth := c.getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+	if auth == "" {
+		if f := c.getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); f != "" {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return fail("reading AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %v", err)
+			}
+			auth = strings.TrimSpace(string(b))
+		}
+	}
+	if strings.ContainsAny(auth, "\r\n") {
+		return fail("the authorization token has a line break")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.uri, nil)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return fail("reading the answer: %v", err)
+	}
+	var out struct {
+		AccessKeyID     string `json:"AccessKeyId"`
+		SecretAccessKey string `json:"SecretAccessKey"`
+		Token           string `json:"Token"`
+		Expiration      string `json:"Expiration"`
+		Code            string `json:"code"`
+		Message         string `json:"message"`
+	}
+	jerr := json.Unmarshal(body, &out)
+	if resp.StatusCode != http.StatusOK {
+		return fail("answered %s %s %s", resp.Status, out.Code, out.Message)
+	}
+	if jerr != nil || out.AccessKeyID == "" || out.SecretAccessKey == "" {
+		return fail("the answer holds no credentials")
+	}
+	creds := aws.Credentials{AccessKeyID: out.AccessKeyID, SecretAccessKey: out.SecretAccessKey, SessionToken: out.Token, Source: "container endpoint"}
+	if out.Expiration != "" {
+		exp, err := time.Parse(time.RFC3339, out.Expiration)
+		if err != nil {
+			return fail("Expiration %q is not an RFC 3339 time", out.Expiration)
+		}
+		creds.CanExpire, creds.Expires = true, exp
+	}
+	return creds, nil
+}
