@@ -54,7 +54,7 @@ func mskIAM(cfg config.Kafka) (sasl.Mechanism, error) {
 	if cfg.AWS.Getenv == nil {
 		return nil, errors.New("broker: AWS_MSK_IAM needs the environment to read credentials from")
 	}
-	creds, err := saslcred.NewAWSCredentials(cfg.AWS)
+	creds, err := saslcred.NewAWSCredentials(cfg.AWS, cfg.DialTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("broker: AWS_MSK_IAM: %w", err)
 	}

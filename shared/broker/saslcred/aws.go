@@ -9,18 +9,20 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 // NewAWSCredentials returns the credentials provider cfg describes: the container credentials
-// endpoint when cfg.ContainerURI is set (cached until five minutes before the credentials
-// expire), else the AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN variables,
-// read afresh for every call.
-func NewAWSCredentials(cfg config.AWSCredentials) (aws.CredentialsProvider, error) {
+// endpoint when cfg.ContainerURI is set (cached until five minutes, or half their lifetime,
+// before the credentials expire), else the AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN variables,
+// read afresh for every call. timeout bounds each fetch from the endpoint.
+func NewAWSCredentials(cfg config.AWSCredentials, timeout time.Duration) (aws.CredentialsProvider, error) {
 	if cfg.ContainerURI == "" {
 		return envCredentials{getenv: cfg.Getenv}, nil
 	}
@@ -28,8 +30,52 @@ func NewAWSCredentials(cfg config.AWSCredentials) (aws.CredentialsProvider, erro
 	if err != nil {
 		return nil, err
 	}
-	return aws.NewCredentialsCache(containerCredentials{uri: cfg.ContainerURI, getenv: cfg.Getenv, hc: hc},
-		func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = 5 * time.Minute }), nil
+	return &awsCache{src: containerCredentials{uri: cfg.ContainerURI, getenv: cfg.Getenv, hc: hc}, timeout: timeout}, nil
+}
+
+// awsCache caches expiring credentials. Unlike aws.CredentialsCache it reports their true
+// expiry (the SDK's cache moves Expires forward by its window), which bounds the Kafka session.
+type awsCache struct {
+	src     aws.CredentialsProvider
+	timeout time.Duration
+	mu      sync.Mutex
+	creds   aws.Credentials
+	fetched time.Time
+	sf      singleflight.Group
+}
+
+func (c *awsCache) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c.mu.Lock()
+	creds, fetched := c.creds, c.fetched
+	c.mu.Unlock()
+	if creds.HasKeys() {
+		window := min(5*time.Minute, creds.Expires.Sub(fetched)/2)
+		if !creds.CanExpire || time.Now().Before(creds.Expires.Add(-window)) {
+			return creds, nil
+		}
+	}
+	ch := c.sf.DoChan("creds", func() (any, error) {
+		start := time.Now()
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
+		defer cancel()
+		creds, err := c.src.Retrieve(fctx)
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		c.creds, c.fetched = creds, start
+		c.mu.Unlock()
+		return creds, nil
+	})
+	select {
+	case <-ctx.Done():
+		return aws.Credentials{}, fmt.Errorf("no AWS credentials in time: %w", ctx.Err())
+	case r := <-ch:
+		if r.Err != nil {
+			return aws.Credentials{}, r.Err
+		}
+		return r.Val.(aws.Credentials), nil
+	}
 }
 
 type envCredentials struct{ getenv config.Getenv }

@@ -41,6 +41,10 @@ const (
 	fallbackLeft = 30 * time.Second
 	// maxBody bounds what is read from a token endpoint.
 	maxBody = 1 << 20
+	// failureHold is how long a failed fetch is answered from memory: kafka-go's metadata
+	// refresh redials about every KAFKA_METADATA_TTL, and must not turn a refused secret into
+	// a request per second at the identity provider.
+	failureHold = time.Second
 )
 
 // Tokens caches the tokens of a Fetcher; it is safe for concurrent use.
@@ -48,10 +52,12 @@ type Tokens struct {
 	fetch   Fetcher
 	timeout time.Duration
 
-	mu     sync.Mutex
-	tok    Token
-	issued time.Time
-	sf     singleflight.Group
+	mu       sync.Mutex
+	tok      Token
+	issued   time.Time
+	failed   error
+	failedAt time.Time
+	sf       singleflight.Group
 }
 
 // NewTokens caches fetch's tokens. Each fetch gets at most timeout.
@@ -62,11 +68,14 @@ func NewTokens(fetch Fetcher, timeout time.Duration) *Tokens {
 // Token returns a token with at least half its lifetime left, fetching one when needed.
 func (t *Tokens) Token(ctx context.Context) (Token, error) {
 	t.mu.Lock()
-	cached, issued := t.tok, t.issued
+	cached, issued, failed, failedAt := t.tok, t.issued, t.failed, t.failedAt
 	t.mu.Unlock()
 	now := time.Now()
 	if cached.Value != "" && now.Before(issued.Add(cached.Expiry.Sub(issued)/2)) {
 		return cached, nil
+	}
+	if failed != nil && now.Sub(failedAt) < failureHold && !(cached.Value != "" && time.Until(cached.Expiry) > fallbackLeft) {
+		return Token{}, failed
 	}
 	ch := t.sf.DoChan("token", func() (any, error) {
 		// The fetch is shared: it must not end with the first caller's context.
@@ -74,14 +83,17 @@ func (t *Tokens) Token(ctx context.Context) (Token, error) {
 		defer cancel()
 		start := time.Now()
 		tok, err := t.fetch(fctx)
+		if err == nil && tok.Value == "" {
+			err = errors.New("the token endpoint returned no access token")
+		}
 		if err != nil {
+			t.mu.Lock()
+			t.failed, t.failedAt = err, time.Now()
+			t.mu.Unlock()
 			return nil, err
 		}
-		if tok.Value == "" {
-			return nil, errors.New("the token endpoint returned no access token")
-		}
-		if tok.Expiry.IsZero() {
-			tok.Expiry = jwtExpiry(tok.Value)
+		if exp := jwtExpiry(tok.Value); !exp.IsZero() && (tok.Expiry.IsZero() || exp.Before(tok.Expiry)) {
+			tok.Expiry = exp // the broker goes by the token's own exp
 		}
 		if tok.Expiry.IsZero() {
 			tok.Expiry = start.Add(unknownLifetime)
