@@ -97,7 +97,7 @@ func (s *saslBroker) last() []byte {
 // during authentication (or a fixed lifetime after the dial), and a request written after it
 // is a violation: the connection is closed as a broker would close it.
 type sessionEnforcer struct {
-	lifetime   time.Duration                   // fixed lifetime from the dial; 0: use sessionEnd
+	lifetime   time.Duration                  // fixed lifetime from the dial; 0: use sessionEnd
 	sessionEnd func(written []byte) time.Time // finds the session end in the client's bytes
 
 	dials      atomic.Int64

@@ -226,7 +226,7 @@ func TestMSKIAMSessionExpiry(t *testing.T) {
 	if v := enf.violations.Load(); v != 0 {
 		t.Errorf("%d requests were written on an expired session", v)
 	}
-	if d, cl := enf.dials.Load(), enf.closed.Load(); d < 4 || cl < d-4 {
+	if d, cl := enf.dials.Load(), enf.closed.Load(); d < 4 || cl < d-6 { // at most the current transport's control and broker connections and the metadata connection stay open
 		t.Errorf("dials %d, closed %d: connections were not retired", d, cl)
 	}
 	var p map[string]string
