@@ -130,6 +130,15 @@ func (c containerCredentials) Retrieve(ctx context.Context) (aws.Credentials, er
 	if err != nil {
 		return fail("reading the answer: %v", err)
 	}
+	creds, err := decodeContainerAnswer(resp.StatusCode, resp.Status, body)
+	if err != nil {
+		return fail("%v", err)
+	}
+	return creds, nil
+}
+
+// decodeContainerAnswer reads the container credentials endpoint's answer.
+func decodeContainerAnswer(code int, status string, body []byte) (aws.Credentials, error) {
 	var out struct {
 		AccessKeyID     string `json:"AccessKeyId"`
 		SecretAccessKey string `json:"SecretAccessKey"`
@@ -139,17 +148,17 @@ func (c containerCredentials) Retrieve(ctx context.Context) (aws.Credentials, er
 		Message         string `json:"message"`
 	}
 	jerr := json.Unmarshal(body, &out)
-	if resp.StatusCode != http.StatusOK {
-		return fail("answered %s %s %s", resp.Status, out.Code, out.Message)
+	if code != http.StatusOK {
+		return aws.Credentials{}, fmt.Errorf("answered %s %.100s %.200s", status, out.Code, out.Message)
 	}
 	if jerr != nil || out.AccessKeyID == "" || out.SecretAccessKey == "" {
-		return fail("the answer holds no credentials")
+		return aws.Credentials{}, errors.New("the answer holds no credentials")
 	}
 	creds := aws.Credentials{AccessKeyID: out.AccessKeyID, SecretAccessKey: out.SecretAccessKey, SessionToken: out.Token, Source: "container endpoint"}
 	if out.Expiration != "" {
 		exp, err := time.Parse(time.RFC3339, out.Expiration)
 		if err != nil {
-			return fail("Expiration %q is not an RFC 3339 time", out.Expiration)
+			return aws.Credentials{}, fmt.Errorf("Expiration %.40q is not an RFC 3339 time", out.Expiration)
 		}
 		creds.CanExpire, creds.Expires = true, exp
 	}

@@ -253,29 +253,34 @@ func managedIdentity(hc *http.Client, cfg config.OAuth) Fetcher {
 		if err != nil {
 			return Token{}, fmt.Errorf("IDENTITY_ENDPOINT: reading the answer: %w", err)
 		}
-		var out struct {
-			AccessToken string  `json:"access_token"`
-			ExpiresOn   flexInt `json:"expires_on"`
-			ExpiresIn   flexInt `json:"expires_in"`
-			Error       string  `json:"error"`
-			Description string  `json:"error_description"`
-			Message     string  `json:"message"`
-		}
-		jerr := json.Unmarshal(body, &out)
-		if resp.StatusCode != http.StatusOK {
-			detail := strings.TrimSpace(out.Error + " " + out.Description + " " + out.Message)
-			return Token{}, fmt.Errorf("IDENTITY_ENDPOINT answered %s for resource %q: %s", resp.Status, cfg.Resource(), detail)
-		}
-		if jerr != nil {
-			return Token{}, fmt.Errorf("IDENTITY_ENDPOINT: the answer is not a token: %w", jerr)
-		}
-		tok := Token{Value: out.AccessToken}
-		switch {
-		case out.ExpiresOn > 0:
-			tok.Expiry = time.Unix(int64(out.ExpiresOn), 0)
-		case out.ExpiresIn > 0:
-			tok.Expiry = time.Now().Add(time.Duration(out.ExpiresIn) * time.Second)
-		}
-		return tok, nil
+		return decodeIdentityAnswer(resp.StatusCode, resp.Status, body, cfg.Resource())
 	}
+}
+
+// decodeIdentityAnswer reads the managed-identity endpoint's answer.
+func decodeIdentityAnswer(code int, status string, body []byte, resource string) (Token, error) {
+	var out struct {
+		AccessToken string  `json:"access_token"`
+		ExpiresOn   flexInt `json:"expires_on"`
+		ExpiresIn   flexInt `json:"expires_in"`
+		Error       string  `json:"error"`
+		Description string  `json:"error_description"`
+		Message     string  `json:"message"`
+	}
+	jerr := json.Unmarshal(body, &out)
+	if code != http.StatusOK {
+		detail := strings.TrimSpace(out.Error + " " + out.Description + " " + out.Message)
+		return Token{}, fmt.Errorf("IDENTITY_ENDPOINT answered %s for resource %q: %.200s", status, resource, detail)
+	}
+	if jerr != nil {
+		return Token{}, fmt.Errorf("IDENTITY_ENDPOINT: the answer is not a token: %w", jerr)
+	}
+	tok := Token{Value: out.AccessToken}
+	switch {
+	case out.ExpiresOn > 0:
+		tok.Expiry = time.Unix(int64(out.ExpiresOn), 0)
+	case out.ExpiresIn > 0 && out.ExpiresIn < 1<<31:
+		tok.Expiry = time.Now().Add(time.Duration(out.ExpiresIn) * time.Second)
+	}
+	return tok, nil
 }
