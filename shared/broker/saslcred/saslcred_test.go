@@ -147,7 +147,9 @@ func TestTokensUseTheJWTExpiry(t *testing.T) {
 			t.Errorf("stated %v: expiry %v, %v; want the JWT's exp", stated, tok.Expiry, err)
 		}
 	}
-	ts := NewTokens(func(context.Context) (Token, error) { return Token{Value: jwtWithExp(time.Now().Add(-time.Minute).Unix())}, nil }, time.Second)
+	ts := NewTokens(func(context.Context) (Token, error) {
+		return Token{Value: jwtWithExp(time.Now().Add(-time.Minute).Unix())}, nil
+	}, time.Second)
 	if _, err := ts.Token(context.Background()); err == nil {
 		t.Error("an expired token was handed out")
 	}
