@@ -286,6 +286,7 @@ type generation struct {
 	conns    map[*sessionConn]struct{}
 	timer    *time.Timer
 	retireAt atomic.Int64 // unix nanos of the earliest retirement; 0 = none
+	replaced atomic.Bool  // no timer once replaced
 }
 
 func newSessionTransport(auth *authDialer, build func(dial func(ctx context.Context, network, addr string) (net.Conn, error)) *kafka.Transport) *sessionTransport {
@@ -347,6 +348,7 @@ func (s *sessionTransport) retireLocked(g *generation) bool {
 		return false
 	}
 	g.done = true
+	g.replaced.Store(true)
 	g.mu.Lock()
 	if g.timer != nil {
 		g.timer.Stop()
@@ -425,5 +427,8 @@ func (g *generation) updateLocked() {
 		return
 	}
 	g.retireAt.Store(earliest.UnixNano())
+	if g.replaced.Load() {
+		return
+	}
 	g.timer = time.AfterFunc(time.Until(earliest), func() { g.s.expire(g) })
 }

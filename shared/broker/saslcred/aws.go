@@ -158,7 +158,7 @@ func decodeContainerAnswer(code int, status string, body []byte) (aws.Credential
 	if out.Expiration != "" {
 		exp, err := time.Parse(time.RFC3339, out.Expiration)
 		if err != nil {
-			return aws.Credentials{}, fmt.Errorf("Expiration %.40q is not an RFC 3339 time", out.Expiration)
+			return aws.Credentials{}, fmt.Errorf("the Expiration %.40q is not an RFC 3339 time", out.Expiration)
 		}
 		creds.CanExpire, creds.Expires = true, exp
 	}
