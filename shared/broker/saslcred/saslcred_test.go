@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 // counting is a Fetcher that hands out numbered tokens with the given lifetime.
@@ -236,4 +239,41 @@ func FuzzJWTExpiry(f *testing.F) {
 			t.Fatalf("expiry %v", e)
 		}
 	})
+}
+
+// TestManagedIdentityRequest checks the request shape of the App Service / Functions
+// identity endpoint and that IDENTITY_HEADER is read for every fetch (the platform rotates it).
+func TestManagedIdentityRequest(t *testing.T) {
+	var header atomic.Value
+	header.Store("h1")
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = append(seen, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery)
+		if r.Header.Get("X-IDENTITY-HEADER") != header.Load().(string) {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		_, _ = fmt.Fprintf(w, `{"access_token":"tok-%s","expires_on":"%d"}`, header.Load(), time.Now().Add(time.Hour).Unix())
+	}))
+	defer srv.Close()
+	env := map[string]string{"IDENTITY_HEADER": "h1"}
+	var mu sync.Mutex
+	getenv := func(k string) string { mu.Lock(); defer mu.Unlock(); return env[k] }
+	fetch := managedIdentity(srv.Client(), config.OAuth{ManagedIdentity: true, IdentityEndpoint: srv.URL + "/msi/token",
+		Scopes: []string{"https://ns.servicebus.windows.net/.default"}, ClientID: "user-assigned-id", Getenv: getenv})
+	tok, err := fetch(context.Background())
+	if err != nil || tok.Value != "tok-h1" {
+		t.Fatalf("%+v %v", tok, err)
+	}
+	want := "GET /msi/token?api-version=2019-08-01&client_id=user-assigned-id&resource=https%3A%2F%2Fns.servicebus.windows.net"
+	if seen[0] != want {
+		t.Errorf("request %q, want %q", seen[0], want)
+	}
+	header.Store("h2")
+	mu.Lock()
+	env["IDENTITY_HEADER"] = "h2"
+	mu.Unlock()
+	if tok, err := fetch(context.Background()); err != nil || tok.Value != "tok-h2" {
+		t.Fatalf("after the header rotated: %+v %v", tok, err)
+	}
 }
