@@ -60,7 +60,6 @@ const guardSlack = 2 * time.Second
 // requests (zero: no known session end).
 type sessionConn struct {
 	net.Conn
-	born     time.Time
 	retireAt time.Time
 	once     sync.Once
 	onClose  func()
@@ -156,7 +155,7 @@ func (d *authDialer) DialContext(ctx context.Context, network, addr string) (net
 		return nil, ctx.Err()
 	}
 	_ = conn.SetDeadline(time.Time{})
-	sc := &sessionConn{Conn: conn, born: start}
+	sc := &sessionConn{Conn: conn}
 	var end time.Time
 	if lifetime > 0 {
 		end = start.Add(lifetime)
