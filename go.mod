@@ -22,6 +22,13 @@ require (
 )
 
 require (
+	github.com/aws/aws-sdk-go-v2 v1.48.0
+	github.com/segmentio/kafka-go/sasl/aws_msk_iam_v2 v0.1.0
+	golang.org/x/oauth2 v0.38.0
+)
+
+require (
+	github.com/aws/smithy-go v1.28.9 // indirect
 	github.com/google/uuid v1.3.0 // indirect
 	github.com/klauspost/compress v1.20.3 // indirect
 	github.com/kr/text v0.2.0 // indirect
