@@ -76,9 +76,14 @@ func SAM() []byte {
 	w("    Type: CommaDelimitedList")
 	w("    Default: ''")
 	w("    Description: 'security group IDs of the functions, required with %s (the brokers'' group must admit them)'", VPCSubnetsParam)
+	w("  %s:", MSKClusterParam)
+	w("    Type: String")
+	w("    Default: ''")
+	w("    Description: 'optional: ARN of the MSK cluster reached with KAFKA_SASL_MECHANISM=AWS_MSK_IAM; grants each function the kafka-cluster actions it needs on it'")
 	w("")
 	w("Conditions:")
 	w("  %s: !Not [!Equals [!Join [',', !Ref %s], '']]", VPCCondition, VPCSubnetsParam)
+	w("  %s: !Not [!Equals [!Ref %s, '']]", MSKCondition, MSKClusterParam)
 	w("  AwsIamAuth: !Equals [!Ref %s, 'true']", ParamName(AWSIAMParam))
 	w("")
 	w("Globals:")
@@ -112,6 +117,9 @@ func SAM() []byte {
 			for _, e := range f.Params {
 				w("          %s: !Ref %s", e, ParamName(e))
 			}
+		}
+		if len(f.MSKActions) > 0 {
+			mskPolicy(w, f)
 		}
 		if len(f.Routes) > 0 || f.Timer {
 			w("      Events:")
@@ -162,6 +170,36 @@ func SAM() []byte {
 	return b.Bytes()
 }
 
+// mskPolicy writes f's least-privilege MSK IAM policy, present only when MskClusterArn is
+// set: its actions on the cluster and on every topic and group of that cluster (MSK topic and
+// group ARNs are the cluster ARN with "cluster" replaced and the name appended).
+func mskPolicy(w func(string, ...any), f Function) {
+	w("      Policies:")
+	w("        - !If")
+	w("          - %s", MSKCondition)
+	w("          - Statement:")
+	w("              - Effect: Allow")
+	w("                Action:")
+	for _, a := range f.MSKActions {
+		w("                  - kafka-cluster:%s", a)
+	}
+	w("                Resource:")
+	w("                  - !Ref %s", MSKClusterParam)
+	for _, kind := range []string{"topic", "group"} {
+		w("                  - !Sub")
+		w("                    - 'arn:${AWS::Partition}:kafka:${AWS::Region}:${AWS::AccountId}:%s/${Name}/${UUID}/*'", kind)
+		w("                    - Name: !Select [1, !Split ['/', !Ref %s]]", MSKClusterParam)
+		w("                      UUID: !Select [2, !Split ['/', !Ref %s]]", MSKClusterParam)
+	}
+	w("          - !Ref AWS::NoValue")
+}
+
+// SAM parameter and condition names of the optional MSK IAM permissions.
+const (
+	MSKClusterParam = "MskClusterArn"
+	MSKCondition    = "HasMsk"
+)
+
 // SAM parameter and condition names of the optional VPC placement.
 const (
 	VPCSubnetsParam        = "VpcSubnetIds"
@@ -188,7 +226,6 @@ func quoteAll(ss []string) []string {
 	}
 	return out
 }
-
 
 // The SCF descriptors (Tencent Serverless Cloud Framework, `component: scf`, CLI `scf`).
 // scripts/build writes the directories they upload.
