@@ -9,6 +9,7 @@ import (
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
 // cursorVersion is the only cursor layout this code reads and writes.
@@ -56,6 +57,9 @@ func decodeCursor(s string) (*cursor, error) {
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil {
 		return nil, invalidCursor("it is not unpadded base64url")
+	}
+	if err := httpio.CheckJSONText(raw, "", ""); err != nil {
+		return nil, invalidCursor("it is not a cursor this service issued")
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()

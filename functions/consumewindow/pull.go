@@ -16,6 +16,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/webhook"
 )
@@ -78,7 +79,8 @@ const maxPullCount = 100000
 const maxPullPayload = 64 << 10
 
 // decodePullPayload reads a timer payload strictly: empty (or JSON null or {}) means the
-// configured defaults; otherwise one JSON object with only topic and group.
+// configured defaults; otherwise one JSON object with only topic, group and count, in valid
+// UTF-8 without repeated names.
 func decodePullPayload(b []byte) (PullPayload, error) {
 	var p PullPayload
 	b = bytes.TrimSpace(b)
@@ -87,6 +89,9 @@ func decodePullPayload(b []byte) (PullPayload, error) {
 	}
 	if len(b) > maxPullPayload {
 		return p, apierr.E(apierr.TooLarge, "invalid_payload", "consumewindow: pull: the timer payload is too large")
+	}
+	if err := httpio.CheckJSONText(b, "invalid_payload", "consumewindow: pull: the timer payload"); err != nil {
+		return PullPayload{}, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
 // tokenVersion is the only commit-token layout this code reads and writes.
@@ -89,6 +90,9 @@ func decodeToken(s string, secret []byte, ttl time.Duration, now time.Time) (*co
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(body[len(tokenPrefix):])
 	if err != nil {
 		return nil, invalidToken("it is not unpadded base64url")
+	}
+	if err := httpio.CheckJSONText(raw, "", ""); err != nil {
+		return nil, invalidToken("it is not a commit token this service issued")
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()

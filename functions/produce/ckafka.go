@@ -287,10 +287,15 @@ func tencentCode(err error) string {
 // DecodeSendMessage decodes a SendMessage body strictly: a JSON object with exactly the
 // (case-sensitive) parameters DataHubId (a non-empty string) and Message (1 to max objects
 // with a non-empty string Body and an optional string Key; an empty or null Key means no
-// key). Errors are Invalid apierr errors whose codes tencentCode maps to MissingParameter,
-// UnknownParameter, InvalidParameter or InvalidParameterValue.
+// key). Strings must be valid UTF-8 and no object may repeat a name (httpio.CheckJSONText):
+// Body and Key are stored as their exact UTF-8 bytes. Errors are Invalid apierr errors whose
+// codes tencentCode maps to MissingParameter, UnknownParameter, InvalidParameter or
+// InvalidParameterValue.
 func DecodeSendMessage(body []byte, max int) (SendMessageRequest, error) {
 	var req SendMessageRequest
+	if err := httpio.CheckJSONText(body, "invalid_parameter", ""); err != nil {
+		return req, err
+	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil || top == nil {
 		return req, apierr.E(apierr.Invalid, "invalid_parameter", "the request body must be a JSON object")

@@ -548,3 +548,37 @@ func TestSendMessagePartialFailure(t *testing.T) {
 		t.Fatalf("error %s %q; want LimitExceeded saying %d of 10 were written", se.Code, se.Message, written)
 	}
 }
+
+// TestSendMessageRefusesInvalidText: a Body, Key or name that is not valid UTF-8, or a repeated
+// parameter, is InvalidParameter and nothing is written (encoding/json alone would store U+FFFD
+// or let the last duplicate win).
+func TestSendMessageRefusesInvalidText(t *testing.T) {
+	s := startCKafka(t, ckEnv, nil, kfake.SeedTopics(1, "orders"), kfake.SeedTopics(1, "events.eu"))
+	cases := []struct{ name, body, msg string }{
+		{"invalid UTF-8 in a Body", "{\"DataHubId\":\"datahub-orders\",\"Message\":[{\"Body\":\"ok\"},{\"Body\":\"ab\xffcd\"}]}", "Message[1]: Body is not valid UTF-8"},
+		{"invalid UTF-8 in a Key", "{\"DataHubId\":\"datahub-orders\",\"Message\":[{\"Key\":\"\xc3\",\"Body\":\"v\"}]}", "Message[0]: Key is not valid UTF-8"},
+		{"invalid UTF-8 in a name", "{\"DataHubId\":\"datahub-orders\",\"Message\":[{\"Body\":\"v\",\"\xff\":\"v\"}]}", "Message[0]: a field name is not valid UTF-8"},
+		{"an unpaired surrogate escape", `{"DataHubId":"datahub-orders","Message":[{"Body":"\ud83d"}]}`, "Message[0]: Body is not valid UTF-8 (an unpaired surrogate escape)"},
+		{"a repeated DataHubId", `{"DataHubId":"datahub-events","DataHubId":"datahub-orders","Message":[{"Body":"v"}]}`, "duplicate field DataHubId"},
+		{"a repeated Message", `{"DataHubId":"datahub-orders","Message":[{"Body":"a"}],"Message":[{"Body":"b"}]}`, "duplicate field Message"},
+		{"a repeated Body", `{"DataHubId":"datahub-orders","Message":[{"Body":"a","Body":"b"}]}`, "Message[0]: duplicate field Body"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, _, resp := s.rawSend(t, tc.body, nil, true, time.Now())
+			e, _ := resp["Error"].(map[string]any)
+			if status != http.StatusOK || e == nil || e["Code"] != "InvalidParameter" || e["Message"] != tc.msg {
+				t.Fatalf("status %d answer %v; want InvalidParameter %q", status, resp, tc.msg)
+			}
+		})
+	}
+	for _, topic := range []string{"orders", "events.eu"} {
+		offs, err := s.broker.Offsets(t.Context(), topic, []int{0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if offs[0].Latest != 0 {
+			t.Fatalf("refused requests wrote %d records to %s", offs[0].Latest, topic)
+		}
+	}
+}

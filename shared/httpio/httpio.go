@@ -138,8 +138,8 @@ func tooLarge(limit int64) error {
 		"the request body is larger than "+strconv.FormatInt(limit, 10)+" bytes")
 }
 
-// DecodeJSON reads at most limit bytes of r's body and decodes it strictly into v: unknown
-// fields, trailing data and a content type other than JSON are Invalid. An empty body is
+// DecodeJSON reads at most limit bytes of r's body and decodes it strictly into v (see
+// Unmarshal); a content type other than JSON is UnsupportedMedia. An empty body is
 // allowed only when optional is true (v is then left as is).
 func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any, optional bool) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
@@ -162,8 +162,12 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any, opti
 	return Unmarshal(body, v)
 }
 
-// Unmarshal decodes one JSON value strictly: unknown fields and trailing data are Invalid.
+// Unmarshal decodes one JSON value strictly: unknown fields, trailing data, strings or names
+// that are not valid UTF-8 and repeated member names are Invalid (see CheckJSONText).
 func Unmarshal(body []byte, v any) error {
+	if err := CheckJSONText(body, "invalid_json", "invalid JSON body"); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

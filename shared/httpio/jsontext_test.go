@@ -1,0 +1,58 @@
+package httpio_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/kafkafn/kafkafn/shared/apierr"
+	"github.com/kafkafn/kafkafn/shared/httpio"
+)
+
+type unmarshalTarget struct {
+	Token   string                     `json:"token"`
+	Records []map[string]any           `json:"records"`
+	Props   map[string]json.RawMessage `json:"props"`
+}
+
+// TestUnmarshalTextRules: JSON text must be UTF-8 and names unique (RFC 8259 §8.1, RFC 7493);
+// encoding/json alone would store U+FFFD and keep the last duplicate.
+func TestUnmarshalTextRules(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, msg string
+	}{
+		{"invalid UTF-8 in a string", "{\"token\":\"ab\xffcd\"}", "invalid JSON body: token is not valid UTF-8"},
+		{"invalid UTF-8 in an array element's member", "{\"records\":[{},{},{},{\"value\":\"a\xff\"}]}", "invalid JSON body: records[3]: value is not valid UTF-8"},
+		{"invalid UTF-8 in a nested object value", "{\"props\":{\"x\":{\"y\":\"\xc3\"}}}", "invalid JSON body: props.x.y is not valid UTF-8"},
+		{"invalid UTF-8 in a member name", "{\"records\":[{\"a\":1,\"k\xff\":1}]}", "invalid JSON body: records[0]: a field name is not valid UTF-8"},
+		{"invalid UTF-8 in a nested member name", "{\"props\":{\"h\":{\"\xfe\":\"v\"}}}", "invalid JSON body: a field name in props.h is not valid UTF-8"},
+		{"invalid UTF-8 in a top-level name", "{\"\xff\":1}", "invalid JSON body: a field name is not valid UTF-8"},
+		{"an encoded surrogate", "{\"token\":\"\xed\xa0\x80\"}", "invalid JSON body: token is not valid UTF-8"},
+		{"an unpaired surrogate escape", `{"token":"\ud800"}`, "invalid JSON body: token is not valid UTF-8 (an unpaired surrogate escape)"},
+		{"a duplicate top-level name", `{"token":"a","token":"b"}`, `invalid JSON body: duplicate field token`},
+		{"a duplicate name in an array element", `{"records":[{},{"value":1,"value":2}]}`, `invalid JSON body: records[1]: duplicate field value`},
+		{"a duplicate name in a nested object", `{"props":{"x":{"a":1,"a":1}}}`, `invalid JSON body: duplicate field a in props.x`},
+		{"a duplicate name after escapes", `{"props":{"a":1,"\u0061":1}}`, `invalid JSON body: duplicate field a in props`},
+		{"an odd duplicate name is quoted", `{"props":{"a b":1,"a b":1}}`, `invalid JSON body: duplicate field "a b" in props`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var v unmarshalTarget
+			err := httpio.Unmarshal([]byte(tc.body), &v)
+			if err == nil {
+				t.Fatalf("accepted, decoded as %+v", v)
+			}
+			if k, code, msg := apierr.KindOf(err), apierr.CodeOf(err), apierr.MessageOf(err); k != apierr.Invalid || code != "invalid_json" || msg != tc.msg {
+				t.Fatalf("got %v %s %q, want Invalid invalid_json %q", k, code, msg, tc.msg)
+			}
+		})
+	}
+	// Valid text is unchanged, including escapes that spell valid UTF-8 and names that
+	// differ only by case.
+	var v unmarshalTarget
+	body := `{"token":"h\u00e9\ud83d\ude00 é","props":{"a":1,"A":2}}`
+	if err := httpio.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Token != "hé😀 é" || len(v.Props) != 2 {
+		t.Fatalf("decoded %+v", v)
+	}
+}
