@@ -45,6 +45,23 @@ func BenchmarkDecodeRecords(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeBody is the route's decoding: one jsontext pass over the body (the
+// successor of BenchmarkDecodeRecords's encoding/json decode plus conversion).
+func BenchmarkDecodeBody(b *testing.B) {
+	for _, n := range []int{1, 100, 500} {
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+			body := benchBody(n)
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := produce.DecodeBody(body, produce.EncodingJSON, 500); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkProduceHandler runs the HDInsight route in-process (no network to the handler)
 // against kfake: decoding, the broker round trip and the answer. A fresh cluster per size
 // keeps kfake's memory bounded.

@@ -271,3 +271,26 @@ func TestProduceRefusesInvalidTextAndWritesNothing(t *testing.T) {
 		t.Fatalf("stored key %q value %q headers %v", m.Key, m.Value, m.Headers)
 	}
 }
+
+// TestDecodeBodyTakesPlainStringsInPlace: a value without escapes is stored from the body
+// itself, not from a copy; one with escapes is unescaped into its own bytes.
+func TestDecodeBodyTakesPlainStringsInPlace(t *testing.T) {
+	body := []byte(`{"records":[{"value":"plain é","key":"k"},{"value":"esc\"aped"}]}`)
+	recs, err := produce.DecodeBody(body, produce.EncodingJSON, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(recs[0].Value) != "plain é" || string(recs[1].Value) != `esc"aped` {
+		t.Fatalf("values %q %q", recs[0].Value, recs[1].Value)
+	}
+	// Overwrite the body: a value taken in place sees it, a copy does not.
+	for i := range body {
+		body[i] = '#'
+	}
+	if string(recs[0].Value) != "########" || string(recs[0].Key) != "#" {
+		t.Errorf("record 0: value %q key %q, want slices of the body", recs[0].Value, recs[0].Key)
+	}
+	if string(recs[1].Value) != `esc"aped` {
+		t.Errorf("record 1: the unescaped value %q shares the body", recs[1].Value)
+	}
+}

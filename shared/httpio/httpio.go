@@ -139,27 +139,38 @@ func tooLarge(limit int64) error {
 }
 
 // DecodeJSON reads at most limit bytes of r's body and decodes it strictly into v (see
-// Unmarshal); a content type other than JSON is UnsupportedMedia. An empty body is
-// allowed only when optional is true (v is then left as is).
+// Unmarshal); a content type other than JSON is UnsupportedMedia. An empty body is allowed
+// only when optional is true (v is then left as is).
 func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any, optional bool) error {
+	body, err := ReadJSONBody(w, r, limit, optional)
+	if err != nil || body == nil {
+		return err
+	}
+	return Unmarshal(body, v)
+}
+
+// ReadJSONBody reads at most limit bytes of r's body for a JSON decoder: a content type other
+// than JSON is UnsupportedMedia, and an empty body Invalid unless optional is true (the body
+// is then nil). The caller decodes it, e.g. with Unmarshal.
+func ReadJSONBody(w http.ResponseWriter, r *http.Request, limit int64, optional bool) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !isJSONSuffix(mt)) {
-			return apierr.E(apierr.UnsupportedMedia, "unsupported_media_type",
+			return nil, apierr.E(apierr.UnsupportedMedia, "unsupported_media_type",
 				"the request body must be application/json")
 		}
 	}
 	body, err := ReadBody(w, r, limit)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		if optional {
-			return nil
+			return nil, nil
 		}
-		return apierr.E(apierr.Invalid, "invalid_body", "a JSON request body is required")
+		return nil, apierr.E(apierr.Invalid, "invalid_body", "a JSON request body is required")
 	}
-	return Unmarshal(body, v)
+	return body, nil
 }
 
 // Unmarshal decodes one JSON value strictly: unknown fields, trailing data, strings or names

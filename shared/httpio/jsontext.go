@@ -76,7 +76,7 @@ func TextProblem(body []byte, err error) string {
 		case kinds[i+1] == '[':
 			rest += "[" + t + "]"
 		default:
-			rest = joinPath(rest, quoteName(t))
+			rest = joinPath(rest, FieldName(t))
 		}
 	}
 	in := ""
@@ -86,7 +86,7 @@ func TextProblem(body []byte, err error) string {
 	var what string
 	switch {
 	case dup && len(toks) > 0:
-		what = "duplicate field " + quoteName(toks[len(toks)-1]) + in
+		what = "duplicate field " + FieldName(toks[len(toks)-1]) + in
 	case dup:
 		what = "duplicate field" + in
 	case isName:
@@ -111,9 +111,9 @@ func joinPath(a, b string) string {
 	return a + "." + b
 }
 
-// quoteName returns a member name as is when it is a short plain identifier, else quoted
-// and clipped, so that an answer never echoes much of the request.
-func quoteName(s string) string {
+// FieldName returns a member name for an error message: as is when it is a short plain
+// identifier, else quoted and clipped, so that an answer never echoes much of the request.
+func FieldName(s string) string {
 	plain := s != "" && len(s) <= 64
 	for i := 0; plain && i < len(s); i++ {
 		c := s[i]

@@ -1,9 +1,14 @@
 package httpio_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
+	"reflect"
 	"testing"
 
+	"github.com/kafkafn/kafkafn/internal/jsontest"
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 )
@@ -55,4 +60,46 @@ func TestUnmarshalTextRules(t *testing.T) {
 	if v.Token != "hé😀 é" || len(v.Props) != 2 {
 		t.Fatalf("decoded %+v", v)
 	}
+}
+
+// FuzzUnmarshal checks the strict decoder on any body against encoding/json and an independent
+// oracle of the text rules: it accepts exactly what encoding/json accepts strictly and keeps
+// the rules, decodes it identically, and never panics; every refusal is Invalid.
+func FuzzUnmarshal(f *testing.F) {
+	for _, s := range []string{
+		`{"token":"x"}`, `{"token":"a","token":"b"}`, `{"records":[{"value":"v","key":1}]}`,
+		`{"props":{"a":1,"A":2,"\u0061":3}}`, "{\"token\":\"\xff\"}", `{"token":"\ud800"}`,
+		`{"records":[{"v":{"n":[1,{"x":1,"x":1}]}}]}`, `{"token":"x"} {}`, `[]`, ``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var got unmarshalTarget
+		err := httpio.Unmarshal(body, &got)
+		var want unmarshalTarget
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		v1err := dec.Decode(&want)
+		if v1err == nil && dec.More() {
+			v1err = errors.New("trailing data")
+		}
+		if v1err == nil {
+			if _, terr := dec.Token(); terr != io.EOF {
+				v1err = errors.New("trailing data")
+			}
+		}
+		rules := jsontest.TextRules(body)
+		switch {
+		case err != nil && apierr.KindOf(err) != apierr.Invalid:
+			t.Fatalf("refused with kind %v: %v", apierr.KindOf(err), err)
+		case err == nil && v1err != nil:
+			t.Fatalf("accepted what encoding/json refuses (%v)", v1err)
+		case err == nil && rules != nil:
+			t.Fatalf("accepted a body that breaks the text rules: %v", rules)
+		case err != nil && v1err == nil && rules == nil:
+			t.Fatalf("refused a body encoding/json accepts and that keeps the text rules: %v", err)
+		case err == nil && !reflect.DeepEqual(got, want):
+			t.Fatalf("decoded %+v, encoding/json %+v", got, want)
+		}
+	})
 }
