@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
@@ -67,7 +68,7 @@ func decodeCursor(s string) (*cursor, error) {
 	if err := dec.Decode(&c); err != nil {
 		return nil, invalidCursor("it is not a cursor this service issued")
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF { // dec.More() would accept a stray "}" or "]"
 		return nil, invalidCursor("trailing data")
 	}
 	if c.V != cursorVersion {

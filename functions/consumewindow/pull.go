@@ -99,7 +99,7 @@ func decodePullPayload(b []byte) (PullPayload, error) {
 		return PullPayload{}, apierr.Wrap(apierr.Invalid, "invalid_payload",
 			`consumewindow: pull: the timer payload must be a JSON object {"topic":"…","group":"…"}`, err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF { // dec.More() would accept a stray "}" or "]"
 		return PullPayload{}, apierr.E(apierr.Invalid, "invalid_payload", "consumewindow: pull: trailing data after the timer payload")
 	}
 	if p.Count < 0 || p.Count > maxPullCount {

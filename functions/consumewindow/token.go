@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"strings"
 	"time"
 
@@ -100,7 +101,7 @@ func decodeToken(s string, secret []byte, ttl time.Duration, now time.Time) (*co
 	if err := dec.Decode(&t); err != nil {
 		return nil, invalidToken("it is not a commit token this service issued")
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF { // dec.More() would accept a stray "}" or "]"
 		return nil, invalidToken("trailing data")
 	}
 	switch {

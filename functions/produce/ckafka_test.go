@@ -25,7 +25,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafkafn/kafkafn/functions/produce"
+	"github.com/kafkafn/kafkafn/internal/jsontest"
 	"github.com/kafkafn/kafkafn/internal/logtest"
+	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
 	"github.com/kafkafn/kafkafn/shared/auth/tc3"
 	"github.com/kafkafn/kafkafn/shared/broker"
@@ -489,17 +491,38 @@ func FuzzDecodeSendMessage(f *testing.F) {
 	f.Add([]byte(`{"DataHubId":"d","Message":[{"Body":null}]}`))
 	f.Add([]byte(`{"DataHubId":1}`))
 	f.Add([]byte(`[]`))
+	f.Add([]byte("{\"DataHubId\":\"d\",\"Message\":[{\"Body\":\"a\xffb\"}]}"))
+	f.Add([]byte(`{"DataHubId":"d","Message":[{"Body":"\ud800"}]}`))
+	f.Add([]byte(`{"DataHubId":"d","DataHubId":"e","Message":[{"Body":"b"}]}`))
+	f.Add([]byte(`{"DataHubId":"d","Message":[{"Body":"a","Body":"b","Key":"\u00e9"}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		req, err := produce.DecodeSendMessage(b, 500)
 		if err != nil {
+			if k := apierr.KindOf(err); k != apierr.Invalid {
+				t.Fatalf("refused with kind %v: %v", k, err)
+			}
 			return
+		}
+		if err := jsontest.TextRules(b); err != nil {
+			t.Fatalf("accepted a body that breaks the text rules (%v): %q", err, b)
 		}
 		if req.DataHubID == "" || len(req.Messages) == 0 || len(req.Messages) > 500 {
 			t.Fatalf("accepted %+v", req)
 		}
-		for _, m := range req.Messages {
+		// Every Body and Key is exactly the text sent (encoding/json is exact once the text
+		// rules hold).
+		var want struct {
+			Message []struct{ Key, Body *string }
+		}
+		if err := json.Unmarshal(b, &want); err != nil || len(want.Message) != len(req.Messages) {
+			t.Fatalf("encoding/json reads %+v (%v)", want, err)
+		}
+		for i, m := range req.Messages {
 			if m.Body == "" || (m.Key != nil && *m.Key == "") {
 				t.Fatalf("accepted an empty body or key: %+v", m)
+			}
+			if w := want.Message[i]; w.Body == nil || *w.Body != m.Body || (m.Key != nil && (w.Key == nil || *w.Key != *m.Key)) {
+				t.Fatalf("message %d decoded as %+v, encoding/json %+v", i, m, w)
 			}
 		}
 	})
