@@ -83,7 +83,7 @@ const maxPullPayload = 64 << 10
 // UTF-8 without repeated names.
 func decodePullPayload(b []byte) (PullPayload, error) {
 	var p PullPayload
-	b = bytes.TrimSpace(b)
+	b = bytes.Trim(b, " \t\r\n") // JSON white space only
 	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
 		return p, nil
 	}
