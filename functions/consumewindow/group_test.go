@@ -267,6 +267,7 @@ func TestGroupCommitRefusesInvalidText(t *testing.T) {
 	good := e.groupWindow(t, "g", "count=2").Token
 	for _, tc := range []struct{ name, body, msg string }{
 		{"a repeated token", `{"token":"x","token":"` + good + `"}`, "invalid JSON body: duplicate field token"},
+		{"the token field named twice in different case", `{"token":"x","Token":"` + good + `"}`, "invalid JSON body: duplicate field Token (names match ignoring case)"},
 		{"a token that is not valid UTF-8", `{"token":"` + good + "\xff" + `"}`, "invalid JSON body: token is not valid UTF-8"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

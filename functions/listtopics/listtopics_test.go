@@ -127,6 +127,7 @@ func TestCreateAndDeleteTopic(t *testing.T) {
 		{"a nested property value → 400", "PUT", "/v1/topics/new3", `{"topic_properties":{"a":{"b":1}}}`, 400, "invalid_topic_properties"},
 		{"an invalid name → 400", "PUT", "/v1/topics/a$b", `{}`, 400, "invalid_topic"},
 		{"a repeated partition_count → 400, not the last one used", "PUT", "/v1/topics/dup1", `{"partition_count":1,"partition_count":4}`, 400, "invalid_json"},
+		{"partition_count named twice in different case → 400", "PUT", "/v1/topics/dup4", `{"partition_count":1,"Partition_Count":4}`, 400, "invalid_json"},
 		{"a repeated property → 400", "PUT", "/v1/topics/dup2", `{"topic_properties":{"cleanup.policy":"compact","cleanup.policy":"delete"}}`, 400, "invalid_json"},
 		{"a property that is not valid UTF-8 → 400", "PUT", "/v1/topics/dup3", "{\"topic_properties\":{\"cleanup.policy\":\"del\xffete\"}}", 400, "invalid_json"},
 		{"delete → 200", "DELETE", "/v1/topics/new2", "", 200, ""},

@@ -247,6 +247,8 @@ func TestProduceRefusesInvalidTextAndWritesNothing(t *testing.T) {
 		{"a duplicate key", "/v1/producer/topics/t", `{"records":[{"value":"a"},{"key":"k","value":"a","key":"l"}]}`, "records[1]: duplicate field key"},
 		{"a duplicate header", "/v1/producer/topics/t", `{"records":[{"value":"a","headers":{"h":"1","h":"2"}}]}`, "records[0]: duplicate field h in headers"},
 		{"a duplicate name inside an object value", "/v1/producer/topics/t", `{"records":[{"value":{"x":{"n":1,"n":2}}}]}`, "records[0]: duplicate field n in value.x"},
+		{"a field named twice in different case", "/v1/producer/topics/t", `{"records":[{"value":"a","VALUE":"b"}]}`, "records[0]: duplicate field VALUE (names match ignoring case)"},
+		{"records named twice in different case", "/v1/producer/topics/t", `{"records":[{"value":"a"}],"Records":[{"value":"b"}]}`, "duplicate field Records (names match ignoring case)"},
 		{"a duplicate spelled with an escape", "/v1/producer/topics/t", `{"records":[{"value":"a","valu\u0065":"b"}]}`, "records[0]: duplicate field value"},
 	}
 	for _, tt := range tests {

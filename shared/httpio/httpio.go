@@ -174,7 +174,9 @@ func ReadJSONBody(w http.ResponseWriter, r *http.Request, limit int64, optional 
 }
 
 // Unmarshal decodes one JSON value strictly: unknown fields, trailing data, strings or names
-// that are not valid UTF-8 and repeated member names are Invalid (see CheckJSONText).
+// that are not valid UTF-8 and repeated member names are Invalid (see CheckJSONText), and so
+// is one struct field named twice in different case ("token" and "Token"), of which
+// encoding/json would keep the last.
 func Unmarshal(body []byte, v any) error {
 	if err := CheckJSONText(body, "invalid_json", "invalid JSON body"); err != nil {
 		return err
@@ -187,7 +189,7 @@ func Unmarshal(body []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return apierr.E(apierr.Invalid, "invalid_json", "invalid JSON body: unexpected data after the JSON value")
 	}
-	return nil
+	return foldDuplicate(body, v)
 }
 
 func isJSONSuffix(mt string) bool {

@@ -3,6 +3,7 @@ package httpio
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -146,4 +147,110 @@ func replay(body []byte, offset int64) (kinds []jsontext.Kind, isName bool) {
 		kinds[i], _ = d.StackIndex(i)
 	}
 	return kinds, isName
+}
+
+// foldDuplicate reports a member given twice, in different case, for one field of the struct
+// that v points to (or of a struct inside it). encoding/json matches names to fields ignoring
+// case and keeps the last; a strict decoder refuses the repeat. body has passed CheckJSONText.
+func foldDuplicate(body []byte, v any) error {
+	t := reflect.TypeOf(v)
+	if t == nil || t.Kind() != reflect.Pointer {
+		return nil
+	}
+	d := jsontext.NewDecoder(bytes.NewBuffer(body))
+	msg, err := walkFolds(d, t.Elem(), "", "")
+	if err != nil || msg == "" {
+		return nil // syntax is the decoder's business
+	}
+	return apierr.E(apierr.Invalid, "invalid_json", "invalid JSON body: "+msg)
+}
+
+// walkFolds reads one value of d as a value of type t; where and rest are the path so far,
+// split as TextProblem splits it.
+func walkFolds(d *jsontext.Decoder, t reflect.Type, where, rest string) (string, error) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	k := d.PeekKind()
+	switch {
+	case k == '[' && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array):
+		if _, err := d.ReadToken(); err != nil {
+			return "", err
+		}
+		for i := 0; d.PeekKind() != ']'; i++ {
+			w, r := where, rest+"["+strconv.Itoa(i)+"]"
+			if where == "" {
+				w, r = rest+"["+strconv.Itoa(i)+"]", ""
+			}
+			if msg, err := walkFolds(d, t.Elem(), w, r); msg != "" || err != nil {
+				return msg, err
+			}
+		}
+		_, err := d.ReadToken()
+		return "", err
+	case k == '{' && (t.Kind() == reflect.Struct || t.Kind() == reflect.Map):
+		if _, err := d.ReadToken(); err != nil {
+			return "", err
+		}
+		seen := map[int]bool{}
+		for d.PeekKind() != '}' {
+			tok, err := d.ReadToken()
+			if err != nil {
+				return "", err
+			}
+			name := tok.String()
+			elem, field := t, -1
+			if t.Kind() == reflect.Map {
+				elem = t.Elem()
+			} else {
+				elem, field = fieldByFold(t, name)
+			}
+			if field >= 0 && seen[field] {
+				what := "duplicate field " + FieldName(name) + " (names match ignoring case)"
+				if rest != "" {
+					what += " in " + rest
+				}
+				if where != "" {
+					what = where + ": " + what
+				}
+				return what, nil
+			}
+			seen[field] = true
+			if elem == nil {
+				if err := d.SkipValue(); err != nil {
+					return "", err
+				}
+				continue
+			}
+			if msg, err := walkFolds(d, elem, where, joinPath(rest, FieldName(name))); msg != "" || err != nil {
+				return msg, err
+			}
+		}
+		_, err := d.ReadToken()
+		return "", err
+	default:
+		return "", d.SkipValue()
+	}
+}
+
+// fieldByFold finds the field of struct t that encoding/json would decode name into: its
+// type and index, or nil and -1.
+func fieldByFold(t reflect.Type, name string) (reflect.Type, int) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" {
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		if strings.EqualFold(tag, name) {
+			return f.Type, i
+		}
+	}
+	return nil, -1
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/kafkafn/kafkafn/internal/jsontest"
@@ -17,6 +18,9 @@ type unmarshalTarget struct {
 	Token   string                     `json:"token"`
 	Records []map[string]any           `json:"records"`
 	Props   map[string]json.RawMessage `json:"props"`
+	Inner   []struct {
+		Name string `json:"name"`
+	} `json:"inner"`
 }
 
 // TestUnmarshalTextRules: JSON text must be UTF-8 and names unique (RFC 8259 §8.1, RFC 7493);
@@ -37,6 +41,8 @@ func TestUnmarshalTextRules(t *testing.T) {
 		{"a duplicate name in an array element", `{"records":[{},{"value":1,"value":2}]}`, `invalid JSON body: records[1]: duplicate field value`},
 		{"a duplicate name in a nested object", `{"props":{"x":{"a":1,"a":1}}}`, `invalid JSON body: duplicate field a in props.x`},
 		{"a duplicate name after escapes", `{"props":{"a":1,"\u0061":1}}`, `invalid JSON body: duplicate field a in props`},
+		{"one field named twice in different case", `{"token":"a","TOKEN":"b"}`, `invalid JSON body: duplicate field TOKEN (names match ignoring case)`},
+		{"one nested field named twice in different case", `{"inner":[{"name":"a"},{"name":"a","Name":"b"}]}`, `invalid JSON body: inner[1]: duplicate field Name (names match ignoring case)`},
 		{"an odd duplicate name is quoted", `{"props":{"a b":1,"a b":1}}`, `invalid JSON body: duplicate field "a b" in props`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,11 +59,11 @@ func TestUnmarshalTextRules(t *testing.T) {
 	// Valid text is unchanged, including escapes that spell valid UTF-8 and names that
 	// differ only by case.
 	var v unmarshalTarget
-	body := `{"token":"h\u00e9\ud83d\ude00 é","props":{"a":1,"A":2}}`
+	body := `{"token":"h\u00e9\ud83d\ude00 é","props":{"a":1,"A":2},"inner":[{"name":"x"},{"NAME":"y"}]}`
 	if err := httpio.Unmarshal([]byte(body), &v); err != nil {
 		t.Fatal(err)
 	}
-	if v.Token != "hé😀 é" || len(v.Props) != 2 {
+	if v.Token != "hé😀 é" || len(v.Props) != 2 || len(v.Inner) != 2 || v.Inner[1].Name != "y" {
 		t.Fatalf("decoded %+v", v)
 	}
 }
@@ -69,7 +75,7 @@ func FuzzUnmarshal(f *testing.F) {
 	for _, s := range []string{
 		`{"token":"x"}`, `{"token":"a","token":"b"}`, `{"records":[{"value":"v","key":1}]}`,
 		`{"props":{"a":1,"A":2,"\u0061":3}}`, "{\"token\":\"\xff\"}", `{"token":"\ud800"}`,
-		`{"records":[{"v":{"n":[1,{"x":1,"x":1}]}}]}`, `{"token":"x"} {}`, `[]`, ``,
+		`{"records":[{"v":{"n":[1,{"x":1,"x":1}]}}]}`, `{"inner":[{"name":"a","NAME":"b"}]}`, `{"Token":"a","tokeN":"b"}`, `{"token":"x"} {}`, `[]`, ``,
 	} {
 		f.Add([]byte(s))
 	}
@@ -96,6 +102,10 @@ func FuzzUnmarshal(f *testing.F) {
 			t.Fatalf("accepted what encoding/json refuses (%v)", v1err)
 		case err == nil && rules != nil:
 			t.Fatalf("accepted a body that breaks the text rules: %v", rules)
+		case err != nil && strings.Contains(apierr.MessageOf(err), "names match ignoring case"):
+			if v1err != nil {
+				t.Fatalf("refused as a repeat in another case what encoding/json refuses (%v): %v", v1err, err)
+			}
 		case err != nil && v1err == nil && rules == nil:
 			t.Fatalf("refused a body encoding/json accepts and that keeps the text rules: %v", err)
 		case err == nil && !reflect.DeepEqual(got, want):
