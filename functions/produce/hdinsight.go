@@ -28,6 +28,7 @@ type ProduceRequest struct {
 // JSON string is stored as its UTF-8 text, JSON null as a null value (a tombstone), anything
 // else as its compact JSON text. Key likewise (null or absent: no key). With ?encoding=base64
 // Key and Value must be JSON strings holding standard base64, stored as the decoded bytes.
+// Text that is not valid UTF-8, or a repeated name, is refused, never stored changed.
 type ProducerRecord struct {
 	Value     json.RawMessage   `json:"value"`
 	Key       json.RawMessage   `json:"key,omitempty"`
