@@ -21,8 +21,9 @@ import (
 // the records are in use.
 //
 // It accepts exactly what the strict encoding/json decoder (httpio.Unmarshal into a
-// ProduceRequest) followed by DecodeRecords accepts, with the same error codes and the same
-// precedence (syntax, then shape, then trailing data, then the records' own rules), and
+// ProduceRequest) followed by DecodeRecords accepts, with the same error codes, messages
+// (a syntax error's byte offset may differ by one) and precedence (syntax, then shape, then
+// trailing data, then the records' own rules; FuzzDecodeBody compares them), and
 // refuses in addition a name matching one field twice in different case (`"value"` and
 // `"VALUE"`), which encoding/json resolves by keeping the last.
 func DecodeBody(body []byte, enc Encoding, maxRecords int) ([]broker.Record, error) {
