@@ -2,7 +2,6 @@ package httpio_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,7 +17,10 @@ func TestBodyBudget(t *testing.T) {
 	unblock := make(chan struct{})
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /slow", func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
+		if _, err := httpio.ReadBody(w, r, 100); err != nil {
+			httpio.WriteError(w, r, err)
+			return
+		}
 		entered <- struct{}{}
 		<-unblock
 		w.WriteHeader(http.StatusNoContent)
