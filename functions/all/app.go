@@ -77,7 +77,7 @@ func build(_ context.Context, env platform.Env) (platform.App, error) {
 	produce.Register(mux, pd)
 	consumewindow.Register(mux, cd)
 	return platform.App{
-		HTTP:  httpio.Serve(mux, nil, httpio.WithBodyBudget(d.Limits)),
+		HTTP:  httpio.Serve(mux, nil, httpio.WithBodyBudget(d.Limits), httpio.WithResponseBudget(d.Limits)),
 		Timer: consumewindow.Timer(cd),
 		Close: func() {
 			for _, c := range closers {

@@ -1,76 +1,107 @@
 package consumewindow
 
 import (
+	"encoding/base64"
+	"io"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/kafkafn/kafkafn/shared/broker"
 )
 
-// appendResponse appends {"records":[…]} followed by a newline, byte for byte what
-// encoding/json writes for a ConsumeResponse with HTML escaping off, without reflection:
-// encoding large windows was the consume route's largest cost (docs/performance.md).
-func appendResponse(b []byte, recs []ConsumeRecord) []byte {
-	b = append(b, `{"records":[`...)
-	for i := range recs {
+// streamChunk is how much encoded answer is gathered before it is written out.
+const streamChunk = 32 << 10
+
+// writeRecords writes the JSON array of msgs as ConsumeRecords to w, byte for byte what
+// encoding/json writes for ToRecord's results with HTML escaping off, without reflection
+// (encoding large windows was the consume route's largest cost, docs/performance.md) and
+// without holding the answer: records are encoded one at a time into one reused buffer and
+// written out every streamChunk bytes, so a 6 MB window is held once (the messages), not
+// three times (messages, record strings, encoded body). head is written first, and tail
+// appends what follows the array.
+func writeRecords(w io.Writer, head string, topic string, msgs []broker.Message, forceBase64 bool, tail func([]byte) []byte) error {
+	b := make([]byte, 0, streamChunk+streamChunk/4)
+	b = append(b, head...)
+	b = append(b, '[')
+	for i := range msgs {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = recs[i].appendJSON(b)
+		b = appendMessage(b, topic, &msgs[i], forceBase64)
+		if len(b) >= streamChunk {
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+			if cap(b) > 4*streamChunk {
+				b = make([]byte, 0, streamChunk+streamChunk/4) // after a large record
+			} else {
+				b = b[:0]
+			}
+		}
 	}
-	return append(b, "]}\n"...)
+	b = append(b, ']')
+	if tail != nil {
+		b = tail(b)
+	}
+	_, err := w.Write(b)
+	return err
 }
 
-func (r *ConsumeRecord) appendJSON(b []byte) []byte {
+// appendMessage appends m as the JSON of ToRecord(topic, m, forceBase64).
+func appendMessage(b []byte, topic string, m *broker.Message, forceBase64 bool) []byte {
 	b = append(b, `{"topic":`...)
-	b = appendString(b, r.Topic)
+	b = appendString(b, topic)
 	b = append(b, `,"key":`...)
-	b = appendNullable(b, r.Key)
-	if r.KeyEncoding != "" {
-		b = append(b, `,"keyEncoding":`...)
-		b = appendString(b, r.KeyEncoding)
+	b, enc := appendText(b, m.Key, forceBase64)
+	if enc {
+		b = append(b, `,"keyEncoding":"base64"`...)
 	}
 	b = append(b, `,"value":`...)
-	b = appendNullable(b, r.Value)
-	if r.ValueEncoding != "" {
-		b = append(b, `,"valueEncoding":`...)
-		b = appendString(b, r.ValueEncoding)
+	b, enc = appendText(b, m.Value, forceBase64)
+	if enc {
+		b = append(b, `,"valueEncoding":"base64"`...)
 	}
 	b = append(b, `,"partition":`...)
-	b = strconv.AppendInt(b, int64(r.Partition), 10)
+	b = strconv.AppendInt(b, int64(m.Partition), 10)
 	b = append(b, `,"offset":`...)
-	b = strconv.AppendInt(b, r.Offset, 10)
+	b = strconv.AppendInt(b, m.Offset, 10)
 	b = append(b, `,"timestamp":`...)
-	b = strconv.AppendInt(b, r.Timestamp, 10)
-	b = append(b, `,"timestampType":`...)
-	b = appendString(b, r.TimestampType)
-	b = append(b, `,"headers":`...)
-	if r.Headers == nil {
-		b = append(b, "null"...)
+	b = strconv.AppendInt(b, m.Time.UnixMilli(), 10)
+	if m.LogAppendTime {
+		b = append(b, `,"timestampType":"LogAppendTime"`...)
 	} else {
-		b = append(b, '[')
-		for i, h := range r.Headers {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"key":`...)
-			b = appendString(b, h.Key)
-			b = append(b, `,"value":`...)
-			b = appendString(b, h.Value)
-			if h.ValueEncoding != "" {
-				b = append(b, `,"valueEncoding":`...)
-				b = appendString(b, h.ValueEncoding)
-			}
-			b = append(b, '}')
-		}
-		b = append(b, ']')
+		b = append(b, `,"timestampType":"CreateTime"`...)
 	}
-	return append(b, '}')
+	b = append(b, `,"headers":[`...)
+	for i, h := range m.Headers {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"key":`...)
+		b = appendString(b, h.Key)
+		b = append(b, `,"value":`...)
+		if h.Value == nil {
+			b = append(b, `""`...)
+		} else if b, enc = appendText(b, h.Value, forceBase64); enc {
+			b = append(b, `,"valueEncoding":"base64"`...)
+		}
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
 }
 
-func appendNullable(b []byte, s *string) []byte {
-	if s == nil {
-		return append(b, "null"...)
+// appendText appends data as ToRecord shows it: null, a JSON string of valid UTF-8, or
+// standard base64 (encoded true).
+func appendText(b []byte, data []byte, forceBase64 bool) ([]byte, bool) {
+	switch {
+	case data == nil:
+		return append(b, "null"...), false
+	case !forceBase64 && utf8.Valid(data):
+		return appendString(b, string(data)), false
 	}
-	return appendString(b, *s)
+	b = append(b, '"')
+	b = base64.StdEncoding.AppendEncode(b, data)
+	return append(b, '"'), true
 }
 
 const hex = "0123456789abcdef"

@@ -137,7 +137,7 @@ func (h *byTime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ms := m.Time.UnixMilli()
 		return ms >= fromMs && ms < toMs
 	}
-	res, err := readMerged(ctx, h.Broker, topic, spans, int(count), h.Limits.ConsumeMaxBytes, keep)
+	res, err := readMerged(ctx, h.Broker, topic, spans, int(count), h.Limits.ConsumeMaxBytes, keep, httpio.ResponseHold(r))
 	if err != nil {
 		httpio.WriteError(w, r, err)
 		return
