@@ -86,8 +86,12 @@ func (c *Client) FetchBudget(ctx context.Context, topic string, partition int, o
 	var size int64
 	for len(w.Messages) < maxCount {
 		round := fetchSize(maxCount-len(w.Messages), maxBytes-size)
+		// Kafka returns a first record batch larger than asked for whole (KIP-74); a batch
+		// is at most message.max.bytes, 1 MiB by default, so that much is reserved, twice:
+		// kafka-go reads the response whole before its records are copied out.
+		reserve := 2 * max(round, min(fetchMaxBytes, maxBytes-size))
 		if budget != nil {
-			if err := budget.Grow(ctx, round, len(w.Messages) == 0); err != nil {
+			if err := budget.Grow(ctx, reserve, len(w.Messages) == 0); err != nil {
 				if len(w.Messages) > 0 {
 					break
 				}
@@ -98,17 +102,16 @@ func (c *Client) FetchBudget(ctx context.Context, topic string, partition int, o
 		var err error
 		w, err = c.fetchRound(ctx, topic, partition, w, round, maxCount, maxBytes, &size)
 		if budget != nil {
-			// Kafka returns a first record batch larger than asked for whole (KIP-74).
-			if got := size - before; got > round {
-				if gerr := budget.Grow(ctx, got-round, false); gerr != nil {
-					budget.Shrink(round)
+			if got := size - before; got > reserve {
+				if gerr := budget.Grow(ctx, got-reserve, false); gerr != nil {
+					budget.Shrink(reserve)
 					if before > 0 {
 						return c.trim(w, before), nil
 					}
 					return w, gerr
 				}
 			} else {
-				budget.Shrink(round - got)
+				budget.Shrink(reserve - got)
 			}
 		}
 		if err == errWindowDone {

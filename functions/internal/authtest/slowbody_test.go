@@ -75,7 +75,9 @@ func TestSlowBodiesDoNotStarveOthers(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- local.Serve(ctx, ln, httpio.Serve(mux, nil, httpio.WithBodyBudget(limits)), "authtest", nil) }()
+	go func() {
+		served <- local.Serve(ctx, ln, httpio.Serve(mux, nil, httpio.WithBodyBudget(limits)), "authtest", nil)
+	}()
 	t.Cleanup(func() { cancel(); <-served })
 	addr := ln.Addr().String()
 
