@@ -168,6 +168,7 @@ type budgetBody struct {
 	authed     bool
 	started    bool
 	deadline   bool // a read deadline is set on the connection
+	eof        bool
 	err        error
 }
 
@@ -197,6 +198,7 @@ func (b *budgetBody) Read(p []byte) (int, error) {
 	}
 	switch {
 	case err == io.EOF:
+		b.eof = true
 		b.clearDeadline()
 	case err != nil && isTimeout(err):
 		err = apierr.Wrap(apierr.RequestTimeout, "body_timeout",
@@ -280,8 +282,13 @@ func (b *budgetBody) markAuthenticated() {
 	}
 }
 
-// release gives back everything the body holds; Serve calls it when the request is done.
+// release gives back everything the body holds; Serve calls it when the handler is done,
+// still inside it. A body the handler left unread is bounded too: the server reads the rest
+// to reuse the connection, which a caller that sends nothing would hold open for ever.
 func (b *budgetBody) release() {
+	if b.err == nil && b.bb.timeout > 0 && !b.eof {
+		_ = b.rc.SetReadDeadline(time.Now().Add(b.bb.timeout))
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.heldUnauth > 0 {
