@@ -445,7 +445,7 @@ func (b *bench) memoryReads(ctx context.Context, dir string) error {
 	}
 	defer drop()
 	value := bytes.Repeat([]byte{0xfe}, 600<<10) // not UTF-8 either way: base64 on the wire
-	for range 10 { // one batch per record, as separate produce requests write them
+	for range 10 {                               // one batch per record, as separate produce requests write them
 		res, err := b.raw.Produce(ctx, &kafka.ProduceRequest{Topic: topic, Partition: 0, RequiredAcks: kafka.RequireAll,
 			Records: kafka.NewRecordReader(kafka.Record{Time: time.Now(), Value: kafka.NewBytes(value)})})
 		if err == nil {
