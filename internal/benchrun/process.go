@@ -444,8 +444,10 @@ func (b *bench) memoryReads(ctx context.Context, dir string) error {
 		return err
 	}
 	defer drop()
-	value := bytes.Repeat([]byte{0xfe}, 600<<10) // not UTF-8 either way: base64 on the wire
-	for range 10 {                               // one batch per record, as separate produce requests write them
+	// Not UTF-8 either way (base64 on the wire); one batch per record, as separate produce
+	// requests write them.
+	value := bytes.Repeat([]byte{0xfe}, 600<<10)
+	for range 10 {
 		res, err := b.raw.Produce(ctx, &kafka.ProduceRequest{Topic: topic, Partition: 0, RequiredAcks: kafka.RequireAll,
 			Records: kafka.NewRecordReader(kafka.Record{Time: time.Now(), Value: kafka.NewBytes(value)})})
 		if err == nil {
