@@ -98,6 +98,24 @@ func TestBudgetConfig(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "HTTP_MAX_INFLIGHT_BYTES") {
 		t.Fatalf("a budget below the body cap: %v", err)
 	}
+	if l.MaxInflightUnauthBytes != 6<<20 || l.BodyTimeout != 20*time.Second || l.MaxInflightResponseBytes != 32<<20 {
+		t.Fatalf("defaults: unauthenticated share %d, body timeout %v, response budget %d",
+			l.MaxInflightUnauthBytes, l.BodyTimeout, l.MaxInflightResponseBytes)
+	}
+	for _, tc := range []struct{ name, value, wantErr string }{
+		{"HTTP_MAX_INFLIGHT_UNAUTHENTICATED_BYTES", "1024", "between HTTP_MAX_BODY_BYTES"},
+		{"HTTP_MAX_INFLIGHT_UNAUTHENTICATED_BYTES", "33554432", "between HTTP_MAX_BODY_BYTES"},
+		{"HTTP_MAX_INFLIGHT_UNAUTHENTICATED_BYTES", "8388608", ""},
+		{"HTTP_MAX_INFLIGHT_RESPONSE_BYTES", "1024", "at least CONSUME_MAX_BYTES"},
+		{"HTTP_MAX_INFLIGHT_RESPONSE_BYTES", "0", ""},
+		{"HTTP_BODY_TIMEOUT", "1ms", "HTTP_BODY_TIMEOUT"},
+		{"HTTP_BODY_TIMEOUT", "5s", ""},
+	} {
+		_, err := config.LimitsFromEnv(func(k string) string { return map[string]string{tc.name: tc.value}[k] })
+		if (tc.wantErr == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.wantErr) {
+			t.Errorf("%s=%s: %v, want %q", tc.name, tc.value, err, tc.wantErr)
+		}
+	}
 }
 
 // rawPost opens a connection, sends a POST declaring length bytes and the first send of
