@@ -61,6 +61,28 @@ func TestWriteRecordsMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+func TestWindowAnswerMatchesEncodingJSON(t *testing.T) {
+	for _, out := range []WindowResponse{
+		{Cursor: "abc_-", Done: true},
+		{Cursor: "x", Gaps: []Gap{{Partition: 1, From: 2, To: 3}, {Partition: 4, From: 5, To: 1 << 40}}},
+	} {
+		var buf bytes.Buffer
+		if err := writeRecords(&buf, `{"records":`, "t", sampleMessages(), true, out.appendTail); err != nil {
+			t.Fatal(err)
+		}
+		out.Records = toRecords("t", sampleMessages(), true)
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(out); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(buf.Bytes(), want.Bytes()) {
+			t.Fatalf("\ngot  %s\nwant %s", buf.Bytes(), want.Bytes())
+		}
+	}
+}
+
 func FuzzAppendString(f *testing.F) {
 	for _, s := range []string{"", "plain", "\"\\\x00\x1f\x7f", "\u2028\u2029", "\xff\xfe", "é😀<>&"} {
 		f.Add(s)
