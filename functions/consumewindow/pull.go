@@ -177,7 +177,7 @@ func pull(ctx context.Context, d Deps, ev platform.TimerEvent) (PullStats, error
 			break
 		}
 		began := time.Now()
-		b, err := readGroupWindow(workCtx, d, st.Group, st.Topic, cfg.Reset, count, cfg.BatchBytes)
+		b, err := readGroupWindow(workCtx, d, st.Group, st.Topic, cfg.Reset, count, cfg.BatchBytes, nil)
 		if err != nil {
 			if workCtx.Err() != nil && hardCtx.Err() == nil {
 				st.OutOfTime = true // the deadline margin was reached while reading: nothing to commit

@@ -285,7 +285,7 @@ func tencentCode(err error) string {
 		return "UnauthorizedOperation"
 	case apierr.NotFound:
 		return "ResourceNotFound"
-	case apierr.Conflict:
+	case apierr.Conflict, apierr.RequestTimeout:
 		return "FailedOperation"
 	case apierr.TooLarge:
 		return "LimitExceeded"

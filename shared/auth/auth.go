@@ -187,7 +187,9 @@ func (g *Guard) AllowGroup(ctx context.Context, topic, group string) error {
 
 // Wrap authenticates every request, authorises op on the path's {topic} (or cluster-wide
 // when the pattern has none), puts the principal in the context and calls h. Failures are
-// answered with a JSON 401 (with WWW-Authenticate) or 403.
+// answered with a JSON 401 (with WWW-Authenticate) or 403. Authentication from headers
+// (bearer tokens) happens before the body is read, so it costs an unauthenticated caller no
+// body budget (httpio.WithBodyBudget).
 func (g *Guard) Wrap(op Op, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := g.Authenticate(r)
@@ -195,6 +197,9 @@ func (g *Guard) Wrap(op Op, h http.Handler) http.Handler {
 			WriteError(w, r, err)
 			return
 		}
+		// The caller is known before the handler reads the body: it is budgeted as an
+		// authenticated one (a TC3 body, read to verify it, leaves the unauthenticated share).
+		httpio.MarkAuthenticated(r)
 		ctx := NewContext(r.Context(), p)
 		if err := g.Allow(ctx, op, r.PathValue("topic")); err != nil {
 			WriteError(w, r, err)

@@ -35,6 +35,8 @@ func Status(k apierr.Kind) int {
 		return http.StatusRequestEntityTooLarge
 	case apierr.UnsupportedMedia:
 		return http.StatusUnsupportedMediaType
+	case apierr.RequestTimeout:
+		return http.StatusRequestTimeout
 	case apierr.TooManyRequests:
 		return http.StatusTooManyRequests
 	case apierr.BadGateway:
@@ -92,6 +94,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 {
 		w.Header().Set("Retry-After", "1")
 	}
+	if status == http.StatusRequestTimeout {
+		w.Header().Set("Connection", "close") // the rest of the body is not worth waiting for
+	}
 	NoteError(r, err)
 	WriteJSON(w, status, body)
 }
@@ -134,13 +139,23 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	}
 	body := http.MaxBytesReader(w, r.Body, limit)
 	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
+	// Room for the declared length is made once the first bytes are in: a caller that
+	// announces a large body and sends nothing costs no memory.
+	_, err := io.CopyN(&buf, body, 1)
+	if err == nil {
+		if r.ContentLength > 1 {
+			buf.Grow(int(r.ContentLength) - 1)
+		}
+		_, err = buf.ReadFrom(body)
 	}
-	if _, err := buf.ReadFrom(body); err != nil {
+	if err != nil && err != io.EOF {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var ae *apierr.Error
+		switch {
+		case errors.As(err, &mbe):
 			return nil, tooLarge(limit)
+		case errors.As(err, &ae): // the body budget: 408 body_timeout, 503 server_busy
+			return nil, err
 		}
 		return nil, apierr.Wrap(apierr.Invalid, "invalid_body", "the request body could not be read", err)
 	}

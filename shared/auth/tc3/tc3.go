@@ -360,6 +360,10 @@ func (v *Verifier) Authenticate(r *http.Request) (*auth.Principal, error) {
 		limit = MaxBodyBytes
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	var ae *apierr.Error
+	if errors.As(err, &ae) { // the body budget: 408 body_timeout, 503 server_busy
+		return nil, err
+	}
 	if err != nil {
 		return nil, apierr.Wrap(apierr.Invalid, "invalid_body", "the request body could not be read", err)
 	}
