@@ -133,7 +133,7 @@ func DecodeBody(raw []byte, b64 bool) ([]byte, error) {
 	inner := raw[1 : len(raw)-1]
 	escaped := bytes.IndexByte(inner, '\\') >= 0
 	if !b64 {
-		out, err := jsontext.AppendUnquote(make([]byte, 0, len(inner)), raw)
+		out, err := jsontext.AppendUnquote(make([]byte, 0, len(raw)), raw) // AppendUnquote wants room for len(raw)
 		if err != nil {
 			return nil, ErrBodyUTF8
 		}
@@ -142,7 +142,7 @@ func DecodeBody(raw []byte, b64 bool) ([]byte, error) {
 	src := inner
 	if escaped {
 		var err error
-		if src, err = jsontext.AppendUnquote(make([]byte, 0, len(inner)), raw); err != nil {
+		if src, err = jsontext.AppendUnquote(make([]byte, 0, len(raw)), raw); err != nil {
 			return nil, errBase64(err)
 		}
 	}
