@@ -1,6 +1,7 @@
 package awslambda_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/platform/awslambda"
+	"github.com/kafkafn/kafkafn/shared/platform/internal/echo"
 )
 
 // produceBody is an HDInsight-style produce body of n records of about 1 KiB each; each value
@@ -116,4 +118,63 @@ func BenchmarkWrapALB(b *testing.B) {
 // BenchmarkWrapAPIGatewayV2Consume answers a 1 MiB JSON document (a consume window).
 func BenchmarkWrapAPIGatewayV2Consume(b *testing.B) {
 	benchInvoke(b, v2Event("GET", "/consume", nil, false), produceBody(1000))
+}
+
+// TestBodyBytes: the body reaches the route byte-exactly as the event's string literal says
+// (one unquote, or one unquote and one base64 decode), for every HTTP event kind, and a text
+// body that is not valid UTF-8 is refused rather than silently changed.
+func TestBodyBytes(t *testing.T) {
+	h := awslambda.New(mustBuild(t))
+	events := map[string]string{
+		"HTTP API v2": `{"version":"2.0","rawPath":"/echo/b","requestContext":{"http":{"method":"POST","path":"/echo/b","sourceIp":"192.0.2.1"}},"body":%s,"isBase64Encoded":%s}`,
+		"REST API":    `{"path":"/echo/b","httpMethod":"POST","requestContext":{"identity":{"sourceIp":"192.0.2.1"}},"body":%s,"isBase64Encoded":%s}`,
+		"ALB":         `{"path":"/echo/b","httpMethod":"POST","requestContext":{"elb":{"targetGroupArn":"arn"}},"body":%s,"isBase64Encoded":%s}`,
+	}
+	tests := []struct {
+		name, literal, b64 string
+		want               string // the bytes the route must read; "" with status 400 when refused
+		status             int
+	}{
+		{"escapes are unquoted once", `"{\"v\":\"a\\\\b\\u00e9\\n\"}\t\u00e9\/"`, "false", "{\"v\":\"a\\\\b\\u00e9\\n\"}\t\u00e9/", 200},
+		{"raw UTF-8 passes unchanged", "\"\xe6\x97\xa5\xf0\x9f\x98\x80\"", "false", "\xe6\x97\xa5\xf0\x9f\x98\x80", 200},
+		{"a surrogate pair is one rune", `"\ud83d\ude00"`, "false", "\xf0\x9f\x98\x80", 200},
+		{"base64 is decoded once", `"AP/+"`, "true", "\x00\xff\xfe", 200},
+		{"base64 with escaped slashes and newlines", `"AP\/+\nAA=="`, "true", "\x00\xff\xfe\x00", 200},
+		{"a lone surrogate is refused", `"a\ud800b"`, "false", "", 400},
+		{"invalid UTF-8 is refused", "\"a\xffb\"", "false", "", 400},
+		{"a truncated UTF-8 sequence is refused", "\"a\xe6\x97\"", "false", "", 400},
+		{"invalid base64 is refused", `"AP/"`, "true", "", 400},
+	}
+	for kind, tmpl := range events {
+		for _, tc := range tests {
+			t.Run(kind+": "+tc.name, func(t *testing.T) {
+				ev := fmt.Sprintf(tmpl, tc.literal, tc.b64)
+				r := invokeHTTP(t, h, []byte(ev), time.Now().Add(time.Minute))
+				if r.StatusCode != tc.status {
+					t.Fatalf("status %d: %s", r.StatusCode, r.Body)
+				}
+				if tc.status != 200 {
+					if !strings.Contains(r.Body, `"invalid_body"`) {
+						t.Fatalf("body %s", r.Body)
+					}
+					return
+				}
+				var rep struct{ BodyBase64 string }
+				if err := json.Unmarshal(r.body(t), &rep); err != nil {
+					t.Fatal(err)
+				}
+				if got, _ := base64.StdEncoding.DecodeString(rep.BodyBase64); string(got) != tc.want {
+					t.Fatalf("route read %q, want %q", got, tc.want)
+				}
+			})
+		}
+	}
+}
+
+func mustBuild(t *testing.T) platform.App {
+	app, err := echo.Build(context.Background(), platform.Env{Getenv: func(string) string { return "" }, Platform: "aws"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app
 }

@@ -2,15 +2,18 @@ package scf_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
+	"github.com/kafkafn/kafkafn/shared/platform/internal/echo"
 	"github.com/kafkafn/kafkafn/shared/platform/scf"
 )
 
@@ -82,4 +85,48 @@ func BenchmarkWrapAPIGateway(b *testing.B) {
 // BenchmarkWrapAPIGatewayConsume answers a 1 MiB JSON document (a consume window).
 func BenchmarkWrapAPIGatewayConsume(b *testing.B) {
 	benchInvoke(b, apigwEvent("GET", "/consume", nil), produceBody(1000))
+}
+
+// TestBodyBytes: the body reaches the route byte-exactly as the event's string literal says,
+// and a text body that is not valid UTF-8 is refused rather than silently changed.
+func TestBodyBytes(t *testing.T) {
+	c := serve(t, noenv, echo.Build)
+	const tmpl = `{"requestContext":{"sourceIp":"10.0.0.1"},"path":"/echo/b","httpMethod":"POST","queryString":{"a":["1","2"],"f":true},"body":%s,"isBase64Encoded":%s}`
+	tests := []struct {
+		name, literal, b64 string
+		want               string
+		status             int
+	}{
+		{"escapes are unquoted once", `"{\"v\":\"a\\\\b\\u00e9\\n\"}\t\u00e9\/"`, "false", "{\"v\":\"a\\\\b\\u00e9\\n\"}\t\u00e9/", 200},
+		{"raw UTF-8 passes unchanged", "\"\xe6\x97\xa5\xf0\x9f\x98\x80\"", "false", "\xe6\x97\xa5\xf0\x9f\x98\x80", 200},
+		{"base64 is decoded once", `"AP\/+\nAA=="`, "true", "\x00\xff\xfe\x00", 200},
+		{"a lone surrogate is refused", `"a\udc00b"`, "false", "", 400},
+		{"invalid UTF-8 is refused", "\"a\xffb\"", "false", "", 400},
+		{"invalid base64 is refused", `"AP/"`, "true", "", 400},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := invoke(t, c, scf.InvokeRequest{Payload: fmt.Appendf(nil, tmpl, tc.literal, tc.b64), Deadline: deadlineIn(time.Minute)})
+			r, body := httpResp(t, resp)
+			if r.StatusCode != tc.status {
+				t.Fatalf("status %d: %s", r.StatusCode, body)
+			}
+			if tc.status != 200 {
+				if !strings.Contains(string(body), `"invalid_body"`) {
+					t.Fatalf("body %s", body)
+				}
+				return
+			}
+			var rep echo.Reply
+			if err := json.Unmarshal(body, &rep); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := base64.StdEncoding.DecodeString(rep.BodyBase64); string(got) != tc.want {
+				t.Fatalf("route read %q, want %q", got, tc.want)
+			}
+			if url.Values(rep.Query).Encode() != "a=1&a=2&f=" || rep.RemoteAddr != "10.0.0.1:0" {
+				t.Fatalf("query %q remote %q", url.Values(rep.Query).Encode(), rep.RemoteAddr)
+			}
+		})
+	}
 }
