@@ -28,6 +28,7 @@ func errorRecorder(err error) *buffered.Recorder {
 // body escaped (or base64-encoded) once into the output.
 func finish(rec *buffered.Recorder, render func([]byte, *buffered.Recorder) []byte) ([]byte, error) {
 	out := render(make([]byte, 0, buffered.EnvelopeSize(rec)), rec)
+	rec.Release()
 	if len(out) > buffered.MaxPayload {
 		rec := errorRecorder(buffered.ErrResponseTooLarge)
 		return render(make([]byte, 0, buffered.EnvelopeSize(rec)), rec), nil

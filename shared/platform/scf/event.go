@@ -202,6 +202,7 @@ func serveAPIGateway(ctx context.Context, app platform.App, inv *platform.Invoca
 		return buffered.Serve(app.HTTP, r, buffered.MaxPayload)
 	}()
 	out := appendIntegrated(make([]byte, 0, buffered.EnvelopeSize(rec)), rec)
+	rec.Release()
 	if len(out) > buffered.MaxPayload {
 		rec := errorRecorder(buffered.ErrResponseTooLarge)
 		return appendIntegrated(make([]byte, 0, buffered.EnvelopeSize(rec)), rec), nil
