@@ -174,11 +174,17 @@ func AppendBody(dst []byte, rec *Recorder) []byte {
 	return append(dst, `","isBase64Encoded":true`...)
 }
 
-// EnvelopeSize is a capacity for an envelope carrying rec's body: room for the escaped or
-// base64 body and the headers, so the envelope is written without regrowing.
+// EnvelopeSize is a capacity for an envelope carrying rec's body: room for the base64 or
+// escaped body (each quote and backslash takes two bytes; control characters, rare in text,
+// get some slack) and the headers, so the envelope is usually written without regrowing.
 func EnvelopeSize(rec *Recorder) int {
-	n := len(rec.Body())
-	n += n/3 + 256 // base64 or a few escapes
+	body := rec.Body()
+	n := 512
+	if IsText(rec.Header().Get("Content-Type"), body) {
+		n += len(body) + bytes.Count(body, []byte{'"'}) + bytes.Count(body, []byte{'\\'}) + len(body)/64
+	} else {
+		n += base64.StdEncoding.EncodedLen(len(body))
+	}
 	for k, vs := range rec.Header() {
 		n += len(k) + 8
 		for _, v := range vs {

@@ -159,11 +159,16 @@ func TestAppendBody(t *testing.T) {
 		{"application/octet-stream", "\x00\xff", true},
 		{"text/plain", "\xff", true},
 		{"", "", false},
+		{"application/json", strings.Repeat(`{"k":"\\"}`, 1000), false},
 	} {
 		rec := buffered.NewRecorder(1 << 10)
 		rec.Header().Set("Content-Type", tc.ct)
 		_, _ = rec.Write([]byte(tc.body))
-		out := append(buffered.AppendBody([]byte("{"), rec), '}')
+		dst := append(make([]byte, 0, buffered.EnvelopeSize(rec)), '{')
+		out := append(buffered.AppendBody(dst, rec), '}')
+		if cap(out) != cap(dst) {
+			t.Errorf("%.40s: the envelope outgrew EnvelopeSize (%d > %d)", tc.body, len(out), cap(dst))
+		}
 		var got struct {
 			Body            string `json:"body"`
 			IsBase64Encoded bool   `json:"isBase64Encoded"`
