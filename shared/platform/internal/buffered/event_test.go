@@ -161,7 +161,7 @@ func TestAppendBody(t *testing.T) {
 		{"", "", false},
 		{"application/json", strings.Repeat(`{"k":"\\"}`, 1000), false},
 	} {
-		rec := buffered.NewRecorder(1 << 10)
+		rec := buffered.NewRecorder(1 << 20)
 		rec.Header().Set("Content-Type", tc.ct)
 		_, _ = rec.Write([]byte(tc.body))
 		dst := append(make([]byte, 0, buffered.EnvelopeSize(rec)), '{')
