@@ -1,7 +1,9 @@
 // Package buffered is the plumbing shared by the adapters whose platforms deliver a whole
 // HTTP request as one event and take the whole response back as one value (AWS Lambda and
 // Tencent SCF event functions): a request builder, a bounded recording ResponseWriter, and
-// Serve, which runs a handler with panic recovery.
+// Serve, which runs a handler with panic recovery; and the event plumbing that reads an
+// event's body string once and writes a response envelope directly (event.go, built on
+// github.com/go-json-experiment/json/jsontext).
 package buffered
 
 import (
