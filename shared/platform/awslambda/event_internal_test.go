@@ -83,12 +83,10 @@ func compareDecode[E any](t *testing.T, payload []byte, body func(*E) (string, b
 	if !bytes.Equal(oldBody, gotBody) {
 		t.Fatalf("%q: body %q, want %q", payload, gotBody, oldBody)
 	}
-	s, _ := body(&old)
-	reflect.ValueOf(&old).Elem().FieldByName("Body").SetString("")
+	reflect.ValueOf(&old).Elem().FieldByName("Body").SetString("") // compared as bytes above
 	if !reflect.DeepEqual(old, got) {
 		t.Fatalf("%q: event\n%+v\nwant\n%+v", payload, got, old)
 	}
-	_ = s
 }
 
 func compareAll(t *testing.T, payload []byte) {

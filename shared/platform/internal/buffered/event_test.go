@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -184,7 +183,6 @@ func TestAppendBody(t *testing.T) {
 			t.Errorf("%s: body %q base64 %v, want %q %v", out, body, got.IsBase64Encoded, tc.body, tc.b64)
 		}
 	}
-	_ = http.StatusOK
 }
 
 func FuzzSplitEvent(f *testing.F) {
