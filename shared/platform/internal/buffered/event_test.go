@@ -191,3 +191,10 @@ func FuzzSplitEvent(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, payload []byte) { compare(t, payload) })
 }
+
+func TestSplitEventNestingLimitMatchesEncodingJSON(t *testing.T) {
+	for _, depth := range []int{9998, 9999, 10000, 10001} {
+		payload := []byte(`{"body":"x","a":` + strings.Repeat("[", depth) + strings.Repeat("]", depth) + `}`)
+		compare(t, payload)
+	}
+}
