@@ -7,6 +7,7 @@ require (
 	github.com/MicahParks/jwkset v0.11.3
 	github.com/MicahParks/keyfunc/v3 v3.9.0 // pinned: v3.9.1 needs jwkset v0.11.4, not downloadable here
 	github.com/aws/aws-lambda-go v1.55.1
+	github.com/go-json-experiment/json v1.27.2 // jsontext: the UTF-8 and unique-name checks of request bodies
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/segmentio/kafka-go v0.4.51
@@ -24,6 +25,13 @@ require (
 require github.com/go-json-experiment/json v1.27.2
 
 require (
+	github.com/aws/aws-sdk-go-v2 v1.48.0
+	github.com/segmentio/kafka-go/sasl/aws_msk_iam_v2 v0.1.0
+	golang.org/x/oauth2 v0.38.0
+)
+
+require (
+	github.com/aws/smithy-go v1.28.9 // indirect
 	github.com/google/uuid v1.3.0 // indirect
 	github.com/klauspost/compress v1.20.3 // indirect
 	github.com/kr/text v0.2.0 // indirect

@@ -28,13 +28,18 @@ type Function struct {
 	Timer     bool           // the binary has a timer entry point (scheduled pulls)
 	InAll     bool           // the all-routes binary (the Azure app) serves these routes too
 	Params    []string       // the configuration variables it takes (see Params)
+	// MSKActions are the kafka-cluster IAM actions the function needs on the cluster, its
+	// topics and its groups when it reaches MSK with AWS_MSK_IAM (docs/kafka-services.md).
+	MSKActions []string
 }
 
 // kafka, auth, … are the variable groups the functions share.
 var (
-	kafkaVars = []string{"KAFKA_BROKERS", "KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD", "KAFKA_TLS", "KAFKA_TLS_CA_PEM", "KAFKA_TLS_SKIP_HOSTNAME_CHECK"}
-	authVars  = []string{"AUTH_ENTRA_TENANT_ID", "AUTH_ENTRA_AUDIENCE", "AUTH_ENTRA_ALLOWED_GROUPS", "AUTH_ENTRA_ALLOWED_ROLES", "AUTH_TC3_CREDENTIALS", "AUTH_POLICY"}
-	pullVars  = []string{"PULL_TOPIC", "PULL_GROUP", "PULL_SINK", "PULL_SINK_URL", "PULL_SINK_SECRET"}
+	kafkaVars = []string{"KAFKA_BROKERS", "KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD", "KAFKA_TLS", "KAFKA_TLS_CA_PEM", "KAFKA_TLS_SKIP_HOSTNAME_CHECK",
+		"KAFKA_OAUTH_TOKEN_URL", "KAFKA_OAUTH_CLIENT_ID", "KAFKA_OAUTH_CLIENT_SECRET", "KAFKA_OAUTH_SCOPE", "KAFKA_OAUTH_MANAGED_IDENTITY", "KAFKA_OAUTH_EXTENSIONS"}
+	authVars = []string{"AUTH_ENTRA_TENANT_ID", "AUTH_ENTRA_AUDIENCE", "AUTH_ENTRA_ALLOWED_GROUPS", "AUTH_ENTRA_ALLOWED_ROLES", "AUTH_TC3_CREDENTIALS", "AUTH_POLICY",
+		"AUTH_API_KEYS", "AUTH_OIDC", AWSIAMParam}
+	pullVars = []string{"PULL_TOPIC", "PULL_GROUP", "PULL_SINK", "PULL_SINK_URL", "PULL_SINK_SECRET"}
 )
 
 func concat(groups ...[]string) []string {
@@ -50,11 +55,14 @@ func concat(groups ...[]string) []string {
 // TOKEN_TENANT_ID is set.
 var Functions = []Function{
 	{LogicalID: "ProduceFunction", InAll: true, Name: "produce", Package: "functions/produce/cmd", Routes: produce.Routes,
-		Params: concat(kafkaVars, authVars, []string{"AUTH_TC3_PUBLIC_HOSTS", "WEBHOOK_SECRETS", "GITHUB_WEBHOOK_SECRET", "CKAFKA_DATAHUBS"})},
+		MSKActions: []string{"Connect", "DescribeCluster", "DescribeTopic", "WriteData"},
+		Params:     concat(kafkaVars, authVars, []string{"AUTH_TC3_PUBLIC_HOSTS", "WEBHOOK_SECRETS", "GITHUB_WEBHOOK_SECRET", "CKAFKA_DATAHUBS"})},
 	{LogicalID: "ConsumeWindowFunction", InAll: true, Name: "consume-window", Package: "functions/consumewindow/cmd", Routes: consumewindow.Routes, Timer: true,
-		Params: concat(kafkaVars, authVars, []string{"CONSUME_TOKEN_SECRET"}, pullVars)},
+		MSKActions: []string{"Connect", "DescribeCluster", "DescribeTopic", "ReadData", "DescribeGroup", "AlterGroup"},
+		Params:     concat(kafkaVars, authVars, []string{"CONSUME_TOKEN_SECRET"}, pullVars)},
 	{LogicalID: "ListTopicsFunction", InAll: true, Name: "list-topics", Package: "functions/listtopics/cmd", Routes: listtopics.Routes,
-		Params: concat(kafkaVars, authVars)},
+		MSKActions: []string{"Connect", "DescribeCluster", "DescribeTopic", "ReadData", "CreateTopic", "DeleteTopic"},
+		Params:     concat(kafkaVars, authVars)},
 	{LogicalID: "TokenFunction", InAll: true, Name: "token", Package: "functions/token/cmd", Routes: token.Routes,
 		Params: []string{"TOKEN_TENANT_ID", "TOKEN_ALLOWED_SCOPES"}},
 }
@@ -68,17 +76,28 @@ type Param struct {
 	Default     string
 	NoEcho      bool // a secret: NoEcho in SAM, never logged
 	Description string
+	Allowed     []string // the only values SAM accepts (optional)
 }
+
+// AWSIAMParam turns on IAM (SigV4) auth in template.yaml: every function that takes it gets
+// an AWS_IAM Function URL and trusts the caller identity the URL (or API Gateway) verified.
+const AWSIAMParam = "AUTH_AWS_AUTHORIZER"
 
 // Params describes every variable a Function lists.
 var Params = []Param{
 	{Env: "KAFKA_BROKERS", Description: "Kafka bootstrap brokers, host:port, comma separated"},
-	{Env: "KAFKA_SASL_MECHANISM", Description: "empty, PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"},
+	{Env: "KAFKA_SASL_MECHANISM", Description: "empty, PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, AWS_MSK_IAM (MSK; set MskClusterArn too) or OAUTHBEARER"},
 	{Env: "KAFKA_SASL_USERNAME", Description: "SASL user name (CKafka: instanceId#username)"},
 	{Env: "KAFKA_SASL_PASSWORD", NoEcho: true, Description: "SASL password"},
 	{Env: "KAFKA_TLS", Default: "false", Description: "true to connect to Kafka over TLS"},
 	{Env: "KAFKA_TLS_CA_PEM", NoEcho: true, Description: "CA bundle (PEM, \\n for newlines) when the brokers' CA is private"},
 	{Env: "KAFKA_TLS_SKIP_HOSTNAME_CHECK", Default: "false", Description: "true to skip only the host-name check (CKafka custom certificates); the chain is still verified"},
+	{Env: "KAFKA_OAUTH_TOKEN_URL", Description: "OAUTHBEARER: client-credentials token endpoint (https)"},
+	{Env: "KAFKA_OAUTH_CLIENT_ID", Description: "OAUTHBEARER: client id (or the user-assigned managed identity)"},
+	{Env: "KAFKA_OAUTH_CLIENT_SECRET", NoEcho: true, Description: "OAUTHBEARER: client secret"},
+	{Env: "KAFKA_OAUTH_SCOPE", Description: "OAUTHBEARER: scope (Event Hubs: https://<namespace>.servicebus.windows.net/.default)"},
+	{Env: "KAFKA_OAUTH_MANAGED_IDENTITY", Default: "false", Description: "OAUTHBEARER: true for tokens from the function's managed identity (Azure)"},
+	{Env: "KAFKA_OAUTH_EXTENSIONS", Description: "OAUTHBEARER: SASL extensions key=value,... (Confluent Cloud logicalCluster=lkc-...)"},
 	{Env: "AUTH_TC3_PUBLIC_HOSTS", Description: "host names TC3 signatures may be made for, when a gateway rewrites Host (optional)"},
 	{Env: "AUTH_ENTRA_TENANT_ID", Description: "Entra ID tenant whose access tokens are accepted"},
 	{Env: "AUTH_ENTRA_AUDIENCE", Description: "accepted token audiences (kafkafn's App ID URI or client ID), comma separated"},
@@ -86,6 +105,10 @@ var Params = []Param{
 	{Env: "AUTH_ENTRA_ALLOWED_ROLES", Description: "app roles a caller must hold (optional)"},
 	{Env: "AUTH_TC3_CREDENTIALS", NoEcho: true, Description: "TC3-HMAC-SHA256 SecretId:SecretKey pairs (optional)"},
 	{Env: "AUTH_POLICY", Description: "per-principal topic permissions (optional)"},
+	{Env: "AUTH_API_KEYS", Description: "API keys for HTTP Basic: JSON {id: {sha256: hex}} (optional; go run ./scripts/gen-api-key)"},
+	{Env: "AUTH_OIDC", Description: "OpenID Connect issuers whose access tokens are accepted: JSON list (optional)"},
+	{Env: AWSIAMParam, Default: "false", Allowed: []string{"false", "true"},
+		Description: "true: an AWS_IAM (SigV4) Function URL per function, and trust the IAM, JWT or Lambda authorizer identity API Gateway or the URL put in the event"},
 	{Env: "WEBHOOK_SECRETS", NoEcho: true, Description: "webhook signing secrets (optional)"},
 	{Env: "GITHUB_WEBHOOK_SECRET", NoEcho: true, Description: "GitHub webhook secret (optional)"},
 	{Env: "CKAFKA_DATAHUBS", Description: "CKafka DataHub id to topic mapping for SendMessage (optional)"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -209,6 +210,58 @@ func TestSAMTemplate(t *testing.T) {
 		for _, f := range deploy.Functions {
 			if get(tpl, "Resources", f.LogicalID, "Properties", "VpcConfig") != nil {
 				t.Errorf("%s overrides the global VpcConfig", f.LogicalID)
+			}
+		}
+	})
+	t.Run("AuthAwsAuthorizer=true adds an AWS_IAM Function URL to every function that trusts the authorizer context", func(t *testing.T) {
+		if c := get(tpl, "Conditions", "AwsIamAuth"); c == nil {
+			t.Fatal("no AwsIamAuth condition")
+		}
+		for _, f := range deploy.Functions {
+			url := get(tpl, "Resources", f.LogicalID+"Url")
+			if !slices.Contains(f.Params, deploy.AWSIAMParam) {
+				if url != nil {
+					t.Errorf("%s has a Function URL but does not read %s", f.LogicalID, deploy.AWSIAMParam)
+				}
+				continue
+			}
+			if str(url, "Type") != "AWS::Lambda::Url" || str(url, "Condition") != "AwsIamAuth" || str(url, "Properties", "AuthType") != "AWS_IAM" {
+				t.Errorf("%sUrl = %v", f.LogicalID, url)
+			}
+		}
+	})
+	t.Run("MskClusterArn grants each Kafka function exactly its kafka-cluster actions", func(t *testing.T) {
+		if get(tpl, "Conditions", deploy.MSKCondition) == nil || get(tpl, "Parameters", deploy.MSKClusterParam) == nil {
+			t.Fatalf("no %s condition or %s parameter", deploy.MSKCondition, deploy.MSKClusterParam)
+		}
+		for _, f := range deploy.Functions {
+			pol, _ := get(tpl, "Resources", f.LogicalID, "Properties", "Policies").([]any)
+			if len(f.MSKActions) == 0 {
+				if pol != nil {
+					t.Errorf("%s has policies but needs no Kafka access", f.LogicalID)
+				}
+				continue
+			}
+			var cond []any
+			if len(pol) == 1 {
+				cond, _ = pol[0].([]any)
+			}
+			if len(cond) != 3 || cond[0] != deploy.MSKCondition || cond[2] != "AWS::NoValue" {
+				t.Fatalf("%s Policies = %v, want one !If [%s, …, !Ref AWS::NoValue]", f.LogicalID, pol, deploy.MSKCondition)
+			}
+			var got []string
+			if st, _ := get(cond[1], "Statement").([]any); len(st) == 1 {
+				actions, _ := get(st[0], "Action").([]any)
+				for _, a := range actions {
+					got = append(got, fmt.Sprint(a))
+				}
+			}
+			var want []string
+			for _, a := range f.MSKActions {
+				want = append(want, "kafka-cluster:"+a)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s actions %v, want %v", f.LogicalID, got, want)
 			}
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -49,6 +50,9 @@ func SAM() []byte {
 		if p.NoEcho {
 			w("    NoEcho: true")
 		}
+		if len(p.Allowed) > 0 {
+			w("    AllowedValues: [%s]", strings.Join(quoteAll(p.Allowed), ", "))
+		}
 		w("    Description: %s", quote(p.Env+": "+p.Description))
 	}
 	w("  PullScheduleState:")
@@ -72,9 +76,15 @@ func SAM() []byte {
 	w("    Type: CommaDelimitedList")
 	w("    Default: ''")
 	w("    Description: 'security group IDs of the functions, required with %s (the brokers'' group must admit them)'", VPCSubnetsParam)
+	w("  %s:", MSKClusterParam)
+	w("    Type: String")
+	w("    Default: ''")
+	w("    Description: 'optional: ARN of the MSK cluster reached with KAFKA_SASL_MECHANISM=AWS_MSK_IAM; grants each function the kafka-cluster actions it needs on it'")
 	w("")
 	w("Conditions:")
 	w("  %s: !Not [!Equals [!Join [',', !Ref %s], '']]", VPCCondition, VPCSubnetsParam)
+	w("  %s: !Not [!Equals [!Ref %s, '']]", MSKCondition, MSKClusterParam)
+	w("  AwsIamAuth: !Equals [!Ref %s, 'true']", ParamName(AWSIAMParam))
 	w("")
 	w("Globals:")
 	w("  Function:")
@@ -108,6 +118,9 @@ func SAM() []byte {
 				w("          %s: !Ref %s", e, ParamName(e))
 			}
 		}
+		if len(f.MSKActions) > 0 {
+			mskPolicy(w, f)
+		}
 		if len(f.Routes) > 0 || f.Timer {
 			w("      Events:")
 		}
@@ -128,13 +141,64 @@ func SAM() []byte {
 			w("            State: !Ref PullScheduleState")
 		}
 	}
+	// IAM Function URLs: plain AWS::Lambda::Url resources, because the SAM transform accepts
+	// no parameter or condition in FunctionUrlConfig or an HttpApi's Auth
+	// (aws/serverless-application-model#1138, #1955). AWS_IAM needs no resource policy for
+	// callers of the same account; their identity policy must allow lambda:InvokeFunctionUrl
+	// and lambda:InvokeFunction.
+	for _, f := range iamURLFunctions() {
+		w("")
+		w("  %sUrl:", f.LogicalID)
+		w("    Type: AWS::Lambda::Url")
+		w("    Condition: AwsIamAuth")
+		w("    Properties:")
+		w("      AuthType: AWS_IAM")
+		w("      InvokeMode: BUFFERED")
+		w("      TargetFunctionArn: !GetAtt %s.Arn", f.LogicalID)
+	}
 	w("")
 	w("Outputs:")
 	w("  ApiURL:")
 	w("    Description: base URL of the kafkafn HTTP API")
 	w("    Value: !Sub 'https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}'")
+	for _, f := range iamURLFunctions() {
+		w("  %sUrl:", f.LogicalID)
+		w("    Condition: AwsIamAuth")
+		w("    Description: %s", quote("AWS_IAM Function URL of "+f.Name+" (SigV4, service lambda)"))
+		w("    Value: !GetAtt %sUrl.FunctionUrl", f.LogicalID)
+	}
 	return b.Bytes()
 }
+
+// mskPolicy writes f's least-privilege MSK IAM policy, present only when MskClusterArn is
+// set: its actions on the cluster and on every topic and group of that cluster (MSK topic and
+// group ARNs are the cluster ARN with "cluster" replaced and the name appended).
+func mskPolicy(w func(string, ...any), f Function) {
+	w("      Policies:")
+	w("        - !If")
+	w("          - %s", MSKCondition)
+	w("          - Statement:")
+	w("              - Effect: Allow")
+	w("                Action:")
+	for _, a := range f.MSKActions {
+		w("                  - kafka-cluster:%s", a)
+	}
+	w("                Resource:")
+	w("                  - !Ref %s", MSKClusterParam)
+	for _, kind := range []string{"topic", "group"} {
+		w("                  - !Sub")
+		w("                    - 'arn:${AWS::Partition}:kafka:${AWS::Region}:${AWS::AccountId}:%s/${Name}/${UUID}/*'", kind)
+		w("                    - Name: !Select [1, !Split ['/', !Ref %s]]", MSKClusterParam)
+		w("                      UUID: !Select [2, !Split ['/', !Ref %s]]", MSKClusterParam)
+	}
+	w("          - !Ref AWS::NoValue")
+}
+
+// SAM parameter and condition names of the optional MSK IAM permissions.
+const (
+	MSKClusterParam = "MskClusterArn"
+	MSKCondition    = "HasMsk"
+)
 
 // SAM parameter and condition names of the optional VPC placement.
 const (
@@ -142,6 +206,26 @@ const (
 	VPCSecurityGroupsParam = "VpcSecurityGroupIds"
 	VPCCondition           = "HasVpc"
 )
+
+// iamURLFunctions are the functions that get an AWS_IAM Function URL: those that trust the
+// authorizer context.
+func iamURLFunctions() []Function {
+	var out []Function
+	for _, f := range Functions {
+		if len(f.Routes) > 0 && slices.Contains(f.Params, AWSIAMParam) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = quote(s)
+	}
+	return out
+}
 
 // The SCF descriptors (Tencent Serverless Cloud Framework, `component: scf`, CLI `scf`).
 // scripts/build writes the directories they upload.

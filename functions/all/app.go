@@ -80,7 +80,7 @@ func build(_ context.Context, env platform.Env) (platform.App, error) {
 	produce.Register(mux, pd)
 	consumewindow.Register(mux, cd)
 	return platform.App{
-		HTTP:  httpio.Serve(mux, nil, httpio.WithBodyBudget(d.Limits), httpio.WithOps(d.Ops, d.Metrics)),
+		HTTP:  httpio.Serve(mux, nil, httpio.WithBodyBudget(d.Limits), httpio.WithResponseBudget(d.Limits), httpio.WithOps(d.Ops, d.Metrics)),
 		Timer: consumewindow.Timer(cd),
 		Close: func() {
 			for _, c := range closers {

@@ -23,5 +23,5 @@ func Build(_ context.Context, env platform.Env) (platform.App, error) {
 	}
 	mux := http.NewServeMux()
 	Register(mux, d)
-	return platform.App{HTTP: httpio.Serve(mux, nil, httpio.WithBodyBudget(kd.Limits), httpio.WithOps(kd.Ops, kd.Metrics)), Timer: Timer(d), Close: kd.Broker.Close}, nil
+	return platform.App{HTTP: httpio.Serve(mux, nil, httpio.WithBodyBudget(kd.Limits), httpio.WithResponseBudget(kd.Limits), httpio.WithOps(kd.Ops, kd.Metrics)), Timer: Timer(d), Close: kd.Broker.Close}, nil
 }

@@ -5,10 +5,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
 // cursorVersion is the only cursor layout this code reads and writes.
@@ -57,13 +59,16 @@ func decodeCursor(s string) (*cursor, error) {
 	if err != nil {
 		return nil, invalidCursor("it is not unpadded base64url")
 	}
+	if err := httpio.CheckJSONText(raw, "", ""); err != nil {
+		return nil, invalidCursor("it is not a cursor this service issued")
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	var c cursor
 	if err := dec.Decode(&c); err != nil {
 		return nil, invalidCursor("it is not a cursor this service issued")
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF { // dec.More() would accept a stray "}" or "]"
 		return nil, invalidCursor("trailing data")
 	}
 	if c.V != cursorVersion {

@@ -3,6 +3,7 @@ package consumewindow
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"testing"
 	"time"
 
@@ -20,25 +21,64 @@ func encodeStd(t testing.TB, recs []ConsumeRecord) []byte {
 	return buf.Bytes()
 }
 
-func sampleRecords() []ConsumeRecord {
-	msgs := []broker.Message{
+func sampleMessages() []broker.Message {
+	return []broker.Message{
 		{Partition: 1, Offset: 7, Key: []byte("k"), Value: []byte(`{"a":"<b>&\"q\"\\\n\t\r\b\f` + "\x01\u2028\u2029é😀"), Time: time.UnixMilli(1700000000123),
-			Headers: []broker.Header{{Key: "h\"1", Value: []byte("v")}, {Key: "bin", Value: []byte{0xff}}}},
+			Headers: []broker.Header{{Key: "h\"1", Value: []byte("v")}, {Key: "bin", Value: []byte{0xff}}, {Key: "nil"}, {Key: "empty", Value: []byte{}}}},
 		{Partition: 0, Offset: 0, Key: nil, Value: nil, LogAppendTime: true},
 		{Partition: 2, Offset: 1 << 40, Key: []byte{0xc3, 0x28}, Value: []byte{}},
 	}
+}
+
+func toRecords(topic string, msgs []broker.Message, forceBase64 bool) []ConsumeRecord {
 	out := make([]ConsumeRecord, len(msgs))
 	for i := range msgs {
-		out[i] = ToRecord("orders.v1", &msgs[i], false)
+		out[i] = ToRecord(topic, &msgs[i], forceBase64)
 	}
 	return out
 }
 
-func TestAppendResponseMatchesEncodingJSON(t *testing.T) {
-	for _, recs := range [][]ConsumeRecord{{}, sampleRecords(), {{Topic: "t", TimestampType: "CreateTime"}}} {
-		got := appendResponse(nil, recs)
-		if want := encodeStd(t, recs); !bytes.Equal(got, want) {
-			t.Fatalf("\ngot  %s\nwant %s", got, want)
+// streamed is what writeRecords writes for a ConsumeResponse.
+func streamed(t testing.TB, topic string, msgs []broker.Message, forceBase64 bool) []byte {
+	var buf bytes.Buffer
+	if err := writeRecords(&buf, `{"records":`, topic, msgs, forceBase64, func(b []byte) []byte { return append(b, "}\n"...) }); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestWriteRecordsMatchesEncodingJSON(t *testing.T) {
+	big := broker.Message{Value: bytes.Repeat([]byte("x\""), 3*streamChunk), Key: bytes.Repeat([]byte{0xff}, streamChunk)}
+	for name, msgs := range map[string][]broker.Message{
+		"none": {}, "samples": sampleMessages(), "records larger than a chunk": {big, big, {Value: []byte("after")}},
+	} {
+		for _, force := range []bool{false, true} {
+			got := streamed(t, "orders.v1", msgs, force)
+			if want := encodeStd(t, toRecords("orders.v1", msgs, force)); !bytes.Equal(got, want) {
+				t.Fatalf("%s (base64 %v):\ngot  %.300s\nwant %.300s", name, force, got, want)
+			}
+		}
+	}
+}
+
+func TestWindowAnswerMatchesEncodingJSON(t *testing.T) {
+	for _, out := range []WindowResponse{
+		{Cursor: "abc_-", Done: true},
+		{Cursor: "x", Gaps: []Gap{{Partition: 1, From: 2, To: 3}, {Partition: 4, From: 5, To: 1 << 40}}},
+	} {
+		var buf bytes.Buffer
+		if err := writeRecords(&buf, `{"records":`, "t", sampleMessages(), true, out.appendTail); err != nil {
+			t.Fatal(err)
+		}
+		out.Records = toRecords("t", sampleMessages(), true)
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(out); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(buf.Bytes(), want.Bytes()) {
+			t.Fatalf("\ngot  %s\nwant %s", buf.Bytes(), want.Bytes())
 		}
 	}
 }
@@ -48,28 +88,30 @@ func FuzzAppendString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		rec := []ConsumeRecord{{Topic: s, Key: &s, Value: &s, TimestampType: s, Headers: []Header{{Key: s, Value: s}}}}
-		if got, want := appendResponse(nil, rec), encodeStd(t, rec); !bytes.Equal(got, want) {
-			t.Fatalf("%q:\ngot  %s\nwant %s", s, got, want)
+		msgs := []broker.Message{{Key: []byte(s), Value: []byte(s), Headers: []broker.Header{{Key: s, Value: []byte(s)}}}}
+		for _, force := range []bool{false, true} {
+			if got, want := streamed(t, s, msgs, force), encodeStd(t, toRecords(s, msgs, force)); !bytes.Equal(got, want) {
+				t.Fatalf("%q:\ngot  %s\nwant %s", s, got, want)
+			}
 		}
 	})
 }
 
 func BenchmarkEncodeWindow(b *testing.B) {
-	v := string(bytes.Repeat([]byte("x"), 1024))
-	recs := make([]ConsumeRecord, 5800)
-	for i := range recs {
-		recs[i] = ConsumeRecord{Topic: "t", Key: &v, Value: &v, Offset: int64(i), TimestampType: "CreateTime", Headers: []Header{}}
+	v := bytes.Repeat([]byte("x"), 1024)
+	msgs := make([]broker.Message, 5800)
+	for i := range msgs {
+		msgs[i] = broker.Message{Key: v, Value: v, Offset: int64(i)}
 	}
-	b.Run("appendResponse", func(b *testing.B) {
+	b.Run("writeRecords", func(b *testing.B) {
 		b.ReportAllocs()
-		var buf []byte
 		for b.Loop() {
-			buf = appendResponse(buf[:0], recs)
+			_ = writeRecords(io.Discard, `{"records":`, "t", msgs, false, nil)
 		}
 	})
 	b.Run("encoding/json", func(b *testing.B) {
 		b.ReportAllocs()
+		recs := toRecords("t", msgs, false)
 		for b.Loop() {
 			encodeStd(b, recs)
 		}

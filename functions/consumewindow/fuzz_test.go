@@ -1,10 +1,28 @@
 package consumewindow
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/kafkafn/kafkafn/internal/jsontest"
 )
+
+// textRules fails unless the base64url JSON that a decoder accepted keeps the text rules.
+func textRules(t *testing.T, b64 string) {
+	t.Helper()
+	raw, err := base64.RawURLEncoding.DecodeString(b64)
+	if err != nil {
+		t.Fatalf("accepted %q, which is not base64url: %v", b64, err)
+	}
+	if err := jsontest.TextRules(raw); err != nil {
+		t.Fatalf("accepted %q, which breaks the text rules: %v", raw, err)
+	}
+}
 
 func FuzzDecodeCursor(f *testing.F) {
 	p := 2
@@ -23,6 +41,7 @@ func FuzzDecodeCursor(f *testing.F) {
 		if err != nil {
 			return
 		}
+		textRules(t, s)
 		again, err := decodeCursor(c.encode())
 		if err != nil {
 			t.Fatalf("a valid cursor does not survive re-encoding: %v", err)
@@ -51,6 +70,9 @@ func FuzzDecodeToken(f *testing.F) {
 		if err != nil {
 			return
 		}
+		if i := strings.LastIndexByte(s, '.'); i > len(tokenPrefix) {
+			textRules(t, s[len(tokenPrefix):i])
+		}
 		for _, p := range got.Partitions {
 			if p.Next < 0 || (p.Committed >= 0 && p.Next < p.Committed) {
 				t.Fatalf("accepted a token that moves offsets backwards: %+v", p)
@@ -67,8 +89,24 @@ func FuzzDecodePullPayload(f *testing.F) {
 	for _, s := range []string{``, `null`, `{}`, `{"topic":"orders"}`, `{"topic":"orders","group":"billing"}`, `{"topic":1}`, `[]`, `"x"`, `{"topic":"a"} {}`, `{"other":1}`} {
 		f.Add([]byte(s))
 	}
+	f.Add([]byte(`{"topic":"a","topic":"b"}`))
+	f.Add([]byte("{\"group\":\"g\xff\"}"))
+	f.Add([]byte(`{"topic":"\ud800"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = decodePullPayload(b)
+		p, err := decodePullPayload(b)
+		if err != nil {
+			return
+		}
+		if tb := bytes.Trim(b, " \t\r\n"); len(tb) == 0 || string(tb) == "null" {
+			return
+		}
+		if err := jsontest.TextRules(b); err != nil {
+			t.Fatalf("accepted a payload that breaks the text rules (%v): %q", err, b)
+		}
+		var want PullPayload
+		if err := json.Unmarshal(b, &want); err != nil || want != p {
+			t.Fatalf("decoded %+v, encoding/json %+v (%v)", p, want, err)
+		}
 	})
 }
 

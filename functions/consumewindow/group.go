@@ -110,8 +110,9 @@ type groupBatch struct {
 }
 
 // readGroupWindow reads the next window of topic for group from its committed offsets
-// (reset where it has none, or where its commit points before the log start).
-func readGroupWindow(ctx context.Context, d Deps, group, topic, reset string, count int, maxBytes int64) (groupBatch, error) {
+// (reset where it has none, or where its commit points before the log start), its record
+// data reserved from budget (nil: none).
+func readGroupWindow(ctx context.Context, d Deps, group, topic, reset string, count int, maxBytes int64, budget broker.Budget) (groupBatch, error) {
 	parts, err := d.Broker.Partitions(ctx, topic)
 	if err != nil {
 		return groupBatch{}, err
@@ -135,7 +136,7 @@ func readGroupWindow(ctx context.Context, d Deps, group, topic, reset string, co
 		}
 		spans[i] = span{partition: p.ID, next: start, end: p.Latest}
 	}
-	res, err := readMerged(ctx, d.Broker, topic, spans, count, maxBytes, nil)
+	res, err := readMerged(ctx, d.Broker, topic, spans, count, maxBytes, nil, budget)
 	if err != nil {
 		return groupBatch{}, err
 	}
@@ -262,7 +263,7 @@ func (h *groupWindow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
 	defer cancel()
 	start := time.Now()
-	b, err := readGroupWindow(ctx, h.Deps, group, topic, reset, int(count), h.Limits.ConsumeMaxBytes)
+	b, err := readGroupWindow(ctx, h.Deps, group, topic, reset, int(count), h.Limits.ConsumeMaxBytes, httpio.ResponseHold(r))
 	if err != nil {
 		httpio.WriteError(w, r, err)
 		return

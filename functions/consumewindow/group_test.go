@@ -1,6 +1,7 @@
 package consumewindow
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -256,6 +257,37 @@ func TestGroupErrors(t *testing.T) {
 			t.Fatalf("%d %s", status, body)
 		}
 	})
+}
+
+// TestGroupCommitRefusesInvalidText: a commit body with a repeated name or invalid UTF-8 is a
+// 400 and commits nothing (encoding/json alone would commit the last token given).
+func TestGroupCommitRefusesInvalidText(t *testing.T) {
+	e := startEnv(t, nil, kfake.SeedTopics(1, "events"))
+	seedTimed(t, e, "events", 1, 3)
+	good := e.groupWindow(t, "g", "count=2").Token
+	for _, tc := range []struct{ name, body, msg string }{
+		{"a repeated token", `{"token":"x","token":"` + good + `"}`, "invalid JSON body: duplicate field token"},
+		{"the token field named twice in different case", `{"token":"x","Token":"` + good + `"}`, "invalid JSON body: duplicate field Token (names match ignoring case)"},
+		{"a token that is not valid UTF-8", `{"token":"` + good + "\xff" + `"}`, "invalid JSON body: token is not valid UTF-8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := e.do(t, "POST", "/v1/consumer/groups/g/commit", tc.body)
+			var out struct {
+				Error struct{ Code, Message string }
+			}
+			_ = json.Unmarshal(body, &out)
+			if status != 400 || out.Error.Code != "invalid_json" || out.Error.Message != tc.msg {
+				t.Fatalf("got %d %s, want 400 invalid_json %q", status, body, tc.msg)
+			}
+		})
+	}
+	committed, err := e.broker.CommittedOffsets(t.Context(), "g", "events", []int{0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if committed[0] != broker.NoCommit {
+		t.Fatalf("a refused commit moved the group to %d", committed[0])
+	}
 }
 
 func TestValidateGroupID(t *testing.T) {

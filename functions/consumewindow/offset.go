@@ -1,6 +1,7 @@
 package consumewindow
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -44,23 +45,33 @@ func (h *byOffset) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
 	defer cancel()
 	start := time.Now()
-	win, err := h.Broker.Fetch(ctx, topic, int(partition), offset, int(count), h.Limits.ConsumeMaxBytes)
+	// The window's record data is reserved from the response budget as it is fetched and
+	// stays reserved until the answer is written (httpio.Serve gives it back).
+	win, err := h.Broker.FetchBudget(ctx, topic, int(partition), offset, int(count), h.Limits.ConsumeMaxBytes, httpio.ResponseHold(r))
 	if err != nil {
 		httpio.WriteError(w, r, err)
 		return
 	}
 	noteConsumed(r, win.Messages, start)
-	out := ConsumeResponse{Records: make([]ConsumeRecord, len(win.Messages))}
-	size := 32 // the JSON around and per record is small next to the data
-	for i := range win.Messages {
-		out.Records[i] = ToRecord(topic, &win.Messages[i], forceBase64)
-		size += 160 + 2*int(win.Messages[i].Size())
-	}
 	w.Header().Set(NextOffsetHeader, strconv.FormatInt(win.Next, 10))
 	if win.HighWatermark >= 0 {
 		w.Header().Set("X-Kafka-High-Watermark", strconv.FormatInt(win.HighWatermark, 10))
 	}
-	httpio.WriteRawJSON(w, http.StatusOK, appendResponse(make([]byte, 0, size), out.Records))
+	streamJSON(w, r, func(wr io.Writer) error {
+		return writeRecords(wr, `{"records":`, topic, win.Messages, forceBase64, func(b []byte) []byte { return append(b, "}\n"...) })
+	})
+}
+
+// streamJSON answers 200 with the JSON that write streams. A failure to write (the caller
+// went away) goes to the request's log line; the status is already sent.
+func streamJSON(w http.ResponseWriter, r *http.Request, write func(io.Writer) error) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	if err := write(w); err != nil {
+		httpio.NoteError(r, err)
+	}
 }
 
 func encodingParam(r *http.Request) (bool, error) {

@@ -16,6 +16,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/webhook"
 )
@@ -78,15 +79,19 @@ const maxPullCount = 100000
 const maxPullPayload = 64 << 10
 
 // decodePullPayload reads a timer payload strictly: empty (or JSON null or {}) means the
-// configured defaults; otherwise one JSON object with only topic and group.
+// configured defaults; otherwise one JSON object with only topic, group and count, in valid
+// UTF-8 without repeated names.
 func decodePullPayload(b []byte) (PullPayload, error) {
 	var p PullPayload
-	b = bytes.TrimSpace(b)
+	b = bytes.Trim(b, " \t\r\n") // JSON white space only
 	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
 		return p, nil
 	}
 	if len(b) > maxPullPayload {
 		return p, apierr.E(apierr.TooLarge, "invalid_payload", "consumewindow: pull: the timer payload is too large")
+	}
+	if err := httpio.CheckJSONText(b, "invalid_payload", "consumewindow: pull: the timer payload"); err != nil {
+		return PullPayload{}, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -94,7 +99,7 @@ func decodePullPayload(b []byte) (PullPayload, error) {
 		return PullPayload{}, apierr.Wrap(apierr.Invalid, "invalid_payload",
 			`consumewindow: pull: the timer payload must be a JSON object {"topic":"…","group":"…"}`, err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF { // dec.More() would accept a stray "}" or "]"
 		return PullPayload{}, apierr.E(apierr.Invalid, "invalid_payload", "consumewindow: pull: trailing data after the timer payload")
 	}
 	if p.Count < 0 || p.Count > maxPullCount {
@@ -172,7 +177,7 @@ func pull(ctx context.Context, d Deps, ev platform.TimerEvent) (PullStats, error
 			break
 		}
 		began := time.Now()
-		b, err := readGroupWindow(workCtx, d, st.Group, st.Topic, cfg.Reset, count, cfg.BatchBytes)
+		b, err := readGroupWindow(workCtx, d, st.Group, st.Topic, cfg.Reset, count, cfg.BatchBytes, nil)
 		if err != nil {
 			if workCtx.Err() != nil && hardCtx.Err() == nil {
 				st.OutOfTime = true // the deadline margin was reached while reading: nothing to commit

@@ -382,6 +382,9 @@ func TestPullPayload(t *testing.T) {
 		{name: "a payload that is not an object is refused", payload: `user define msg body`, wantErr: true},
 		{name: "an invalid topic in the payload is refused", payload: `{"topic":"a b"}`, wantErr: true},
 		{name: "an unknown topic fails the tick", payload: `{"topic":"nope"}`, wantErr: true},
+		{name: "a stray closing brace after the payload is refused", payload: `{"topic":"other"}}`, wantErr: true},
+		{name: "a repeated name is refused, not the last one used", payload: `{"topic":"nope","topic":"other"}`, wantErr: true},
+		{name: "a payload that is not valid UTF-8 is refused", payload: "{\"topic\":\"other\",\"group\":\"g\xff\"}", wantErr: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -32,8 +32,9 @@ const minShare = 64 << 10
 // partition head with the smallest timestamp (ties: lower partition). It stops as soon as a
 // partition that has not reached its end has no fetched record left, so a record is never
 // returned ahead of an earlier-stamped one that was not fetched yet. keep filters records
-// (nil keeps all); skipped records are still passed over, so next moves beyond them.
-func readMerged(ctx context.Context, b *broker.Client, topic string, spans []span, count int, maxBytes int64, keep func(*broker.Message) bool) (merged, error) {
+// (nil keeps all); skipped records are still passed over, so next moves beyond them. The
+// record data fetched is reserved from budget (nil: none).
+func readMerged(ctx context.Context, b *broker.Client, topic string, spans []span, count int, maxBytes int64, keep func(*broker.Message) bool, budget broker.Budget) (merged, error) {
 	out := merged{next: make(map[int]int64, len(spans))}
 	var open []span
 	for _, s := range spans {
@@ -61,10 +62,10 @@ func readMerged(ctx context.Context, b *broker.Client, topic string, spans []spa
 		go func() {
 			defer wg.Done()
 			n := int(min(int64(count), s.end-s.next))
-			w, err := b.Fetch(ctx, topic, s.partition, s.next, n, share)
+			w, err := b.FetchBudget(ctx, topic, s.partition, s.next, n, share, budget)
 			if apierr.KindOf(err) == apierr.TooLarge && share < maxBytes {
 				// One record is larger than this partition's share: fetch it alone.
-				w, err = b.Fetch(ctx, topic, s.partition, s.next, 1, maxBytes)
+				w, err = b.FetchBudget(ctx, topic, s.partition, s.next, 1, maxBytes, budget)
 			}
 			if err != nil {
 				errs[k] = err

@@ -8,11 +8,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
 // tokenVersion is the only commit-token layout this code reads and writes.
@@ -96,13 +98,16 @@ func decodeToken(s string, secret []byte, ttl time.Duration, now time.Time) (*co
 	if err != nil {
 		return nil, invalidToken("it is not unpadded base64url")
 	}
+	if err := httpio.CheckJSONText(raw, "", ""); err != nil {
+		return nil, invalidToken("it is not a commit token this service issued")
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	var t commitToken
 	if err := dec.Decode(&t); err != nil {
 		return nil, invalidToken("it is not a commit token this service issued")
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF { // dec.More() would accept a stray "}" or "]"
 		return nil, invalidToken("trailing data")
 	}
 	switch {

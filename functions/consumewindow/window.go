@@ -1,6 +1,7 @@
 package consumewindow
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -138,22 +139,44 @@ func (h *byTime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return ms >= fromMs && ms < toMs
 	}
 	start := time.Now()
-	res, err := readMerged(ctx, h.Broker, topic, spans, int(count), h.Limits.ConsumeMaxBytes, keep)
+	res, err := readMerged(ctx, h.Broker, topic, spans, int(count), h.Limits.ConsumeMaxBytes, keep, httpio.ResponseHold(r))
 	if err != nil {
 		httpio.WriteError(w, r, err)
 		return
 	}
 	noteConsumed(r, res.messages, start)
-	for i := range res.messages {
-		out.Records = append(out.Records, ToRecord(topic, &res.messages[i], forceBase64))
-	}
 	cur.Next = make(map[string]int64, len(res.next))
 	for p, off := range res.next {
 		cur.Next[strconv.Itoa(p)] = off
 	}
 	out.Cursor = cur.encode()
 	out.Done = res.done && cur.To <= now.UnixMilli()
-	httpio.WriteJSON(w, http.StatusOK, out)
+	// The records are streamed (encode.go); the rest is what encoding/json writes for
+	// WindowResponse.
+	streamJSON(w, r, func(wr io.Writer) error {
+		return writeRecords(wr, `{"records":`, topic, res.messages, forceBase64, out.appendTail)
+	})
+}
+
+// appendTail appends what follows the records in encoding/json's WindowResponse.
+func (out *WindowResponse) appendTail(b []byte) []byte {
+	b = append(b, `,"cursor":`...)
+	b = appendString(b, out.Cursor)
+	b = strconv.AppendBool(append(b, `,"done":`...), out.Done)
+	if len(out.Gaps) > 0 {
+		b = append(b, `,"gaps":[`...)
+		for i, g := range out.Gaps {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(append(b, `{"partition":`...), int64(g.Partition), 10)
+			b = strconv.AppendInt(append(b, `,"from":`...), g.From, 10)
+			b = strconv.AppendInt(append(b, `,"to":`...), g.To, 10)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	return append(b, "}\n"...)
 }
 
 // windowParams reads the window from the query: from, to and partition, or a cursor (with

@@ -127,6 +127,10 @@ func TestCreateAndDeleteTopic(t *testing.T) {
 		{"malformed JSON → 400", "PUT", "/v1/topics/new3", `{"partition_count":`, 400, "invalid_json"},
 		{"a nested property value → 400", "PUT", "/v1/topics/new3", `{"topic_properties":{"a":{"b":1}}}`, 400, "invalid_topic_properties"},
 		{"an invalid name → 400", "PUT", "/v1/topics/a$b", `{}`, 400, "invalid_topic"},
+		{"a repeated partition_count → 400, not the last one used", "PUT", "/v1/topics/dup1", `{"partition_count":1,"partition_count":4}`, 400, "invalid_json"},
+		{"partition_count named twice in different case → 400", "PUT", "/v1/topics/dup4", `{"partition_count":1,"Partition_Count":4}`, 400, "invalid_json"},
+		{"a repeated property → 400", "PUT", "/v1/topics/dup2", `{"topic_properties":{"cleanup.policy":"compact","cleanup.policy":"delete"}}`, 400, "invalid_json"},
+		{"a property that is not valid UTF-8 → 400", "PUT", "/v1/topics/dup3", "{\"topic_properties\":{\"cleanup.policy\":\"del\xffete\"}}", 400, "invalid_json"},
 		{"delete → 200", "DELETE", "/v1/topics/new2", "", 200, ""},
 		{"delete an unknown topic → 404", "DELETE", "/v1/topics/never", "", 404, "unknown_topic"},
 	}
@@ -145,7 +149,7 @@ func TestCreateAndDeleteTopic(t *testing.T) {
 	if len(md.Partitions) != 4 {
 		t.Errorf("new1 has %d partitions", len(md.Partitions))
 	}
-	if r := s.Do(t, "GET", "/v1/metadata/topics", ""); strings.Contains(string(r.Body), "new2") || strings.Contains(string(r.Body), "new3") {
+	if r := s.Do(t, "GET", "/v1/metadata/topics", ""); strings.Contains(string(r.Body), "new2") || strings.Contains(string(r.Body), "new3") || strings.Contains(string(r.Body), "dup") {
 		t.Errorf("deleted or refused topics are listed: %s", r.Body)
 	}
 	r := s.Do(t, "PUT", "/v1/topics/new4", `{}`, "Content-Type", "text/plain")

@@ -1,18 +1,20 @@
 package produce
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"mime"
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/auth"
@@ -55,10 +57,9 @@ func loadCKafka(env platform.Env) (CKafkaDeps, error) {
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return CKafkaDeps{}, err
 	}
+	// TC3 credentials without DataHubs are fine: TC3 signs the produce routes too
+	// (shared/auth/tc3 VerifyRoute); SendMessage then knows no DataHubId.
 	switch {
-	case tc.Enabled() && !ck.Enabled():
-		return CKafkaDeps{}, errors.New("CKAFKA_DATAHUBS: is required with AUTH_TC3_CREDENTIALS: " +
-			"datahub-id=topic pairs, comma separated, for SendMessage to write to")
 	case ck.Enabled() && !tc.Enabled() && !ac.InsecureDev:
 		return CKafkaDeps{}, errors.New("AUTH_TC3_CREDENTIALS: is required with CKAFKA_DATAHUBS: " +
 			"secretId:secretKey pairs, comma separated, that may sign SendMessage requests")
@@ -284,7 +285,7 @@ func tencentCode(err error) string {
 		return "UnauthorizedOperation"
 	case apierr.NotFound:
 		return "ResourceNotFound"
-	case apierr.Conflict:
+	case apierr.Conflict, apierr.RequestTimeout:
 		return "FailedOperation"
 	case apierr.TooLarge:
 		return "LimitExceeded"
@@ -299,13 +300,18 @@ func tencentCode(err error) string {
 // DecodeSendMessage decodes a SendMessage body strictly: a JSON object with exactly the
 // (case-sensitive) parameters DataHubId (a non-empty string) and Message (1 to max objects
 // with a non-empty string Body and an optional string Key; an empty or null Key means no
-// key). Errors are Invalid apierr errors whose codes tencentCode maps to MissingParameter,
-// UnknownParameter, InvalidParameter or InvalidParameterValue.
+// key). Strings must be valid UTF-8 and no object may repeat a name (httpio.CheckJSONText):
+// Body and Key are stored as their exact UTF-8 bytes. Errors are Invalid apierr errors whose
+// codes tencentCode maps to MissingParameter, UnknownParameter, InvalidParameter or
+// InvalidParameterValue.
+//
+// The body is read in one jsontext pass that checks it as it goes and keeps each value as a
+// slice of body; the parameters are then checked in the order above.
 func DecodeSendMessage(body []byte, max int) (SendMessageRequest, error) {
 	var req SendMessageRequest
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil || top == nil {
-		return req, apierr.E(apierr.Invalid, "invalid_parameter", "the request body must be a JSON object")
+	top, err := readSendMessage(body)
+	if err != nil {
+		return req, err
 	}
 	if err := onlyKeys(top, "", "DataHubId", "Message"); err != nil {
 		return req, err
@@ -321,31 +327,29 @@ func DecodeSendMessage(body []byte, max int) (SendMessageRequest, error) {
 		return req, badValue("DataHubId must not be empty")
 	}
 	req.DataHubID = *hubID
-	raw, ok := top["Message"]
-	if !ok || isNull(raw) {
+	msg := top.get("Message")
+	if msg == nil || msg.isNull() {
 		return req, missing("Message")
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
+	if !msg.isArray {
 		return req, invalidParam("Message must be an array of {\"Key\",\"Body\"} objects")
 	}
 	switch {
-	case len(items) == 0:
+	case len(msg.items) == 0:
 		return req, badValue("Message must hold at least one message")
-	case len(items) > max:
-		return req, badValue(fmt.Sprintf("Message may hold at most %d messages, got %d", max, len(items)))
+	case len(msg.items) > max:
+		return req, badValue(fmt.Sprintf("Message may hold at most %d messages, got %d", max, len(msg.items)))
 	}
-	req.Messages = make([]SendMessageItem, len(items))
-	for i, item := range items {
+	req.Messages = make([]SendMessageItem, len(msg.items))
+	for i, m := range msg.items {
 		at := "Message[" + strconv.Itoa(i) + "]"
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(item, &m); err != nil || m == nil {
+		if !m.isObject {
 			return req, invalidParam(at + " must be an object with Body and an optional Key")
 		}
-		if err := onlyKeys(m, at+".", "Key", "Body"); err != nil {
+		if err := onlyKeys(m.members, at+".", "Key", "Body"); err != nil {
 			return req, err
 		}
-		b, err := stringParam(m, "Body", at+".Body")
+		b, err := stringParam(m.members, "Body", at+".Body")
 		if err != nil {
 			return req, err
 		}
@@ -355,7 +359,7 @@ func DecodeSendMessage(body []byte, max int) (SendMessageRequest, error) {
 		if *b == "" {
 			return req, badValue(at + ".Body must not be empty")
 		}
-		k, err := stringParam(m, "Key", at+".Key")
+		k, err := stringParam(m.members, "Key", at+".Key")
 		if err != nil {
 			return req, err
 		}
@@ -367,9 +371,128 @@ func DecodeSendMessage(body []byte, max int) (SendMessageRequest, error) {
 	return req, nil
 }
 
-func onlyKeys(m map[string]json.RawMessage, at string, allowed ...string) error {
-	for k := range m {
-		if k != allowed[0] && k != allowed[1] {
+// smValue is one JSON value of a SendMessage body as the pass read it: its raw text, and for
+// Message (an array) its items, for an item (an object) its members.
+type smValue struct {
+	raw      jsontext.Value
+	isArray  bool
+	items    []smValue
+	isObject bool
+	members  smMembers
+}
+
+func (v *smValue) isNull() bool { return len(v.raw) > 0 && v.raw[0] == 'n' }
+
+type smMember struct {
+	name  string
+	value smValue
+}
+
+type smMembers []smMember
+
+func (ms smMembers) get(name string) *smValue {
+	for i := range ms {
+		if ms[i].name == name {
+			return &ms[i].value
+		}
+	}
+	return nil
+}
+
+// readSendMessage is the one pass: the top-level object's members, Message's items and the
+// items' members. A body that is not one JSON object is InvalidParameter; so is one that
+// breaks the text rules, naming where.
+func readSendMessage(body []byte) (smMembers, error) {
+	d := jsontext.NewDecoder(bytes.NewBuffer(body))
+	notObject := invalidParam("the request body must be a JSON object")
+	fail := func(err error) (smMembers, error) {
+		if p := httpio.TextProblem(body, err); p != "" {
+			return nil, apierr.Wrap(apierr.Invalid, "invalid_parameter", p, err)
+		}
+		return nil, notObject
+	}
+	if d.PeekKind() != '{' {
+		if err := d.SkipValue(); err != nil {
+			return fail(err)
+		}
+		return nil, notObject
+	}
+	top, err := readMembers(d, 0)
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := d.ReadToken(); err != io.EOF {
+		return nil, notObject // trailing data
+	}
+	return top, nil
+}
+
+// readMembers reads an object; depth 0 is the body, 1 a Message item.
+func readMembers(d *jsontext.Decoder, depth int) (smMembers, error) {
+	if _, err := d.ReadToken(); err != nil {
+		return nil, err
+	}
+	var ms smMembers
+	for d.PeekKind() != '}' {
+		if d.PeekKind() != '"' {
+			if _, err := d.ReadToken(); err != nil {
+				return nil, err
+			}
+			return nil, errors.New("produce: a member name must be a string")
+		}
+		n, err := d.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		name, err := unquote(n)
+		if err != nil {
+			return nil, err
+		}
+		var m smMember
+		switch string(name) { // the usual names without an allocation
+		case "Key":
+			m.name = "Key"
+		case "Body":
+			m.name = "Body"
+		case "DataHubId":
+			m.name = "DataHubId"
+		case "Message":
+			m.name = "Message"
+		default:
+			m.name = string(name)
+		}
+		if depth == 0 && m.name == "Message" && d.PeekKind() == '[' {
+			m.value.isArray = true
+			if _, err := d.ReadToken(); err != nil {
+				return nil, err
+			}
+			for d.PeekKind() != ']' {
+				var item smValue
+				if d.PeekKind() == '{' {
+					item.isObject = true
+					if item.members, err = readMembers(d, 1); err != nil {
+						return nil, err
+					}
+				} else if item.raw, err = d.ReadValue(); err != nil {
+					return nil, err
+				}
+				m.value.items = append(m.value.items, item)
+			}
+			if _, err := d.ReadToken(); err != nil {
+				return nil, err
+			}
+		} else if m.value.raw, err = d.ReadValue(); err != nil {
+			return nil, err
+		}
+		ms = append(ms, m)
+	}
+	_, err := d.ReadToken()
+	return ms, err
+}
+
+func onlyKeys(ms smMembers, at string, allowed ...string) error {
+	for _, m := range ms {
+		if k := m.name; k != allowed[0] && k != allowed[1] {
 			return apierr.E(apierr.Invalid, codeUnknownParameter,
 				fmt.Sprintf("the parameter %.64q is not a SendMessage parameter (want %s%s, %s%s)", at+k, at, allowed[0], at, allowed[1]))
 		}
@@ -377,20 +500,22 @@ func onlyKeys(m map[string]json.RawMessage, at string, allowed ...string) error 
 	return nil
 }
 
-// stringParam returns m[key] as a string, nil when absent or null.
-func stringParam(m map[string]json.RawMessage, key, name string) (*string, error) {
-	raw, ok := m[key]
-	if !ok || isNull(raw) {
+// stringParam returns ms[key] as a string, nil when absent or null.
+func stringParam(ms smMembers, key, name string) (*string, error) {
+	v := ms.get(key)
+	if v == nil || v.isNull() {
 		return nil, nil
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	if len(v.raw) == 0 || v.raw[0] != '"' {
 		return nil, invalidParam(name + " must be a string")
 	}
+	b, err := unquote(v.raw)
+	if err != nil {
+		return nil, invalidParam(name + " must be a string")
+	}
+	s := string(b)
 	return &s, nil
 }
-
-func isNull(raw json.RawMessage) bool { return strings.TrimSpace(string(raw)) == "null" }
 
 func missing(name string) error {
 	return apierr.E(apierr.Invalid, codeMissingParameter, "the parameter "+name+" is required")

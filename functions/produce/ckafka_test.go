@@ -25,7 +25,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafkafn/kafkafn/functions/produce"
+	"github.com/kafkafn/kafkafn/internal/jsontest"
 	"github.com/kafkafn/kafkafn/internal/logtest"
+	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
 	"github.com/kafkafn/kafkafn/shared/auth/tc3"
 	"github.com/kafkafn/kafkafn/shared/broker"
@@ -457,12 +459,17 @@ func TestSendMessageDevMode(t *testing.T) {
 }
 
 func TestLoadCKafka(t *testing.T) {
+	t.Run("credentials without datahubs load: TC3 signs the produce routes", func(t *testing.T) {
+		env := map[string]string{"AUTH_TC3_CREDENTIALS": "AKIDa:k", "KAFKA_BROKERS": "127.0.0.1:9092"}
+		if _, err := produce.LoadDeps(platform.Env{Getenv: func(k string) string { return env[k] }, Platform: "aws"}, produce.Deps{}); err != nil {
+			t.Fatal(err)
+		}
+	})
 	cases := []struct {
 		name string
 		env  map[string]string
 		want string
 	}{
-		{"credentials without datahubs fail naming CKAFKA_DATAHUBS", map[string]string{"AUTH_TC3_CREDENTIALS": "AKIDa:k"}, "CKAFKA_DATAHUBS: is required"},
 		{"datahubs without credentials fail naming AUTH_TC3_CREDENTIALS", map[string]string{"CKAFKA_DATAHUBS": "datahub-a=a", "AUTH_ENTRA_TENANT_ID": "x"}, "AUTH_TC3_CREDENTIALS: is required"},
 		{"a malformed credential fails without echoing it", map[string]string{"AUTH_TC3_CREDENTIALS": "AKIDa-topsecret", "CKAFKA_DATAHUBS": "datahub-a=a"}, "AUTH_TC3_CREDENTIALS: entry 1 must be secretId:secretKey"},
 		{"three keys for one SecretId fail", map[string]string{"AUTH_TC3_CREDENTIALS": "AKIDa:k1,AKIDa:k2,AKIDa:k3", "CKAFKA_DATAHUBS": "datahub-a=a"}, "more than two keys"},
@@ -489,17 +496,38 @@ func FuzzDecodeSendMessage(f *testing.F) {
 	f.Add([]byte(`{"DataHubId":"d","Message":[{"Body":null}]}`))
 	f.Add([]byte(`{"DataHubId":1}`))
 	f.Add([]byte(`[]`))
+	f.Add([]byte("{\"DataHubId\":\"d\",\"Message\":[{\"Body\":\"a\xffb\"}]}"))
+	f.Add([]byte(`{"DataHubId":"d","Message":[{"Body":"\ud800"}]}`))
+	f.Add([]byte(`{"DataHubId":"d","DataHubId":"e","Message":[{"Body":"b"}]}`))
+	f.Add([]byte(`{"DataHubId":"d","Message":[{"Body":"a","Body":"b","Key":"\u00e9"}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		req, err := produce.DecodeSendMessage(b, 500)
 		if err != nil {
+			if k := apierr.KindOf(err); k != apierr.Invalid {
+				t.Fatalf("refused with kind %v: %v", k, err)
+			}
 			return
+		}
+		if err := jsontest.TextRules(b); err != nil {
+			t.Fatalf("accepted a body that breaks the text rules (%v): %q", err, b)
 		}
 		if req.DataHubID == "" || len(req.Messages) == 0 || len(req.Messages) > 500 {
 			t.Fatalf("accepted %+v", req)
 		}
-		for _, m := range req.Messages {
+		// Every Body and Key is exactly the text sent (encoding/json is exact once the text
+		// rules hold).
+		var want struct {
+			Message []struct{ Key, Body *string }
+		}
+		if err := json.Unmarshal(b, &want); err != nil || len(want.Message) != len(req.Messages) {
+			t.Fatalf("encoding/json reads %+v (%v)", want, err)
+		}
+		for i, m := range req.Messages {
 			if m.Body == "" || (m.Key != nil && *m.Key == "") {
 				t.Fatalf("accepted an empty body or key: %+v", m)
+			}
+			if w := want.Message[i]; w.Body == nil || *w.Body != m.Body || (m.Key != nil && (w.Key == nil || *w.Key != *m.Key)) {
+				t.Fatalf("message %d decoded as %+v, encoding/json %+v", i, m, w)
 			}
 		}
 	})
@@ -546,5 +574,39 @@ func TestSendMessagePartialFailure(t *testing.T) {
 	}
 	if se.Code != "LimitExceeded" || !strings.Contains(se.Message, fmt.Sprintf("%d of 10 messages were written", written)) {
 		t.Fatalf("error %s %q; want LimitExceeded saying %d of 10 were written", se.Code, se.Message, written)
+	}
+}
+
+// TestSendMessageRefusesInvalidText: a Body, Key or name that is not valid UTF-8, or a repeated
+// parameter, is InvalidParameter and nothing is written (encoding/json alone would store U+FFFD
+// or let the last duplicate win).
+func TestSendMessageRefusesInvalidText(t *testing.T) {
+	s := startCKafka(t, ckEnv, nil, kfake.SeedTopics(1, "orders"), kfake.SeedTopics(1, "events.eu"))
+	cases := []struct{ name, body, msg string }{
+		{"invalid UTF-8 in a Body", "{\"DataHubId\":\"datahub-orders\",\"Message\":[{\"Body\":\"ok\"},{\"Body\":\"ab\xffcd\"}]}", "Message[1]: Body is not valid UTF-8"},
+		{"invalid UTF-8 in a Key", "{\"DataHubId\":\"datahub-orders\",\"Message\":[{\"Key\":\"\xc3\",\"Body\":\"v\"}]}", "Message[0]: Key is not valid UTF-8"},
+		{"invalid UTF-8 in a name", "{\"DataHubId\":\"datahub-orders\",\"Message\":[{\"Body\":\"v\",\"\xff\":\"v\"}]}", "Message[0]: a field name is not valid UTF-8"},
+		{"an unpaired surrogate escape", `{"DataHubId":"datahub-orders","Message":[{"Body":"\ud83d"}]}`, "Message[0]: Body is not valid UTF-8 (an unpaired surrogate escape)"},
+		{"a repeated DataHubId", `{"DataHubId":"datahub-events","DataHubId":"datahub-orders","Message":[{"Body":"v"}]}`, "duplicate field DataHubId"},
+		{"a repeated Message", `{"DataHubId":"datahub-orders","Message":[{"Body":"a"}],"Message":[{"Body":"b"}]}`, "duplicate field Message"},
+		{"a repeated Body", `{"DataHubId":"datahub-orders","Message":[{"Body":"a","Body":"b"}]}`, "Message[0]: duplicate field Body"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, _, resp := s.rawSend(t, tc.body, nil, true, time.Now())
+			e, _ := resp["Error"].(map[string]any)
+			if status != http.StatusOK || e == nil || e["Code"] != "InvalidParameter" || e["Message"] != tc.msg {
+				t.Fatalf("status %d answer %v; want InvalidParameter %q", status, resp, tc.msg)
+			}
+		})
+	}
+	for _, topic := range []string{"orders", "events.eu"} {
+		offs, err := s.broker.Offsets(t.Context(), topic, []int{0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if offs[0].Latest != 0 {
+			t.Fatalf("refused requests wrote %d records to %s", offs[0].Latest, topic)
+		}
 	}
 }

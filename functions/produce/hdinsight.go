@@ -7,7 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
@@ -27,6 +28,7 @@ type ProduceRequest struct {
 // JSON string is stored as its UTF-8 text, JSON null as a null value (a tombstone), anything
 // else as its compact JSON text. Key likewise (null or absent: no key). With ?encoding=base64
 // Key and Value must be JSON strings holding standard base64, stored as the decoded bytes.
+// Text that is not valid UTF-8, or a repeated name, is refused, never stored changed.
 type ProducerRecord struct {
 	Value     json.RawMessage   `json:"value"`
 	Key       json.RawMessage   `json:"key,omitempty"`
@@ -68,12 +70,12 @@ func (h *hdinsight) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpio.WriteError(w, r, err)
 		return
 	}
-	var req ProduceRequest
-	if err := httpio.DecodeJSON(w, r, h.Limits.MaxBodyBytes, &req, false); err != nil {
+	body, err := httpio.ReadJSONBody(w, r, h.Limits.MaxBodyBytes, false)
+	if err != nil {
 		httpio.WriteError(w, r, err)
 		return
 	}
-	records, err := DecodeRecords(req.Records, enc, h.Limits.MaxRecords)
+	records, err := DecodeBody(body, enc, h.Limits.MaxRecords)
 	if err != nil {
 		httpio.WriteError(w, r, err)
 		return
@@ -131,8 +133,15 @@ func encodingParam(r *http.Request) (Encoding, error) {
 }
 
 // DecodeRecords validates every record and converts them for the broker. It fails on the
-// first invalid record, naming it, before anything is sent.
+// first invalid record, naming it, before anything is sent. Keys and values that are not
+// valid UTF-8 or repeat a name (which encoding/json's RawMessage keeps as is) are invalid.
 func DecodeRecords(in []ProducerRecord, enc Encoding, maxRecords int) ([]broker.Record, error) {
+	return decodeRecords(in, enc, maxRecords, false)
+}
+
+// decodeRecords is DecodeRecords; checked says that the keys and values were read by
+// DecodeBody's pass, which has already checked their text.
+func decodeRecords(in []ProducerRecord, enc Encoding, maxRecords int, checked bool) ([]broker.Record, error) {
 	if len(in) == 0 {
 		return nil, apierr.E(apierr.Invalid, "no_records", "records must hold at least one record")
 	}
@@ -142,7 +151,7 @@ func DecodeRecords(in []ProducerRecord, enc Encoding, maxRecords int) ([]broker.
 	}
 	out := make([]broker.Record, len(in))
 	for i, pr := range in {
-		rec, err := decodeRecord(pr, enc)
+		rec, err := decodeRecord(pr, enc, checked)
 		if err != nil {
 			return nil, apierr.E(apierr.Invalid, "invalid_record", fmt.Sprintf("records[%d]: %s", i, err))
 		}
@@ -151,17 +160,17 @@ func DecodeRecords(in []ProducerRecord, enc Encoding, maxRecords int) ([]broker.
 	return out, nil
 }
 
-func decodeRecord(pr ProducerRecord, enc Encoding) (broker.Record, error) {
+func decodeRecord(pr ProducerRecord, enc Encoding, checked bool) (broker.Record, error) {
 	rec := broker.Record{Partition: broker.AnyPartition}
 	if pr.Value == nil {
 		return rec, fmt.Errorf("value is required")
 	}
 	var err error
-	if rec.Value, err = decodeData("value", pr.Value, enc); err != nil {
+	if rec.Value, err = decodeData("value", pr.Value, enc, checked); err != nil {
 		return rec, err
 	}
 	if pr.Key != nil {
-		if rec.Key, err = decodeData("key", pr.Key, enc); err != nil {
+		if rec.Key, err = decodeData("key", pr.Key, enc, checked); err != nil {
 			return rec, err
 		}
 	}
@@ -189,68 +198,47 @@ func decodeRecord(pr ProducerRecord, enc Encoding) (broker.Record, error) {
 	return rec, nil
 }
 
-// decodeData turns a JSON key or value into record bytes. JSON null is Kafka null.
-func decodeData(field string, raw json.RawMessage, enc Encoding) ([]byte, error) {
+// decodeData turns a JSON key or value into record bytes. JSON null is Kafka null. A JSON
+// string is its UTF-8 text (with encoding=base64, the bytes it spells); anything else is its
+// compact JSON text. Unless checked, raw is first held to the text rules (valid UTF-8, no
+// unpaired surrogate escapes, unique names), so that no byte is ever replaced.
+func decodeData(field string, raw json.RawMessage, enc Encoding, checked bool) ([]byte, error) {
 	raw = bytes.TrimSpace(raw)
 	if bytes.Equal(raw, []byte("null")) {
 		return nil, nil
 	}
-	if enc == EncodingBase64 {
-		if p, ok := plainJSONString(raw); ok {
-			b := make([]byte, base64.StdEncoding.DecodedLen(len(p)))
-			n, err := base64.StdEncoding.Decode(b, p)
-			if err != nil {
-				return nil, fmt.Errorf("%s is not valid base64", field)
-			}
-			return b[:n], nil
+	if !checked && !jsontext.Value(raw).IsValid() {
+		if !json.Valid(raw) {
+			return nil, fmt.Errorf("%s is not valid JSON", field)
 		}
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("%s is not valid UTF-8 or repeats a name", field)
+	}
+	var text []byte // the string's text, if raw is a string
+	if len(raw) > 0 && raw[0] == '"' {
+		var err error
+		if text, err = unquote(jsontext.Value(raw)); err != nil {
+			return nil, fmt.Errorf("%s is not a valid JSON string", field)
+		}
+	}
+	if enc == EncodingBase64 {
+		if text == nil {
 			return nil, fmt.Errorf("%s must be a base64 string with encoding=base64", field)
 		}
-		b, err := base64.StdEncoding.DecodeString(s)
+		b := make([]byte, base64.StdEncoding.DecodedLen(len(text)))
+		n, err := base64.StdEncoding.Decode(b, text)
 		if err != nil {
 			return nil, fmt.Errorf("%s is not valid base64", field)
 		}
-		return b, nil
+		return b[:n], nil
 	}
-	if p, ok := plainJSONString(raw); ok {
-		return p, nil
-	}
-	if len(raw) > 0 && raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, fmt.Errorf("%s is not a valid JSON string", field)
-		}
-		if !utf8.ValidString(s) {
-			return nil, fmt.Errorf("%s is not valid UTF-8", field)
-		}
-		return []byte(s), nil
+	if text != nil {
+		return text, nil
 	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, raw); err != nil {
 		return nil, fmt.Errorf("%s is not valid JSON", field)
 	}
 	return buf.Bytes(), nil
-}
-
-// plainJSONString returns the text of a JSON string that has no escapes, no control
-// characters and only valid UTF-8: the common case, taken without a second JSON scan (the
-// body decoder already validated raw). Anything else goes the slow way.
-func plainJSONString(raw []byte) ([]byte, bool) {
-	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
-		return nil, false
-	}
-	p := raw[1 : len(raw)-1]
-	for _, c := range p {
-		if c == '\\' || c == '"' || c < 0x20 {
-			return nil, false
-		}
-	}
-	if !utf8.Valid(p) {
-		return nil, false
-	}
-	return p, true
 }
 
 func anyAcknowledged(ps []broker.Produced) bool {

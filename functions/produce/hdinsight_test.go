@@ -225,3 +225,74 @@ func TestProduceRefusesBadInputAndWritesNothing(t *testing.T) {
 		t.Fatalf("refused requests wrote records: end offsets %v", got)
 	}
 }
+
+// TestProduceRefusesInvalidTextAndWritesNothing: JSON text is UTF-8 (RFC 8259 §8.1) and names
+// are unique; a body breaking either is a 400 naming the record and field, never a record
+// stored with U+FFFD or with the last duplicate.
+func TestProduceRefusesInvalidTextAndWritesNothing(t *testing.T) {
+	s := start(t, nil, kfake.SeedTopics(2, "t"))
+	tests := []struct{ name, path, body, msg string }{
+		{"invalid UTF-8 in a string value", "/v1/producer/topics/t", "{\"records\":[{\"value\":\"ok\"},{\"value\":\"ok\"},{\"value\":\"ok\"},{\"value\":\"ab\xffcd\"}]}", "records[3]: value is not valid UTF-8"},
+		{"invalid UTF-8 in a key", "/v1/producer/topics/t", "{\"records\":[{\"value\":\"ok\",\"key\":\"\xc3(\"}]}", "records[0]: key is not valid UTF-8"},
+		{"invalid UTF-8 in a header value", "/v1/producer/topics/t", "{\"records\":[{\"value\":\"ok\",\"headers\":{\"h\":\"\xe2\x82\"}}]}", "records[0]: headers.h is not valid UTF-8"},
+		{"invalid UTF-8 in a header name", "/v1/producer/topics/t", "{\"records\":[{\"value\":\"ok\",\"headers\":{\"a\":\"b\",\"\xff\":\"v\"}}]}", "records[0]: a field name in headers is not valid UTF-8"},
+		{"invalid UTF-8 inside an object value", "/v1/producer/topics/t", "{\"records\":[{\"value\":{\"a\":[\"\xf0\x9f\"]}}]}", "records[0]: value.a[0] is not valid UTF-8"},
+		{"invalid UTF-8 in an object value's name", "/v1/producer/topics/t", "{\"records\":[{\"value\":{\"\xfe\":1}}]}", "records[0]: a field name in value is not valid UTF-8"},
+		{"invalid UTF-8 in a record's field name", "/v1/producer/topics/t", "{\"records\":[{\"value\":\"ok\",\"k\xffy\":1}]}", "records[0]: a field name is not valid UTF-8"},
+		{"an encoded surrogate half", "/v1/producer/topics/t", "{\"records\":[{\"value\":\"\xed\xb0\x80\"}]}", "records[0]: value is not valid UTF-8"},
+		{"an unpaired surrogate escape", "/v1/producer/topics/t", `{"records":[{"value":"a\udc00"}]}`, "records[0]: value is not valid UTF-8 (an unpaired surrogate escape)"},
+		{"invalid UTF-8 with encoding=base64", "/v1/producer/topics/t?encoding=base64", "{\"records\":[{\"value\":\"aGk=\xff\"}]}", "records[0]: value is not valid UTF-8"},
+		{"a duplicate value", "/v1/producer/topics/t", `{"records":[{"value":"a","value":"b"}]}`, "records[0]: duplicate field value"},
+		{"a duplicate records", "/v1/producer/topics/t", `{"records":[{"value":"a"}],"records":[{"value":"b"}]}`, "duplicate field records"},
+		{"a duplicate key", "/v1/producer/topics/t", `{"records":[{"value":"a"},{"key":"k","value":"a","key":"l"}]}`, "records[1]: duplicate field key"},
+		{"a duplicate header", "/v1/producer/topics/t", `{"records":[{"value":"a","headers":{"h":"1","h":"2"}}]}`, "records[0]: duplicate field h in headers"},
+		{"a duplicate name inside an object value", "/v1/producer/topics/t", `{"records":[{"value":{"x":{"n":1,"n":2}}}]}`, "records[0]: duplicate field n in value.x"},
+		{"a field named twice in different case", "/v1/producer/topics/t", `{"records":[{"value":"a","VALUE":"b"}]}`, "records[0]: duplicate field VALUE (names match ignoring case)"},
+		{"records named twice in different case", "/v1/producer/topics/t", `{"records":[{"value":"a"}],"Records":[{"value":"b"}]}`, "duplicate field Records (names match ignoring case)"},
+		{"a duplicate spelled with an escape", "/v1/producer/topics/t", `{"records":[{"value":"a","valu\u0065":"b"}]}`, "records[0]: duplicate field value"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := s.Do(t, "POST", tt.path, tt.body)
+			e := decode(t, r.Body).Error
+			if r.Status != 400 || e.Code != "invalid_json" || e.Message != "invalid JSON body: "+tt.msg {
+				t.Fatalf("%d %s; want 400 invalid_json %q", r.Status, r.Body, tt.msg)
+			}
+		})
+	}
+	if got := endOffsets(t, s, "t", 2); got[0] != 0 || got[1] != 0 {
+		t.Fatalf("refused requests wrote records: end offsets %v", got)
+	}
+	// Valid UTF-8 is stored byte for byte, whether sent raw or escaped.
+	r := s.Do(t, "POST", "/v1/producer/topics/t", `{"records":[{"value":"é😀\u00e9\ud83d\ude00","key":"ключ","partition":1,"headers":{"名":"値"}}]}`)
+	if r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	m := readAll(t, s, "t", 1)[0]
+	if string(m.Value) != "é😀é😀" || string(m.Key) != "ключ" || len(m.Headers) != 1 || m.Headers[0].Key != "名" || string(m.Headers[0].Value) != "値" {
+		t.Fatalf("stored key %q value %q headers %v", m.Key, m.Value, m.Headers)
+	}
+}
+
+// TestDecodeBodyTakesPlainStringsInPlace: a value without escapes is stored from the body
+// itself, not from a copy; one with escapes is unescaped into its own bytes.
+func TestDecodeBodyTakesPlainStringsInPlace(t *testing.T) {
+	body := []byte(`{"records":[{"value":"plain é","key":"k"},{"value":"esc\"aped"}]}`)
+	recs, err := produce.DecodeBody(body, produce.EncodingJSON, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(recs[0].Value) != "plain é" || string(recs[1].Value) != `esc"aped` {
+		t.Fatalf("values %q %q", recs[0].Value, recs[1].Value)
+	}
+	// Overwrite the body: a value taken in place sees it, a copy does not.
+	for i := range body {
+		body[i] = '#'
+	}
+	if string(recs[0].Value) != "########" || string(recs[0].Key) != "#" {
+		t.Errorf("record 0: value %q key %q, want slices of the body", recs[0].Value, recs[0].Key)
+	}
+	if string(recs[1].Value) != `esc"aped` {
+		t.Errorf("record 1: the unescaped value %q shares the body", recs[1].Value)
+	}
+}

@@ -150,6 +150,7 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpio.WriteError(w, r, err)
 		return
 	}
+	httpio.MarkAuthenticated(r)
 	if !topicAllowed(src.topics, topic) {
 		httpio.WriteError(w, r, apierr.E(apierr.Forbidden, "topic_not_allowed",
 			"webhook source "+quote(name)+" may not write to topic "+quote(topic)))

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/segmentio/kafka-go"
 )
 
 // binaries are the per-route mains and the all-routes main, with the first request that
@@ -426,6 +428,99 @@ func (b *bench) memory(ctx context.Context) error {
 	growth := median(after[len(after)-3:]) - median(after[:3])
 	b.add(Result{Section: "memory", Name: fmt.Sprintf("RSS growth over %d rounds (median of last 3 − first 3)", rounds), Value: float64(growth), Unit: "bytes",
 		Target: "no growth (≤2 MB)", Met: met(growth <= 2_000_000), Note: fmt.Sprintf("RSS after each round: %v", after)})
+	return b.memoryReads(ctx, dir)
+}
+
+// memoryReads: the consume-window binary as a local server under 64 concurrent reads of a
+// ~6 MB window (offset route, count=10, base64), twice. Its answers hold record data from
+// HTTP_MAX_INFLIGHT_RESPONSE_BYTES (default 32 MiB).
+func (b *bench) memoryReads(ctx context.Context, dir string) error {
+	path, err := build(ctx, dir, "./functions/consumewindow/cmd", "linux", goarch())
+	if err != nil {
+		return err
+	}
+	topic, drop, err := b.topic(ctx, 1)
+	if err != nil {
+		return err
+	}
+	defer drop()
+	// Not UTF-8 either way (base64 on the wire); one batch per record, as separate produce
+	// requests write them.
+	value := bytes.Repeat([]byte{0xfe}, 600<<10)
+	for range 10 {
+		res, err := b.raw.Produce(ctx, &kafka.ProduceRequest{Topic: topic, Partition: 0, RequiredAcks: kafka.RequireAll,
+			Records: kafka.NewRecordReader(kafka.Record{Time: time.Now(), Value: kafka.NewBytes(value)})})
+		if err == nil {
+			err = res.Error
+		}
+		if err != nil {
+			return err
+		}
+	}
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	p, err := start(path, []string{"KAFKA_BROKERS=" + joinComma(b.kcfg.Brokers), "PORT=" + port, "AUTH_INSECURE_DEV=true"})
+	if err != nil {
+		return err
+	}
+	defer p.stop()
+	if err := waitDial("127.0.0.1:"+port, p, 10*time.Second); err != nil {
+		return err
+	}
+	url := "http://127.0.0.1:" + port + "/v1/consumer/topics/" + topic + "/partitions/0/offsets/0?count=10&encoding=base64"
+	if err := b.callURL(ctx, "GET", url, nil); err != nil { // warm: connections and metadata
+		return err
+	}
+	idle, _, err := readStatus(p.cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var mu sync.Mutex
+	var answered int64
+	busy := 0
+	for range 2 {
+		var wg sync.WaitGroup
+		errs := make(chan error, 64)
+		for range 64 {
+			wg.Go(func() {
+				req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+				res, err := client.Do(req)
+				if err != nil {
+					errs <- err
+					return
+				}
+				n, _ := io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				mu.Lock()
+				defer mu.Unlock()
+				switch res.StatusCode {
+				case http.StatusOK:
+					answered += n
+				case http.StatusServiceUnavailable: // server_busy: allowed, retryable
+					busy++
+				default:
+					errs <- fmt.Errorf("read answered %d", res.StatusCode)
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		if err := <-errs; err != nil {
+			return err
+		}
+	}
+	_, peak, err := readStatus(p.cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	const budget = 32 << 20
+	b.add(Result{Section: "memory", Name: "consume server RSS idle (warm, before load)", Value: float64(idle), Unit: "bytes"})
+	b.add(Result{Section: "memory", Name: "peak RSS above idle, 64 concurrent ~6 MB base64 reads (×2)", Value: float64(peak - idle), Unit: "bytes",
+		Target: "≤ response budget + 40 MB", Met: met(peak-idle <= budget+40_000_000),
+		Note: fmt.Sprintf("peak VmHWM %d bytes; %d MB answered, %d retryable 503", peak, answered/1_000_000, busy)})
 	return nil
 }
 

@@ -30,6 +30,7 @@ const (
 	Timeout                      // the deadline passed (for a write sent to Kafka, the outcome is unknown): 504
 	MethodNotAllowed             // the route exists for other methods: 405
 	UnsupportedMedia             // the content type is not accepted: 415
+	RequestTimeout               // the request body did not arrive in time: 408
 )
 
 var kindNames = [...]string{
@@ -46,6 +47,7 @@ var kindNames = [...]string{
 	Timeout:          "timeout",
 	MethodNotAllowed: "method_not_allowed",
 	UnsupportedMedia: "unsupported_media_type",
+	RequestTimeout:   "request_timeout",
 }
 
 // String returns the kind's snake_case name, which is also its default error code.

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/httpio"
@@ -38,11 +39,14 @@ var Ops = []Op{OpProduce, OpConsume, OpMetadata, OpAdmin}
 
 // Principal is an authenticated caller.
 type Principal struct {
-	Scheme string   // "entra", "tc3", "dev"
-	ID     string   // object or app id, SecretId, "dev"
+	Scheme string   // "entra", "tc3", "key", "oidc", "aws", "authorizer", "webhook", "dev"
+	ID     string   // object or app id, SecretId, key id, <issuer name>#<subject>, ARN, "dev"
 	Name   string   // a display name for logs, when known
-	Roles  []string // Entra app roles
-	Groups []string // Entra group object ids
+	Roles  []string // Entra app roles; OIDC roles (of Issuer)
+	Groups []string // Entra group object ids; OIDC groups (of Issuer)
+	// Issuer is the OIDC issuer's name for scheme "oidc": its groups and roles count only in
+	// policy rules that name the same issuer.
+	Issuer string
 }
 
 // Dev is the principal of the insecure local dev mode.
@@ -135,13 +139,13 @@ func (g *Guard) Authenticate(r *http.Request) (*Principal, error) {
 		}
 		return p, nil
 	}
-	var challenge string
+	var challenges []string // every scheme's challenge (RFC 9110 §11.6.1 allows several)
 	for _, a := range g.authenticators {
-		if c := a.Challenge(ErrNoCredentials); c != "" {
-			challenge = c
-			break
+		if c := a.Challenge(ErrNoCredentials); c != "" && !slices.Contains(challenges, c) {
+			challenges = append(challenges, c)
 		}
 	}
+	challenge := strings.Join(challenges, ", ")
 	return nil, &challengeError{
 		err:       apierr.E(apierr.Unauthorized, "unauthorized", "credentials are required"),
 		challenge: challenge,
@@ -183,7 +187,9 @@ func (g *Guard) AllowGroup(ctx context.Context, topic, group string) error {
 
 // Wrap authenticates every request, authorises op on the path's {topic} (or cluster-wide
 // when the pattern has none), puts the principal in the context and calls h. Failures are
-// answered with a JSON 401 (with WWW-Authenticate) or 403.
+// answered with a JSON 401 (with WWW-Authenticate) or 403. Authentication from headers
+// (bearer tokens) happens before the body is read, so it costs an unauthenticated caller no
+// body budget (httpio.WithBodyBudget).
 func (g *Guard) Wrap(op Op, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := g.Authenticate(r)
@@ -191,6 +197,9 @@ func (g *Guard) Wrap(op Op, h http.Handler) http.Handler {
 			WriteError(w, r, err)
 			return
 		}
+		// The caller is known before the handler reads the body: it is budgeted as an
+		// authenticated one (a TC3 body, read to verify it, leaves the unauthenticated share).
+		httpio.MarkAuthenticated(r)
 		ctx := NewContext(r.Context(), p)
 		if err := g.Allow(ctx, op, r.PathValue("topic")); err != nil {
 			WriteError(w, r, err)

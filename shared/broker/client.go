@@ -14,8 +14,6 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/sasl"
-	"github.com/segmentio/kafka-go/sasl/plain"
-	"github.com/segmentio/kafka-go/sasl/scram"
 
 	"github.com/kafkafn/kafkafn/shared/config"
 )
@@ -29,13 +27,14 @@ type Client struct {
 	mechanism sasl.Mechanism
 	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
 
-	transport *kafka.Transport
+	transport *sessionTransport
 	kc        *kafka.Client
 	dialer    *kafka.Dialer
 
-	metaMu   sync.Mutex
-	metaConn *kafka.Conn
-	metaUsed time.Time
+	metaMu      sync.Mutex
+	metaConn    *kafka.Conn
+	metaUsed    time.Time
+	metaSession *sessionConn // metaConn's session, set by the dialer under metaMu
 
 	lastUse   atomic.Int64 // unix nanos of the last call through the transport
 	rr        atomic.Uint32
@@ -82,23 +81,48 @@ func New(cfg config.Kafka, opts ...Option) (*Client, error) {
 		c.dials.Add(1)
 		return baseDial(ctx, network, addr)
 	}
-	c.transport = &kafka.Transport{
-		Dial:        c.dial,
-		DialTimeout: cfg.DialTimeout,
-		IdleTimeout: cfg.IdleTimeout,
-		MetadataTTL: cfg.MetadataTTL,
-		ClientID:    cfg.ClientID,
-		TLS:         c.tlsConfig,
-		SASL:        c.mechanism,
+	// With SASL, kafkafn authenticates in the dial function and retires connections before
+	// their session ends (sasl_session.go); kafka-go then gets no TLS or SASL settings.
+	var auth *authDialer
+	tlsForKafkaGo, saslForKafkaGo := c.tlsConfig, c.mechanism
+	if c.mechanism != nil {
+		auth = &authDialer{dial: c.dial, tls: c.tlsConfig, mech: c.mechanism, clientID: cfg.ClientID,
+			guard: cfg.RequestTimeout + guardSlack}
+		tlsForKafkaGo, saslForKafkaGo = nil, nil
 	}
+	c.transport = newSessionTransport(auth, func(dial func(ctx context.Context, network, addr string) (net.Conn, error)) *kafka.Transport {
+		if dial == nil {
+			dial = c.dial
+		}
+		return &kafka.Transport{
+			Dial:        dial,
+			DialTimeout: cfg.DialTimeout,
+			IdleTimeout: cfg.IdleTimeout,
+			MetadataTTL: cfg.MetadataTTL,
+			ClientID:    cfg.ClientID,
+			TLS:         tlsForKafkaGo,
+			SASL:        saslForKafkaGo,
+		}
+	})
 	c.kc = &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Timeout: cfg.RequestTimeout, Transport: c.transport}
+	metaDial := c.dial
+	if auth != nil {
+		// The dialer is used only by dialAny, under metaMu.
+		metaDial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := auth.DialContext(ctx, network, addr)
+			if err == nil {
+				c.metaSession = conn.(*sessionConn)
+			}
+			return conn, err
+		}
+	}
 	c.dialer = &kafka.Dialer{
 		ClientID:      cfg.ClientID,
 		Timeout:       cfg.DialTimeout,
 		DualStack:     true,
-		TLS:           c.tlsConfig,
-		SASLMechanism: c.mechanism,
-		DialFunc:      c.dial,
+		TLS:           tlsForKafkaGo,
+		SASLMechanism: saslForKafkaGo,
+		DialFunc:      metaDial,
 	}
 	return c, nil
 }
@@ -184,23 +208,8 @@ func TLSConfig(cfg config.Kafka) (*tls.Config, error) {
 	return tc, nil
 }
 
-func saslMechanism(cfg config.Kafka) (sasl.Mechanism, error) {
-	switch cfg.SASLMechanism {
-	case "":
-		return nil, nil
-	case config.SASLPlain:
-		return plain.Mechanism{Username: cfg.SASLUsername, Password: cfg.SASLPassword}, nil
-	case config.SASLScramSHA256, config.SASLScramSHA512:
-		algo := scram.SHA256
-		if cfg.SASLMechanism == config.SASLScramSHA512 {
-			algo = scram.SHA512
-		}
-		m, err := scram.Mechanism(algo, cfg.SASLUsername, cfg.SASLPassword)
-		if err != nil {
-			return nil, fmt.Errorf("broker: KAFKA_SASL_MECHANISM: %w", err)
-		}
-		return m, nil
-	default:
-		return nil, fmt.Errorf("broker: KAFKA_SASL_MECHANISM: unsupported %q", cfg.SASLMechanism)
-	}
+// metaSessionEnding reports whether the metadata connection's SASL session is due to be
+// retired. metaMu is held.
+func (c *Client) metaSessionEnding() bool {
+	return c.metaSession != nil && c.metaSession.retiring(time.Now())
 }

@@ -21,4 +21,8 @@
 //     reported as Timeout; only failed writes say the outcome is unknown.
 //   - After a long idle (a frozen function container) pooled connections are likely dead:
 //     the Client drops them before the next call instead of failing a request on them.
+//   - With SASL the Client authenticates in its dial function and replaces its transport
+//     before any connection's session ends (AWS_MSK_IAM, OAUTHBEARER tokens, KIP-368), since
+//     kafka-go never re-authenticates: see sasl_session.go. Token and AWS credential fetching
+//     (HTTP) lives in the saslcred subpackage.
 package broker

@@ -62,41 +62,118 @@ func fetchSize(records int, bytesLeft int64) int64 {
 // an Invalid error with code offset_out_of_range that names the valid range. A single record
 // larger than maxBytes is a TooLarge error, since it could never be returned.
 func (c *Client) Fetch(ctx context.Context, topic string, partition int, offset int64, maxCount int, maxBytes int64) (Window, error) {
+	return c.FetchBudget(ctx, topic, partition, offset, maxCount, maxBytes, nil)
+}
+
+// Budget accounts for the record data reads hold in memory at once (shared/httpio's
+// response budget implements it).
+type Budget interface {
+	// Grow reserves n more bytes. wait is true while the read has no record yet: it may
+	// then wait for room; otherwise it must answer at once, and a refusal ends the window
+	// early with the records it has.
+	Grow(ctx context.Context, n int64, wait bool) error
+	// Shrink gives n bytes back.
+	Shrink(n int64)
+}
+
+// FetchBudget is Fetch with the record data reserved from budget (nil: none) as it is
+// read: each Fetch request's size before it is sent, settled to the records kept when it
+// is in. The records of the window stay reserved (the caller answers with them, then gives
+// the budget back); a refusal before the first record is returned as the error, a later one
+// ends the window early (Next says where to go on).
+func (c *Client) FetchBudget(ctx context.Context, topic string, partition int, offset int64, maxCount int, maxBytes int64, budget Budget) (Window, error) {
 	w := Window{Next: offset, HighWatermark: -1, LogStart: -1}
 	var size int64
 	for len(w.Messages) < maxCount {
-		var fr *kafka.FetchResponse
-		err := c.retryOnce(ctx, "fetch", topic, partition, idempotentCall, func(ctx context.Context) error {
-			var err error
-			fr, err = c.kc.Fetch(ctx, &kafka.FetchRequest{
-				Topic: topic, Partition: partition, Offset: w.Next,
-				MinBytes: 1, MaxBytes: fetchSize(maxCount-len(w.Messages), maxBytes-size), MaxWait: time.Millisecond,
-			})
-			if err != nil {
-				return err
+		round := fetchSize(maxCount-len(w.Messages), maxBytes-size)
+		// Kafka returns a first record batch larger than asked for whole (KIP-74); a batch
+		// is at most message.max.bytes, 1 MiB by default, so that much is reserved, twice:
+		// kafka-go reads the response whole before its records are copied out.
+		reserve := 2 * max(round, min(fetchMaxBytes, maxBytes-size))
+		if budget != nil {
+			if err := budget.Grow(ctx, reserve, len(w.Messages) == 0); err != nil {
+				if len(w.Messages) > 0 {
+					break
+				}
+				return w, err
 			}
-			return fr.Error
-		})
-		if errors.Is(err, kafka.OffsetOutOfRange) {
-			return w, c.outOfRange(ctx, topic, partition, w.Next, err)
+		}
+		before := size
+		var err error
+		w, err = c.fetchRound(ctx, topic, partition, w, round, maxCount, maxBytes, &size)
+		if budget != nil {
+			if got := size - before; got > reserve {
+				if gerr := budget.Grow(ctx, got-reserve, false); gerr != nil {
+					budget.Shrink(reserve)
+					if before > 0 {
+						return c.trim(w, before), nil
+					}
+					return w, gerr
+				}
+			} else {
+				budget.Shrink(reserve - got)
+			}
+		}
+		if err == errWindowDone {
+			break
 		}
 		if err != nil {
 			return w, err
 		}
-		w.HighWatermark, w.LogStart = fr.HighWatermark, fr.LogStartOffset
-		got, full, err := readRecords(fr.Records, partition, &w, maxCount, maxBytes, &size)
-		if err != nil {
-			return w, classify("fetch", topic, partition, err)
-		}
-		if full || got == 0 || w.Next >= w.HighWatermark {
-			if got == 0 && len(w.Messages) == 0 && full {
-				return w, newError("fetch", topic, partition, apierr.TooLarge, "record_too_large",
-					fmt.Sprintf("the record at offset %d is larger than the %d-byte response cap (CONSUME_MAX_BYTES)", w.Next, maxBytes), nil)
-			}
-			break
-		}
 	}
 	return w, nil
+}
+
+var errWindowDone = errors.New("broker: window done")
+
+// fetchRound sends one Fetch request for w and appends its records; errWindowDone means the
+// window is complete.
+func (c *Client) fetchRound(ctx context.Context, topic string, partition int, w Window, round int64, maxCount int, maxBytes int64, size *int64) (Window, error) {
+	var fr *kafka.FetchResponse
+	err := c.retryOnce(ctx, "fetch", topic, partition, idempotentCall, func(ctx context.Context) error {
+		var err error
+		fr, err = c.kc.Fetch(ctx, &kafka.FetchRequest{
+			Topic: topic, Partition: partition, Offset: w.Next,
+			MinBytes: 1, MaxBytes: round, MaxWait: time.Millisecond,
+		})
+		if err != nil {
+			return err
+		}
+		return fr.Error
+	})
+	if errors.Is(err, kafka.OffsetOutOfRange) {
+		return w, c.outOfRange(ctx, topic, partition, w.Next, err)
+	}
+	if err != nil {
+		return w, err
+	}
+	w.HighWatermark, w.LogStart = fr.HighWatermark, fr.LogStartOffset
+	got, full, err := readRecords(fr.Records, partition, &w, maxCount, maxBytes, size)
+	if err != nil {
+		return w, classify("fetch", topic, partition, err)
+	}
+	if full || got == 0 || w.Next >= w.HighWatermark {
+		if got == 0 && len(w.Messages) == 0 && full {
+			return w, newError("fetch", topic, partition, apierr.TooLarge, "record_too_large",
+				fmt.Sprintf("the record at offset %d is larger than the %d-byte response cap (CONSUME_MAX_BYTES)", w.Next, maxBytes), nil)
+		}
+		return w, errWindowDone
+	}
+	return w, nil
+}
+
+// trim drops the records of w beyond size bytes of record data.
+func (c *Client) trim(w Window, size int64) Window {
+	var n int64
+	for i := range w.Messages {
+		if n+w.Messages[i].Size() > size {
+			w.Messages = w.Messages[:i]
+			w.Next = w.Messages[len(w.Messages)-1].Offset + 1
+			break
+		}
+		n += w.Messages[i].Size()
+	}
+	return w
 }
 
 // readRecords appends the records of one fetch response to w, stopping at maxCount records

@@ -47,7 +47,7 @@ func (c *Client) withMetaConn(ctx context.Context, op string, fn func(*kafka.Con
 	defer c.metaMu.Unlock()
 	var err error
 	for attempt := 0; attempt < 2; attempt++ {
-		if c.metaConn != nil && time.Since(c.metaUsed) > c.cfg.IdleTimeout {
+		if c.metaConn != nil && (time.Since(c.metaUsed) > c.cfg.IdleTimeout || c.metaSessionEnding()) {
 			_ = c.metaConn.Close()
 			c.metaConn = nil
 		}

@@ -1,6 +1,10 @@
 package config
 
 import (
+	"net"
+	"net/url"
+	"regexp"
+	"sort"
 	"strings"
 	"time"
 )
@@ -10,15 +14,20 @@ const (
 	SASLPlain       = "PLAIN"
 	SASLScramSHA256 = "SCRAM-SHA-256"
 	SASLScramSHA512 = "SCRAM-SHA-512"
+	SASLAWSMSKIAM   = "AWS_MSK_IAM" // MSK IAM: SigV4-signed with the function's AWS credentials
+	SASLOAuthBearer = "OAUTHBEARER" // RFC 7628 / KIP-255: an OAuth 2.0 access token
 )
 
 // Kafka is the connection to the Kafka cluster.
 type Kafka struct {
 	Brokers []string // KAFKA_BROKERS, comma separated host:port
 
-	SASLMechanism string // KAFKA_SASL_MECHANISM: "", PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+	SASLMechanism string // KAFKA_SASL_MECHANISM: "", PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, AWS_MSK_IAM, OAUTHBEARER
 	SASLUsername  string // KAFKA_SASL_USERNAME (CKafka: instanceId#username)
 	SASLPassword  string // KAFKA_SASL_PASSWORD
+
+	AWS   AWSCredentials // AWS_MSK_IAM
+	OAuth OAuth          // OAUTHBEARER
 
 	TLS bool // KAFKA_TLS; implied by a CA
 	// TLSCAPEM holds the CA bundle from KAFKA_TLS_CA_PEM or the file KAFKA_TLS_CA_FILE. Empty
@@ -44,6 +53,8 @@ func KafkaFromEnv(getenv Getenv) (Kafka, error) {
 		SASLMechanism:        strings.ToUpper(r.str("KAFKA_SASL_MECHANISM", "")),
 		SASLUsername:         r.str("KAFKA_SASL_USERNAME", ""),
 		SASLPassword:         r.secret("KAFKA_SASL_PASSWORD"),
+		AWS:                  awsFromEnv(r),
+		OAuth:                oauthFromEnv(r),
 		TLS:                  r.boolean("KAFKA_TLS", false),
 		TLSSkipHostnameCheck: r.boolean("KAFKA_TLS_SKIP_HOSTNAME_CHECK", false),
 		ClientID:             r.str("KAFKA_CLIENT_ID", "kafkafn"),
@@ -81,8 +92,18 @@ func KafkaFromEnv(getenv Getenv) (Kafka, error) {
 		if k.SASLPassword == "" {
 			r.fail("KAFKA_SASL_PASSWORD", "is required with KAFKA_SASL_MECHANISM=%s", k.SASLMechanism)
 		}
+	case SASLAWSMSKIAM, SASLOAuthBearer:
+		if k.SASLUsername != "" || k.SASLPassword != "" {
+			r.fail("KAFKA_SASL_USERNAME", "is not used with KAFKA_SASL_MECHANISM=%s; unset KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD", k.SASLMechanism)
+		}
+		k.TLS = true // MSK's IAM listener and every OAUTHBEARER service speak TLS only; tokens never go out in clear
+		if k.SASLMechanism == SASLAWSMSKIAM {
+			k.AWS.validate(r)
+		} else {
+			k.OAuth.validate(r)
+		}
 	default:
-		r.fail("KAFKA_SASL_MECHANISM", "must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, got %q", k.SASLMechanism)
+		r.fail("KAFKA_SASL_MECHANISM", "must be PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, AWS_MSK_IAM or OAUTHBEARER, got %q", k.SASLMechanism)
 	}
 	if k.TLSSkipHostnameCheck && !k.TLS {
 		r.fail("KAFKA_TLS_SKIP_HOSTNAME_CHECK", "needs TLS (KAFKA_TLS=true or a CA)")
@@ -96,4 +117,171 @@ func (k Kafka) RequireBrokers() error {
 		return errorf("KAFKA_BROKERS", "is required (comma-separated host:port list)")
 	}
 	return nil
+}
+
+// AWSCredentials locates the AWS credentials for AWS_MSK_IAM, as Lambda provides them. The
+// variables are checked here at start-up and read again for every new Kafka connection
+// (Getenv), so a connection never signs with credentials older than the process's current
+// ones (segmentio/kafka-go#975: a warm container outlives its first credentials).
+type AWSCredentials struct {
+	Region string // AWS_REGION, else AWS_DEFAULT_REGION
+	// ContainerURI is AWS_CONTAINER_CREDENTIALS_FULL_URI (Lambda SnapStart and container
+	// runtimes): credentials with an expiry, fetched with the Authorization header from
+	// AWS_CONTAINER_AUTHORIZATION_TOKEN or AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE. Used when
+	// AWS_ACCESS_KEY_ID is not set (the AWS SDKs' order).
+	ContainerURI string
+	// Getenv reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and the
+	// container authorization token per connection.
+	Getenv Getenv
+}
+
+func awsFromEnv(r *reader) AWSCredentials {
+	region := r.str("AWS_REGION", r.str("AWS_DEFAULT_REGION", ""))
+	return AWSCredentials{Region: region, ContainerURI: r.str("AWS_CONTAINER_CREDENTIALS_FULL_URI", ""), Getenv: r.getenv}
+}
+
+func (a *AWSCredentials) validate(r *reader) {
+	if a.Region == "" {
+		r.fail("AWS_REGION", "is required with KAFKA_SASL_MECHANISM=AWS_MSK_IAM (the MSK cluster's region; Lambda sets it)")
+	}
+	id, secret := strings.TrimSpace(r.getenv("AWS_ACCESS_KEY_ID")), r.getenv("AWS_SECRET_ACCESS_KEY")
+	switch {
+	case id != "":
+		if secret == "" {
+			r.fail("AWS_SECRET_ACCESS_KEY", "is required with AWS_ACCESS_KEY_ID")
+		}
+		a.ContainerURI = "" // the SDKs prefer the environment's keys
+	case a.ContainerURI != "":
+		if err := checkContainerURI(a.ContainerURI); err != "" {
+			r.fail("AWS_CONTAINER_CREDENTIALS_FULL_URI", "%s", err)
+		}
+		if r.getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN") == "" && r.getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") == "" {
+			r.fail("AWS_CONTAINER_AUTHORIZATION_TOKEN", "or AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE is required with AWS_CONTAINER_CREDENTIALS_FULL_URI")
+		}
+	default:
+		r.fail("AWS_ACCESS_KEY_ID", "is required with KAFKA_SASL_MECHANISM=AWS_MSK_IAM (with AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, as Lambda sets them), or AWS_CONTAINER_CREDENTIALS_FULL_URI")
+	}
+}
+
+// checkContainerURI allows https, or http to a loopback or the ECS/EKS link-local credential
+// addresses (the rule the AWS SDKs apply).
+func checkContainerURI(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return "must be an absolute URL"
+	}
+	switch u.Scheme {
+	case "https":
+		return ""
+	case "http":
+		host := u.Hostname()
+		if host == "localhost" || host == "169.254.170.2" || host == "169.254.170.23" || host == "fd00:ec2::23" {
+			return ""
+		}
+		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+			return ""
+		}
+		return "http is allowed only to a loopback address; use https"
+	default:
+		return "must be an http(s) URL"
+	}
+}
+
+// OAuth is the OAUTHBEARER token source: a client-credentials token endpoint, or the Azure
+// Functions managed identity.
+type OAuth struct {
+	TokenURL     string   // KAFKA_OAUTH_TOKEN_URL, https
+	ClientID     string   // KAFKA_OAUTH_CLIENT_ID (with a managed identity: a user-assigned identity's client id)
+	ClientSecret string   // KAFKA_OAUTH_CLIENT_SECRET
+	Scopes       []string // KAFKA_OAUTH_SCOPE, space separated; Event Hubs: https://<namespace>.servicebus.windows.net/.default
+	// CAPEM (KAFKA_OAUTH_CA_FILE) is trusted for the token endpoint besides the system roots.
+	CAPEM []byte
+	// ManagedIdentity (KAFKA_OAUTH_MANAGED_IDENTITY) takes tokens from IDENTITY_ENDPOINT with
+	// IDENTITY_HEADER, which Azure Functions sets; the header is read per token (the platform
+	// rotates it) through Getenv.
+	ManagedIdentity  bool
+	IdentityEndpoint string
+	Getenv           Getenv
+	// Extensions (KAFKA_OAUTH_EXTENSIONS, key=value,key=value) are sent with the token, e.g.
+	// Confluent Cloud's logicalCluster=lkc-...,identityPoolId=pool-....
+	Extensions map[string]string
+}
+
+// Resource is the managed-identity resource for the scope: the scope without /.default.
+func (o OAuth) Resource() string {
+	if len(o.Scopes) == 0 {
+		return ""
+	}
+	return strings.TrimSuffix(o.Scopes[0], "/.default")
+}
+
+var (
+	oauthExtKey   = regexp.MustCompile(`^[A-Za-z]+$`)
+	oauthExtValue = regexp.MustCompile(`^[\x21-\x7E \t\r\n]+$`)
+)
+
+func oauthFromEnv(r *reader) OAuth {
+	o := OAuth{
+		TokenURL:         r.str("KAFKA_OAUTH_TOKEN_URL", ""),
+		ClientID:         r.str("KAFKA_OAUTH_CLIENT_ID", ""),
+		ClientSecret:     r.secret("KAFKA_OAUTH_CLIENT_SECRET"),
+		Scopes:           strings.Fields(r.getenv("KAFKA_OAUTH_SCOPE")),
+		ManagedIdentity:  r.boolean("KAFKA_OAUTH_MANAGED_IDENTITY", false),
+		IdentityEndpoint: r.str("IDENTITY_ENDPOINT", ""),
+		Getenv:           r.getenv,
+	}
+	if f := r.str("KAFKA_OAUTH_CA_FILE", ""); f != "" {
+		o.CAPEM = r.readFile("KAFKA_OAUTH_CA_FILE", f)
+	}
+	for _, kv := range r.list("KAFKA_OAUTH_EXTENSIONS") {
+		k, v, ok := strings.Cut(kv, "=")
+		switch {
+		case !ok || !oauthExtKey.MatchString(k) || k == "auth" || !oauthExtValue.MatchString(v):
+			r.fail("KAFKA_OAUTH_EXTENSIONS", "must be key=value pairs separated by commas, keys letters only (not auth); got %q", k)
+		default:
+			if o.Extensions == nil {
+				o.Extensions = map[string]string{}
+			}
+			o.Extensions[k] = v
+		}
+	}
+	return o
+}
+
+// ExtensionKeys returns the extension keys sorted, the order they are sent in.
+func (o OAuth) ExtensionKeys() []string {
+	keys := make([]string, 0, len(o.Extensions))
+	for k := range o.Extensions {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (o *OAuth) validate(r *reader) {
+	if o.ManagedIdentity {
+		if o.TokenURL != "" || o.ClientSecret != "" {
+			r.fail("KAFKA_OAUTH_MANAGED_IDENTITY", "takes no KAFKA_OAUTH_TOKEN_URL or KAFKA_OAUTH_CLIENT_SECRET")
+		}
+		if len(o.Scopes) != 1 {
+			r.fail("KAFKA_OAUTH_SCOPE", "must be one scope with KAFKA_OAUTH_MANAGED_IDENTITY (Event Hubs: https://<namespace>.servicebus.windows.net/.default)")
+		}
+		if o.IdentityEndpoint == "" || r.getenv("IDENTITY_HEADER") == "" {
+			r.fail("IDENTITY_ENDPOINT", "and IDENTITY_HEADER are required with KAFKA_OAUTH_MANAGED_IDENTITY (Azure sets them when the function app has a managed identity)")
+		} else if u, err := url.Parse(o.IdentityEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			r.fail("IDENTITY_ENDPOINT", "must be an http(s) URL")
+		}
+		return
+	}
+	if o.TokenURL == "" {
+		r.fail("KAFKA_OAUTH_TOKEN_URL", "is required with KAFKA_SASL_MECHANISM=OAUTHBEARER (or KAFKA_OAUTH_MANAGED_IDENTITY=true)")
+	} else if u, err := url.Parse(o.TokenURL); err != nil || u.Scheme != "https" || u.Host == "" {
+		r.fail("KAFKA_OAUTH_TOKEN_URL", "must be an https URL")
+	}
+	if o.ClientID == "" {
+		r.fail("KAFKA_OAUTH_CLIENT_ID", "is required with KAFKA_OAUTH_TOKEN_URL")
+	}
+	if o.ClientSecret == "" {
+		r.fail("KAFKA_OAUTH_CLIENT_SECRET", "is required with KAFKA_OAUTH_TOKEN_URL")
+	}
 }

@@ -25,6 +25,20 @@ type Limits struct {
 	// MaxInflightBytes bounds the request bodies being handled at once; more wait, then 503
 	// (HTTP_MAX_INFLIGHT_BYTES, default 16 MiB; at least HTTP_MAX_BODY_BYTES; 0 turns it off).
 	MaxInflightBytes int64
+	// MaxInflightUnauthBytes is the share of MaxInflightBytes that bodies read before their
+	// caller is authenticated may hold (webhooks and TC3 sign the body itself), so such
+	// callers cannot take the budget of bearer-authenticated ones
+	// (HTTP_MAX_INFLIGHT_UNAUTHENTICATED_BYTES, default a quarter of HTTP_MAX_INFLIGHT_BYTES
+	// and at least HTTP_MAX_BODY_BYTES; between HTTP_MAX_BODY_BYTES and HTTP_MAX_INFLIGHT_BYTES).
+	MaxInflightUnauthBytes int64
+	// BodyTimeout bounds the time a request body may take to arrive once the server starts
+	// reading it; a slower body is answered 408 and its connection closed (HTTP_BODY_TIMEOUT,
+	// default 20s).
+	BodyTimeout time.Duration
+	// MaxInflightResponseBytes bounds the record data held for answers at once (reads); a read
+	// that cannot get room in time is a retryable 503 (HTTP_MAX_INFLIGHT_RESPONSE_BYTES, default
+	// 32 MiB; at least CONSUME_MAX_BYTES; 0 turns it off).
+	MaxInflightResponseBytes int64
 	// DeadlineMargin is kept free before the platform deadline to answer (DEADLINE_MARGIN, default 500ms).
 	DeadlineMargin time.Duration
 }
@@ -39,10 +53,23 @@ func LimitsFromEnv(getenv Getenv) (Limits, error) {
 		ConsumeMaxCount: int(r.integer("CONSUME_MAX_COUNT", 10000, 1, 1000000)),
 		RequestTimeout:  r.duration("REQUEST_TIMEOUT", 25*time.Second, 100*time.Millisecond, 15*time.Minute),
 		DeadlineMargin:  r.duration("DEADLINE_MARGIN", 500*time.Millisecond, 0, time.Minute),
+		BodyTimeout:     r.duration("HTTP_BODY_TIMEOUT", 20*time.Second, 100*time.Millisecond, 15*time.Minute),
 	}
 	l.MaxInflightBytes = r.integer("HTTP_MAX_INFLIGHT_BYTES", max(16<<20, l.MaxBodyBytes), 0, 1<<40)
 	if l.MaxInflightBytes != 0 && l.MaxInflightBytes < l.MaxBodyBytes {
 		r.fail("HTTP_MAX_INFLIGHT_BYTES", "must be 0 (off) or at least HTTP_MAX_BODY_BYTES (%d), got %d", l.MaxBodyBytes, l.MaxInflightBytes)
+	}
+	if l.MaxInflightBytes != 0 {
+		l.MaxInflightUnauthBytes = r.integer("HTTP_MAX_INFLIGHT_UNAUTHENTICATED_BYTES",
+			min(max(l.MaxInflightBytes/4, l.MaxBodyBytes), l.MaxInflightBytes), 0, 1<<40)
+		if l.MaxInflightUnauthBytes < l.MaxBodyBytes || l.MaxInflightUnauthBytes > l.MaxInflightBytes {
+			r.fail("HTTP_MAX_INFLIGHT_UNAUTHENTICATED_BYTES", "must be between HTTP_MAX_BODY_BYTES (%d) and HTTP_MAX_INFLIGHT_BYTES (%d), got %d",
+				l.MaxBodyBytes, l.MaxInflightBytes, l.MaxInflightUnauthBytes)
+		}
+	}
+	l.MaxInflightResponseBytes = r.integer("HTTP_MAX_INFLIGHT_RESPONSE_BYTES", max(32<<20, l.ConsumeMaxBytes), 0, 1<<40)
+	if l.MaxInflightResponseBytes != 0 && l.MaxInflightResponseBytes < l.ConsumeMaxBytes {
+		r.fail("HTTP_MAX_INFLIGHT_RESPONSE_BYTES", "must be 0 (off) or at least CONSUME_MAX_BYTES (%d), got %d", l.ConsumeMaxBytes, l.MaxInflightResponseBytes)
 	}
 	return l, r.err()
 }

@@ -2,8 +2,12 @@ package httpio
 
 import (
 	"context"
+	"errors"
+	"io"
+	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -12,68 +16,387 @@ import (
 	"github.com/kafkafn/kafkafn/shared/config"
 )
 
+// Design note: the budgets below bound memory, so they must count what a request really
+// holds, and a caller must not be able to hold much without spending anything:
+//
+//   - A request body takes nothing from the budget until its first bytes have arrived; only
+//     then does it reserve its declared length (or HTTP_MAX_BODY_BYTES when unknown). A
+//     connection that announces 6 MiB and sends nothing therefore holds no budget, and one
+//     that sends a little and stalls holds it for at most HTTP_BODY_TIMEOUT: the body must
+//     arrive within that time of the server starting to read it (the connection's read
+//     deadline), or the request is answered 408 and the connection closed.
+//   - The budget is taken lazily, on the handler's first Body.Read, so middleware that
+//     authenticates from headers (auth.Guard with bearer tokens) runs before a body costs
+//     anything, and an unauthenticated caller of such a route never takes budget.
+//   - A body read before anyone vouched for its caller (webhooks and TC3, which sign the body
+//     itself) also takes from a smaller share (HTTP_MAX_INFLIGHT_UNAUTHENTICATED_BYTES), so
+//     such callers cannot starve the bearer-authenticated ones; MarkAuthenticated gives the
+//     share back once the signature checked out.
+//   - A request waits for room only while it holds nothing, so two requests never wait for
+//     each other (no hold-and-wait). Bytes beyond a reservation (a body longer than declared)
+//     are taken without waiting or refused.
+//   - Answers (consume windows) reserve record data as it is fetched, through Hold.
+
 // Option configures Serve.
 type Option func(*serveOptions)
 
 type serveOptions struct {
-	budget *bodyBudget
-	ops    opsOptions // ops.go
+	body     *bodyBudget
+	response *budget
+	write    time.Duration // write deadline of a whole exchange, 0: none
+	ops      opsOptions    // ops.go
 }
 
+// bodyChunk is the least a body grows its reservation by when it reads past it.
+const bodyChunk = 64 << 10
+
 // WithBodyBudget bounds the request bodies in flight at once to limits.MaxInflightBytes, so
-// a burst of large requests cannot take the process's memory: a request waits for room (at
-// most limits.RequestTimeout, and never past its own deadline) and is refused with a
-// retryable 503 when none frees up. A body of unknown length counts as MaxBodyBytes.
-// Requests without a body do not wait.
+// a burst of large requests cannot take the process's memory: a body waits for room (at most
+// limits.RequestTimeout, and never past its own deadline) and is refused with a retryable 503
+// when none frees up. A body of unknown length counts as MaxBodyBytes. Bodies read before
+// their caller is authenticated share limits.MaxInflightUnauthBytes of it. Every body must
+// arrive within limits.BodyTimeout of the server starting to read it, or it is answered 408.
 func WithBodyBudget(limits config.Limits) Option {
 	return func(o *serveOptions) {
-		if limits.MaxInflightBytes <= 0 {
-			return
+		bb := &bodyBudget{maxBody: limits.MaxBodyBytes, timeout: limits.BodyTimeout}
+		if limits.MaxInflightBytes > 0 {
+			bb.all = newBudget(limits.MaxInflightBytes, limits.RequestTimeout, "HTTP_MAX_INFLIGHT_BYTES", "request")
+			if u := limits.MaxInflightUnauthBytes; u > 0 && u < limits.MaxInflightBytes {
+				bb.unauth = newBudget(u, limits.RequestTimeout, "HTTP_MAX_INFLIGHT_UNAUTHENTICATED_BYTES", "unauthenticated request")
+			}
 		}
-		o.budget = &bodyBudget{
-			sem:     semaphore.NewWeighted(limits.MaxInflightBytes),
-			total:   limits.MaxInflightBytes,
-			maxBody: limits.MaxBodyBytes,
-			wait:    limits.RequestTimeout,
+		if bb.all != nil || bb.timeout > 0 {
+			o.body = bb
+		}
+		if limits.RequestTimeout > 0 && limits.BodyTimeout > 0 {
+			// The handler has RequestTimeout; the body and the answer each get BodyTimeout
+			// on top, so a caller that stops reading its answer cannot hold it for ever.
+			o.write = limits.RequestTimeout + 2*limits.BodyTimeout
 		}
 	}
+}
+
+// WithResponseBudget bounds the record data held for answers at once to
+// limits.MaxInflightResponseBytes: handlers reserve it through Hold as they fetch, and a
+// read that cannot get room within limits.RequestTimeout is a retryable 503.
+func WithResponseBudget(limits config.Limits) Option {
+	return func(o *serveOptions) {
+		if limits.MaxInflightResponseBytes > 0 {
+			o.response = newBudget(limits.MaxInflightResponseBytes, limits.RequestTimeout, "HTTP_MAX_INFLIGHT_RESPONSE_BYTES", "response")
+		}
+	}
+}
+
+// budget is a pool of bytes that requests hold while they work.
+type budget struct {
+	sem     *semaphore.Weighted
+	total   int64
+	wait    time.Duration
+	setting string // the variable that sizes it, for the 503 message
+	what    string // "request", "response"
+}
+
+func newBudget(total int64, wait time.Duration, setting, what string) *budget {
+	return &budget{sem: semaphore.NewWeighted(total), total: total, wait: wait, setting: setting, what: what}
+}
+
+// acquire takes n bytes. With wait it waits for room at most b.wait, and never past ctx.
+func (b *budget) acquire(ctx context.Context, n int64, wait bool) error {
+	if n > b.total {
+		return b.busy(nil)
+	}
+	if b.sem.TryAcquire(n) {
+		return nil
+	}
+	if !wait {
+		return b.busy(nil)
+	}
+	if b.wait > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, b.wait)
+		defer cancel()
+	}
+	if err := b.sem.Acquire(ctx, n); err != nil {
+		return b.busy(err)
+	}
+	return nil
+}
+
+func (b *budget) release(n int64) {
+	if n > 0 {
+		b.sem.Release(n)
+	}
+}
+
+func (b *budget) busy(cause error) error {
+	return apierr.Wrap(apierr.Unavailable, "server_busy",
+		"too many "+b.what+" bytes in flight ("+strconv.FormatInt(b.total, 10)+" allowed, "+b.setting+"); retry", cause)
 }
 
 type bodyBudget struct {
-	sem     *semaphore.Weighted
-	total   int64
+	all     *budget // nil: no byte budget, only the body deadline
+	unauth  *budget // nil: no separate share
 	maxBody int64
-	wait    time.Duration
+	timeout time.Duration
 }
 
-// weight is what r's body may take, or 0 when it takes nothing from the budget.
-func (b *bodyBudget) weight(r *http.Request) int64 {
+type bodyKey struct{}
+
+// wrap installs the budgeted body on r, or returns r unchanged when it has no body.
+func (bb *bodyBudget) wrap(w http.ResponseWriter, r *http.Request) (*http.Request, *budgetBody) {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return r, nil
+	}
+	b := &budgetBody{body: r.Body, bb: bb, ctx: r.Context(), rc: http.NewResponseController(w), declared: r.ContentLength}
+	r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, b))
+	r.Body = b
+	return r, b
+}
+
+// budgetBody is a request body that takes its budget when its first bytes arrive and must
+// arrive within the body timeout.
+type budgetBody struct {
+	body     io.ReadCloser
+	bb       *bodyBudget
+	ctx      context.Context
+	rc       *http.ResponseController
+	declared int64 // Content-Length, -1 when unknown
+
+	mu         sync.Mutex
+	read       int64
+	held       int64 // from bb.all
+	heldUnauth int64 // from bb.unauth (also counted in held)
+	authed     bool
+	started    bool
+	deadline   bool // a read deadline is set on the connection
+	eof        bool
+	err        error
+}
+
+func (b *budgetBody) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if !b.started {
+		b.started = true
+		b.setDeadline()
+	}
+	n, err := b.body.Read(p)
+	if n > 0 {
+		b.mu.Lock()
+		b.read += int64(n)
+		over := b.read > b.held
+		b.mu.Unlock()
+		if over && b.bb.all != nil {
+			if terr := b.take(); terr != nil {
+				b.err = terr
+				return 0, terr
+			}
+		}
+	}
 	switch {
-	case r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0:
-		return 0
-	case r.ContentLength > b.maxBody:
-		return 0 // refused with 413 before it is read
-	case r.ContentLength < 0:
-		return min(b.maxBody, b.total)
-	default:
-		return min(r.ContentLength, b.total)
+	case err == io.EOF:
+		b.eof = true
+		b.clearDeadline()
+	case err != nil && isTimeout(err):
+		err = apierr.Wrap(apierr.RequestTimeout, "body_timeout",
+			"the request body did not arrive within "+b.bb.timeout.String()+" (HTTP_BODY_TIMEOUT)", err)
+		b.err = err
+	}
+	return n, err
+}
+
+func (b *budgetBody) Close() error { return b.body.Close() }
+
+// take reserves room for what has been read: the whole declared body (waiting, since the
+// request holds nothing yet) on the first bytes, a chunk more (without waiting) past that.
+func (b *budgetBody) take() error {
+	b.mu.Lock()
+	first := b.held == 0
+	need := b.read - b.held
+	unauth := !b.authed && b.bb.unauth != nil
+	b.mu.Unlock()
+	all := b.bb.all
+	if first {
+		want := b.bb.maxBody
+		if b.declared > 0 {
+			want = b.declared
+		}
+		want = min(max(want, need), all.total)
+		if unauth {
+			want = min(want, b.bb.unauth.total)
+		}
+		// Waiting for room is not the caller's time: the deadline restarts when it ends.
+		b.clearDeadline()
+		if unauth {
+			if err := b.bb.unauth.acquire(b.ctx, want, true); err != nil {
+				return err
+			}
+		}
+		if err := all.acquire(b.ctx, want, true); err != nil {
+			if unauth {
+				b.bb.unauth.release(want)
+			}
+			return err
+		}
+		b.mu.Lock()
+		b.held = want
+		if unauth {
+			b.heldUnauth = want
+		}
+		b.mu.Unlock()
+		b.setDeadline()
+		return nil
+	}
+	want := max(need, bodyChunk)
+	if unauth && b.heldUnauth > 0 {
+		if err := b.bb.unauth.acquire(b.ctx, want, false); err != nil {
+			return err
+		}
+	}
+	if err := all.acquire(b.ctx, want, false); err != nil {
+		if unauth && b.heldUnauth > 0 {
+			b.bb.unauth.release(want)
+		}
+		return err
+	}
+	b.mu.Lock()
+	b.held += want
+	if unauth && b.heldUnauth > 0 {
+		b.heldUnauth += want
+	}
+	b.mu.Unlock()
+	return nil
+}
+
+// markAuthenticated moves the body out of the unauthenticated share.
+func (b *budgetBody) markAuthenticated() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.authed = true
+	if b.heldUnauth > 0 {
+		b.bb.unauth.release(b.heldUnauth)
+		b.heldUnauth = 0
 	}
 }
 
-// admit waits for room for r's body and returns the release function.
-func (b *bodyBudget) admit(r *http.Request) (func(), error) {
-	n := b.weight(r)
-	if n == 0 {
-		return func() {}, nil
+// release gives back everything the body holds; Serve calls it when the handler is done,
+// still inside it. A body the handler left unread is bounded too: the server reads the rest
+// to reuse the connection, which a caller that sends nothing would hold open for ever.
+func (b *budgetBody) release() {
+	if b.err == nil && b.bb.timeout > 0 && !b.eof {
+		_ = b.rc.SetReadDeadline(time.Now().Add(b.bb.timeout))
 	}
-	if b.sem.TryAcquire(n) {
-		return func() { b.sem.Release(n) }, nil
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.heldUnauth > 0 {
+		b.bb.unauth.release(b.heldUnauth)
+		b.heldUnauth = 0
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), b.wait)
-	defer cancel()
-	if err := b.sem.Acquire(ctx, n); err != nil {
-		return nil, apierr.Wrap(apierr.Unavailable, "server_busy",
-			"too many request bytes in flight ("+strconv.FormatInt(b.total, 10)+" allowed, HTTP_MAX_INFLIGHT_BYTES); retry", err)
+	if b.held > 0 {
+		b.bb.all.release(b.held)
+		b.held = 0
 	}
-	return func() { b.sem.Release(n) }, nil
+}
+
+func (b *budgetBody) setDeadline() {
+	if b.bb.timeout <= 0 {
+		return
+	}
+	// Unsupported where the platform hands over a body already in memory (Lambda, SCF
+	// events): there is nothing to wait for there.
+	if b.rc.SetReadDeadline(time.Now().Add(b.bb.timeout)) == nil {
+		b.deadline = true
+	}
+}
+
+func (b *budgetBody) clearDeadline() {
+	if b.deadline {
+		// Once the body is in, the server reads the connection in the background to notice
+		// a caller that went away; an old deadline would end the request there.
+		_ = b.rc.SetReadDeadline(time.Time{})
+		b.deadline = false
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// MarkAuthenticated records that r's caller has been authenticated (auth.Guard calls it), so
+// its body is budgeted as an authenticated one: a body not read yet takes from the whole
+// budget, one read before (a signed body) gives back the unauthenticated share.
+func MarkAuthenticated(r *http.Request) {
+	if b, ok := r.Context().Value(bodyKey{}).(*budgetBody); ok {
+		b.markAuthenticated()
+	}
+}
+
+type holdKey struct{}
+
+// Hold is the record data one request holds for its answer, reserved from the response
+// budget (WithResponseBudget) as it is fetched and released when the request is done. A nil
+// *Hold (no budget) allows everything. It is safe for concurrent use; it implements
+// broker.Budget.
+type Hold struct {
+	b    *budget
+	mu   sync.Mutex
+	held int64
+}
+
+// ResponseHold returns r's Hold, or nil when Serve has no response budget.
+func ResponseHold(r *http.Request) *Hold {
+	h, _ := r.Context().Value(holdKey{}).(*Hold)
+	return h
+}
+
+// Grow reserves n more bytes. With wait (the request has nothing to answer with yet) it
+// waits for room at most REQUEST_TIMEOUT and never past ctx; without, it fails at once, so
+// a request that holds budget never waits for another. The error is a retryable 503
+// server_busy.
+func (h *Hold) Grow(ctx context.Context, n int64, wait bool) error {
+	if h == nil || n <= 0 {
+		return nil
+	}
+	if err := h.b.acquire(ctx, n, wait); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	h.held += n
+	h.mu.Unlock()
+	return nil
+}
+
+// Shrink gives n bytes back.
+func (h *Hold) Shrink(n int64) {
+	if h == nil || n <= 0 {
+		return
+	}
+	h.mu.Lock()
+	n = min(n, h.held)
+	h.held -= n
+	h.mu.Unlock()
+	h.b.release(n)
+}
+
+// Held reports the bytes h holds.
+func (h *Hold) Held() int64 {
+	if h == nil {
+		return 0
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.held
+}
+
+func (h *Hold) release() {
+	h.mu.Lock()
+	n := h.held
+	h.held = 0
+	h.mu.Unlock()
+	h.b.release(n)
 }

@@ -1,14 +1,19 @@
 package httpio_test
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 )
@@ -18,7 +23,10 @@ func TestBodyBudget(t *testing.T) {
 	unblock := make(chan struct{})
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /slow", func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
+		if _, err := httpio.ReadBody(w, r, 100); err != nil {
+			httpio.WriteError(w, r, err)
+			return
+		}
 		entered <- struct{}{}
 		<-unblock
 		w.WriteHeader(http.StatusNoContent)
@@ -90,4 +98,171 @@ func TestBudgetConfig(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "HTTP_MAX_INFLIGHT_BYTES") {
 		t.Fatalf("a budget below the body cap: %v", err)
 	}
+	if l.MaxInflightUnauthBytes != 6<<20 || l.BodyTimeout != 20*time.Second || l.MaxInflightResponseBytes != 32<<20 {
+		t.Fatalf("defaults: unauthenticated share %d, body timeout %v, response budget %d",
+			l.MaxInflightUnauthBytes, l.BodyTimeout, l.MaxInflightResponseBytes)
+	}
+	for _, tc := range []struct{ name, value, wantErr string }{
+		{"HTTP_MAX_INFLIGHT_UNAUTHENTICATED_BYTES", "1024", "between HTTP_MAX_BODY_BYTES"},
+		{"HTTP_MAX_INFLIGHT_UNAUTHENTICATED_BYTES", "33554432", "between HTTP_MAX_BODY_BYTES"},
+		{"HTTP_MAX_INFLIGHT_UNAUTHENTICATED_BYTES", "8388608", ""},
+		{"HTTP_MAX_INFLIGHT_RESPONSE_BYTES", "1024", "at least CONSUME_MAX_BYTES"},
+		{"HTTP_MAX_INFLIGHT_RESPONSE_BYTES", "0", ""},
+		{"HTTP_BODY_TIMEOUT", "1ms", "HTTP_BODY_TIMEOUT"},
+		{"HTTP_BODY_TIMEOUT", "5s", ""},
+	} {
+		_, err := config.LimitsFromEnv(func(k string) string { return map[string]string{tc.name: tc.value}[k] })
+		if (tc.wantErr == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.wantErr) {
+			t.Errorf("%s=%s: %v, want %q", tc.name, tc.value, err, tc.wantErr)
+		}
+	}
+}
+
+// rawPost opens a connection, sends a POST declaring length bytes and the first send of
+// them, and leaves it open.
+func rawPost(t *testing.T, addr, path string, length, send int) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", path, length, strings.Repeat("x", send))
+	return c
+}
+
+func TestBodyBudgetMechanics(t *testing.T) {
+	read := func(w http.ResponseWriter, r *http.Request) {
+		if _, err := httpio.ReadBody(w, r, 100); err != nil {
+			httpio.WriteError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /signed", read) // the body is read before anyone knows the caller
+	mux.HandleFunc("POST /authed", func(w http.ResponseWriter, r *http.Request) {
+		httpio.MarkAuthenticated(r) // as auth.Guard does after a bearer token checked out
+		read(w, r)
+	})
+	mux.HandleFunc("POST /refused", func(w http.ResponseWriter, r *http.Request) {
+		httpio.WriteError(w, r, apierr.E(apierr.Unauthorized, "unauthorized", "credentials are required"))
+	})
+	limits := config.Limits{MaxBodyBytes: 100, MaxInflightBytes: 200, MaxInflightUnauthBytes: 100,
+		RequestTimeout: 300 * time.Millisecond, BodyTimeout: time.Second}
+	srv := httptest.NewServer(httpio.Serve(mux, nil, httpio.WithBodyBudget(limits)))
+	t.Cleanup(srv.Close)
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	post := func(path string, n int) int {
+		res, err := http.Post(srv.URL+path, "text/plain", strings.NewReader(strings.Repeat("x", n)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+
+	// Bodies that have sent nothing hold nothing, however much they declare.
+	for range 5 {
+		rawPost(t, addr, "/authed", 100, 0)
+	}
+	// Two refused without reading their body take nothing either.
+	for range 2 {
+		rawPost(t, addr, "/refused", 100, 0)
+	}
+	// One unauthenticated body sent a byte: it holds the whole unauthenticated share.
+	trickle := rawPost(t, addr, "/signed", 100, 1)
+	time.Sleep(100 * time.Millisecond)
+
+	t.Run("an authenticated body gets the rest of the budget", func(t *testing.T) {
+		if got := post("/authed", 100); got != http.StatusNoContent {
+			t.Fatalf("answered %d", got)
+		}
+	})
+	t.Run("another unauthenticated body finds the share taken: retryable 503", func(t *testing.T) {
+		if got := post("/signed", 50); got != http.StatusServiceUnavailable {
+			t.Fatalf("answered %d", got)
+		}
+	})
+	t.Run("the stalled body is answered 408 at the body timeout and its connection closed", func(t *testing.T) {
+		_ = trickle.SetReadDeadline(time.Now().Add(5 * time.Second))
+		br := bufio.NewReader(trickle)
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusRequestTimeout {
+			t.Fatalf("answered %d", res.StatusCode)
+		}
+		if _, err := br.ReadByte(); err != io.EOF {
+			t.Fatalf("connection still open: %v", err)
+		}
+	})
+	t.Run("its share is free again", func(t *testing.T) {
+		if got := post("/signed", 100); got != http.StatusNoContent {
+			t.Fatalf("answered %d", got)
+		}
+	})
+}
+
+func TestResponseHold(t *testing.T) {
+	held := make(chan struct{})
+	unblock := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /read/{n}/{wait}", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.ParseInt(r.PathValue("n"), 10, 64)
+		if err := httpio.ResponseHold(r).Grow(r.Context(), n, r.PathValue("wait") == "wait"); err != nil {
+			httpio.WriteError(w, r, err)
+			return
+		}
+		if r.URL.Query().Has("block") {
+			held <- struct{}{}
+			<-unblock
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	limits := config.Limits{MaxInflightResponseBytes: 100, RequestTimeout: 200 * time.Millisecond}
+	srv := httptest.NewServer(httpio.Serve(mux, nil, httpio.WithResponseBudget(limits)))
+	defer srv.Close()
+	get := func(path string) (int, httpio.ErrorBody) {
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Error(err)
+			return 0, httpio.ErrorBody{}
+		}
+		defer res.Body.Close()
+		var body httpio.ErrorBody
+		_ = json.NewDecoder(res.Body).Decode(&body)
+		return res.StatusCode, body
+	}
+	done := make(chan int)
+	go func() { s, _ := get("/read/80/wait?block"); done <- s }()
+	<-held
+	for _, tc := range []struct {
+		name, path string
+		want       int
+	}{
+		{"room left: granted", "/read/20/now", http.StatusNoContent},
+		{"no room, not waiting: refused at once", "/read/30/now", http.StatusServiceUnavailable},
+		{"no room, waiting: retryable 503 after the wait", "/read/30/wait", http.StatusServiceUnavailable},
+		{"more than the whole budget", "/read/101/wait", http.StatusServiceUnavailable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := get(tc.path)
+			if status != tc.want || (status == 503 && (body.Error.Code != "server_busy" || !body.Error.Retryable)) {
+				t.Fatalf("%d %+v", status, body)
+			}
+		})
+	}
+	close(unblock)
+	if s := <-done; s != http.StatusNoContent {
+		t.Fatalf("first read %d", s)
+	}
+	t.Run("given back when the request is done", func(t *testing.T) {
+		if status, body := get("/read/100/now"); status != http.StatusNoContent {
+			t.Fatalf("%d %+v", status, body)
+		}
+	})
 }

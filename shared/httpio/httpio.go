@@ -35,6 +35,8 @@ func Status(k apierr.Kind) int {
 		return http.StatusRequestEntityTooLarge
 	case apierr.UnsupportedMedia:
 		return http.StatusUnsupportedMediaType
+	case apierr.RequestTimeout:
+		return http.StatusRequestTimeout
 	case apierr.TooManyRequests:
 		return http.StatusTooManyRequests
 	case apierr.BadGateway:
@@ -92,6 +94,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 {
 		w.Header().Set("Retry-After", "1")
 	}
+	if status == http.StatusRequestTimeout {
+		w.Header().Set("Connection", "close") // the rest of the body is not worth waiting for
+	}
 	NoteError(r, err)
 	WriteJSON(w, status, body)
 }
@@ -134,13 +139,23 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	}
 	body := http.MaxBytesReader(w, r.Body, limit)
 	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
+	// Room for the declared length is made once the first bytes are in: a caller that
+	// announces a large body and sends nothing costs no memory.
+	_, err := io.CopyN(&buf, body, 1)
+	if err == nil {
+		if r.ContentLength > 1 {
+			buf.Grow(int(r.ContentLength) - 1)
+		}
+		_, err = buf.ReadFrom(body)
 	}
-	if _, err := buf.ReadFrom(body); err != nil {
+	if err != nil && err != io.EOF {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var ae *apierr.Error
+		switch {
+		case errors.As(err, &mbe):
 			return nil, tooLarge(limit)
+		case errors.As(err, &ae): // the body budget: 408 body_timeout, 503 server_busy
+			return nil, err
 		}
 		return nil, apierr.Wrap(apierr.Invalid, "invalid_body", "the request body could not be read", err)
 	}
@@ -152,32 +167,49 @@ func tooLarge(limit int64) error {
 		"the request body is larger than "+strconv.FormatInt(limit, 10)+" bytes")
 }
 
-// DecodeJSON reads at most limit bytes of r's body and decodes it strictly into v: unknown
-// fields, trailing data and a content type other than JSON are Invalid. An empty body is
-// allowed only when optional is true (v is then left as is).
+// DecodeJSON reads at most limit bytes of r's body and decodes it strictly into v (see
+// Unmarshal); a content type other than JSON is UnsupportedMedia. An empty body is allowed
+// only when optional is true (v is then left as is).
 func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any, optional bool) error {
+	body, err := ReadJSONBody(w, r, limit, optional)
+	if err != nil || body == nil {
+		return err
+	}
+	return Unmarshal(body, v)
+}
+
+// ReadJSONBody reads at most limit bytes of r's body for a JSON decoder: a content type other
+// than JSON is UnsupportedMedia, and an empty body Invalid unless optional is true (the body
+// is then nil). The caller decodes it, e.g. with Unmarshal.
+func ReadJSONBody(w http.ResponseWriter, r *http.Request, limit int64, optional bool) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !isJSONSuffix(mt)) {
-			return apierr.E(apierr.UnsupportedMedia, "unsupported_media_type",
+			return nil, apierr.E(apierr.UnsupportedMedia, "unsupported_media_type",
 				"the request body must be application/json")
 		}
 	}
 	body, err := ReadBody(w, r, limit)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		if optional {
-			return nil
+			return nil, nil
 		}
-		return apierr.E(apierr.Invalid, "invalid_body", "a JSON request body is required")
+		return nil, apierr.E(apierr.Invalid, "invalid_body", "a JSON request body is required")
 	}
-	return Unmarshal(body, v)
+	return body, nil
 }
 
-// Unmarshal decodes one JSON value strictly: unknown fields and trailing data are Invalid.
+// Unmarshal decodes one JSON value strictly: unknown fields, trailing data, strings or names
+// that are not valid UTF-8 and repeated member names are Invalid (see CheckJSONText), and so
+// is one struct field named twice in different case ("token" and "Token"), of which
+// encoding/json would keep the last.
 func Unmarshal(body []byte, v any) error {
+	if err := CheckJSONText(body, "invalid_json", "invalid JSON body"); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -186,7 +218,7 @@ func Unmarshal(body []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return apierr.E(apierr.Invalid, "invalid_json", "invalid JSON body: unexpected data after the JSON value")
 	}
-	return nil
+	return foldDuplicate(body, v)
 }
 
 func isJSONSuffix(mt string) bool {

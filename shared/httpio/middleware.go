@@ -74,7 +74,8 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 // logged once (route pattern, topic, status, duration, and the internal error if any; never
 // headers or bodies), a panic becomes a JSON 500 and the process lives on, and the mux's own
 // plain-text 404 and 405 answers become JSON errors. With WithBodyBudget, request bodies in
-// flight are bounded; with WithOps, trace context is kept for the produce routes, CORS is
+// flight are bounded and must arrive in time; with WithResponseBudget, so is the record data
+// held for answers; with WithOps, trace context is kept for the produce routes, CORS is
 // answered and metrics are counted.
 func Serve(mux *http.ServeMux, log *slog.Logger, opts ...Option) http.Handler {
 	if log == nil {
@@ -154,13 +155,20 @@ func Serve(mux *http.ServeMux, log *slog.Logger, opts ...Option) http.Handler {
 			serveFallback(mux, rec, r)
 			return
 		}
-		if o.budget != nil {
-			release, err := o.budget.admit(r)
-			if err != nil {
-				WriteError(rec, r, err)
-				return
+		if o.write > 0 {
+			// Unsupported for answers recorded in memory (Lambda, SCF events).
+			_ = http.NewResponseController(rec).SetWriteDeadline(start.Add(o.write))
+		}
+		if o.body != nil {
+			var body *budgetBody
+			if r, body = o.body.wrap(rec, r); body != nil {
+				defer body.release()
 			}
-			defer release()
+		}
+		if o.response != nil {
+			h := &Hold{b: o.response}
+			r = r.WithContext(context.WithValue(r.Context(), holdKey{}, h))
+			defer h.release()
 		}
 		mux.ServeHTTP(rec, r)
 	})

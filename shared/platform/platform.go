@@ -64,9 +64,42 @@ type Invocation struct {
 	// TraceID is the AWS X-Ray trace header of the invocation (Lambda-Runtime-Trace-Id,
 	// "Root=1-…;Parent=…;Sampled=…"), empty elsewhere.
 	TraceID string
+	// Caller is the caller identity the platform's front door verified and put in the event
+	// (API Gateway or Function URL authorizers on AWS Lambda); nil when there is none. It
+	// comes from the event, never from request headers.
+	Caller *Caller
 	// Raw holds the platform's own request context (e.g. events.APIGatewayV2HTTPRequestContext)
 	// for the rare handler that needs more. Handlers must not depend on its type.
 	Raw any
+}
+
+// Caller is a front door's verified caller identity; exactly one member is set.
+type Caller struct {
+	IAM        *IAMCaller        // SigV4 (AWS_IAM) on an HTTP API, REST API or Function URL
+	JWT        *JWTCaller        // an HTTP API JWT authorizer or a REST API Cognito authorizer
+	Authorizer *AuthorizerCaller // a Lambda (custom) authorizer
+}
+
+// IAMCaller is an AWS principal whose SigV4 signature the front door checked.
+type IAMCaller struct {
+	UserARN   string // arn:aws:iam::ACCT:user/…, arn:aws:sts::ACCT:assumed-role/ROLE/SESSION
+	AccountID string
+	CallerID  string // user id, or role id:session name
+	AccessKey string
+}
+
+// JWTCaller holds the claims of a token the front door validated. API Gateway passes every
+// claim as a string; array claims arrive as one string "[a b c]".
+type JWTCaller struct {
+	Claims map[string]string
+	Scopes []string
+}
+
+// AuthorizerCaller is a Lambda authorizer's output: its principalId (REST API, or the
+// "principalId" key of an HTTP API authorizer's context) and its context values.
+type AuthorizerCaller struct {
+	PrincipalID string
+	Context     map[string]any
 }
 
 type invocationKey struct{}

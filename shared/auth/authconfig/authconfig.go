@@ -3,12 +3,13 @@
 // which variables to set; the insecure dev mode is refused unless the server listens only on
 // loopback, and cannot be mixed with real credentials.
 //
-// Schemes: Entra ID bearer tokens (AUTH_ENTRA_TENANT_ID and friends, shared/auth/bearer) for
-// every route; TC3-HMAC-SHA256 signatures (AUTH_TC3_CREDENTIALS) for the CKafka SendMessage
-// action only, which verifies them itself (a TC3 signature covers the canonical URI "/",
-// never a route path, so it cannot protect path-addressed routes). A binary that serves
-// SendMessage passes WithTC3, and then TC3 credentials alone are a valid configuration: its
-// other routes answer 401 to everyone until bearer auth is configured too.
+// Schemes, tried in this order: the AWS front door's verified caller (AUTH_AWS_AUTHORIZER,
+// Lambda only, shared/auth/awsauth); bearer tokens of any OIDC issuer (AUTH_OIDC) and of the
+// Entra ID preset (AUTH_ENTRA_TENANT_ID and friends), one authenticator routing by iss
+// (shared/auth/bearer); API keys over HTTP Basic (AUTH_API_KEYS, shared/auth/apikey); and
+// TC3-HMAC-SHA256 signatures (AUTH_TC3_CREDENTIALS, service AUTH_TC3_SERVICE) on every route,
+// with the request path as the canonical URI (shared/auth/tc3). A 401 carries every scheme's
+// WWW-Authenticate challenge.
 //
 // Authorisation: AUTH_POLICY (shared/auth/policy) or, without it, policy.Default.
 package authconfig
@@ -20,8 +21,11 @@ import (
 	"strings"
 
 	"github.com/kafkafn/kafkafn/shared/auth"
+	"github.com/kafkafn/kafkafn/shared/auth/apikey"
+	"github.com/kafkafn/kafkafn/shared/auth/awsauth"
 	"github.com/kafkafn/kafkafn/shared/auth/bearer"
 	"github.com/kafkafn/kafkafn/shared/auth/policy"
+	"github.com/kafkafn/kafkafn/shared/auth/tc3"
 	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
@@ -40,8 +44,9 @@ type options struct {
 	log            *slog.Logger
 }
 
-// WithTC3 says the binary serves the TC3-signed CKafka SendMessage action, so
-// AUTH_TC3_CREDENTIALS counts as configured authentication.
+// WithTC3 says the binary serves the TC3-signed CKafka SendMessage action. TC3 signatures are
+// accepted on every route now, so AUTH_TC3_CREDENTIALS counts as configured authentication in
+// every binary; the option remains for the binaries that pass it.
 func WithTC3() Option { return func(o *options) { o.tc3 = true } }
 
 // WithAuthenticators adds authenticators of the binary's own; they count as configured
@@ -68,18 +73,27 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 	ac, err1 := config.AuthFromEnv(env.Getenv)
 	ec, err2 := config.EntraFromEnv(env.Getenv)
 	pc, err3 := config.PolicyFromEnv(env.Getenv)
-	var tc config.TC3
-	var err4 error
-	if o.tc3 {
-		tc, err4 = config.TC3FromEnv(env.Getenv)
-	}
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
+	tc, err4 := config.TC3FromEnv(env.Getenv)
+	lim, err5 := config.LimitsFromEnv(env.Getenv)
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		return nil, err
 	}
 
 	var configured []string // the variables that configure a scheme or the policy
 	if ec.Enabled() {
 		configured = append(configured, "AUTH_ENTRA_TENANT_ID")
+	}
+	if len(ac.APIKeys) > 0 {
+		configured = append(configured, "AUTH_API_KEYS")
+	}
+	if len(ac.OIDC) > 0 {
+		configured = append(configured, "AUTH_OIDC")
+	}
+	if ac.AWSAuthorizer {
+		configured = append(configured, "AUTH_AWS_AUTHORIZER")
+		if err := awsauth.Check(env.Platform); err != nil {
+			return nil, fmt.Errorf("%w (platform %s); unset it, or deploy to Lambda behind API Gateway or a Function URL with IAM or an authorizer", err, env.Platform)
+		}
 	}
 	if tc.Enabled() {
 		configured = append(configured, "AUTH_TC3_CREDENTIALS")
@@ -113,22 +127,55 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 	if len(o.authenticators) > 0 {
 		schemes = append(schemes, "custom")
 	}
+	if ac.AWSAuthorizer { // first: the front door's verdict is authoritative
+		issuers := map[string]auth.ClaimSet{}
+		for _, is := range ac.OIDC {
+			issuers[is.Issuer] = auth.ClaimSet{Issuer: is.Name, Subject: is.SubjectClaim, Groups: is.GroupsClaim, Roles: is.RolesClaim}
+		}
+		authenticators = append(authenticators, awsauth.New(issuers))
+		schemes = append(schemes, "aws authorizer context")
+	}
+	var entra *bearer.Authenticator
 	if ec.Enabled() {
 		b, err := bearer.New(ec, o.bearer...)
 		if err != nil {
 			return nil, fmt.Errorf("authconfig: %w", err)
 		}
-		authenticators = append(authenticators, b)
+		entra = b
 		schemes = append(schemes, "entra")
 	}
+	switch {
+	case len(ac.OIDC) > 0: // one bearer authenticator routes each token to its issuer
+		b, err := bearer.NewOIDC(ac.OIDC, entra, o.bearer...)
+		if err != nil {
+			return nil, fmt.Errorf("authconfig: AUTH_OIDC: %w", err)
+		}
+		authenticators = append(authenticators, b)
+		for _, is := range ac.OIDC {
+			schemes = append(schemes, "oidc "+is.Name)
+		}
+	case entra != nil:
+		authenticators = append(authenticators, entra)
+	}
+	if len(ac.APIKeys) > 0 {
+		k, err := apikey.New(ac.APIKeys)
+		if err != nil {
+			return nil, fmt.Errorf("authconfig: %w", err)
+		}
+		authenticators = append(authenticators, k)
+		schemes = append(schemes, fmt.Sprintf("api keys (%d)", len(ac.APIKeys)))
+	}
 	if tc.Enabled() {
-		schemes = append(schemes, "tc3 (SendMessage only)")
+		v, err := tc3.NewVerifier(ac.TC3Service, tc.Keys, tc3.WithPublicHosts(tc.PublicHosts...), tc3.WithMaxBody(lim.MaxBodyBytes))
+		if err != nil {
+			return nil, fmt.Errorf("authconfig: AUTH_TC3_CREDENTIALS: %w", err)
+		}
+		authenticators = append(authenticators, v)
+		schemes = append(schemes, "tc3 (service "+ac.TC3Service+", every route)")
 	}
 	if len(schemes) == 0 {
-		vars := "AUTH_ENTRA_TENANT_ID and AUTH_ENTRA_AUDIENCE (Entra ID bearer tokens)"
-		if o.tc3 {
-			vars += ", AUTH_TC3_CREDENTIALS with CKAFKA_DATAHUBS (TC3-signed CKafka SendMessage)"
-		}
+		vars := "AUTH_ENTRA_TENANT_ID and AUTH_ENTRA_AUDIENCE (Entra ID bearer tokens), AUTH_API_KEYS (API keys), AUTH_OIDC (OpenID Connect issuers), AUTH_AWS_AUTHORIZER=true (on Lambda: the API Gateway or Function URL authorizer's caller)"
+		vars += ", AUTH_TC3_CREDENTIALS (TC3-HMAC-SHA256 signatures)"
 		return nil, fmt.Errorf("%w: set %s, or AUTH_INSECURE_DEV=true for a local server on loopback only", ErrNoAuth, vars)
 	}
 	o.log.Info("auth configured", "schemes", strings.Join(schemes, ", "), "policy", polName)

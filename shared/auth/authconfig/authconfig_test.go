@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
@@ -26,9 +27,13 @@ func TestGuard(t *testing.T) {
 	quiet := authconfig.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	t.Run("nothing configured fails with ErrNoAuth naming the variables", func(t *testing.T) {
 		_, err := authconfig.Guard(envOf(nil, true), quiet)
-		if !errors.Is(err, authconfig.ErrNoAuth) || !strings.Contains(err.Error(), "AUTH_ENTRA_TENANT_ID") ||
-			strings.Contains(err.Error(), "AUTH_TC3_CREDENTIALS") {
+		if !errors.Is(err, authconfig.ErrNoAuth) {
 			t.Fatalf("err %v", err)
+		}
+		for _, v := range []string{"AUTH_ENTRA_TENANT_ID", "AUTH_API_KEYS", "AUTH_OIDC", "AUTH_AWS_AUTHORIZER", "AUTH_TC3_CREDENTIALS"} {
+			if !strings.Contains(err.Error(), v) {
+				t.Errorf("%s is not named: %v", v, err)
+			}
 		}
 	})
 	t.Run("the dev mode on loopback is the dev guard, announced loudly", func(t *testing.T) {
@@ -46,18 +51,41 @@ func TestGuard(t *testing.T) {
 			t.Fatalf("err %v", err)
 		}
 	})
-	t.Run("TC3 credentials count only with WithTC3", func(t *testing.T) {
+	t.Run("TC3 credentials are a scheme of every route", func(t *testing.T) {
 		env := envOf(map[string]string{"AUTH_TC3_CREDENTIALS": "AKIDa:k"}, false)
-		if _, err := authconfig.Guard(env, quiet); !errors.Is(err, authconfig.ErrNoAuth) {
-			t.Fatalf("without WithTC3: %v", err)
-		}
-		g, err := authconfig.Guard(env, quiet, authconfig.WithTC3())
+		g, err := authconfig.Guard(env, quiet)
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The guard itself has no authenticator: path-addressed routes answer 401 to everyone.
 		if _, err := g.Authenticate(httptest.NewRequest(http.MethodGet, "/v1/metadata/topics", nil)); err == nil {
 			t.Fatal("a request without credentials was authenticated")
+		}
+		r := httptest.NewRequest(http.MethodGet, "http://kafkafn.example/v1/metadata/topics?x=1", nil)
+		r.Header.Set("Content-Type", "application/json")
+		tc3.SignRoute(r, nil, "AKIDa", "k", "ckafka", time.Now())
+		if p, err := g.Authenticate(r); err != nil || p.ID != "AKIDa" {
+			t.Fatalf("a route-signed request: %+v %v", p, err)
+		}
+		// The SDK form (canonical URI "/") is refused on a route.
+		r = httptest.NewRequest(http.MethodPost, "http://kafkafn.example/v1/producer/topics/orders", nil)
+		r.Header.Set("Content-Type", "application/json")
+		tc3.Sign(r, nil, "AKIDa", "k", "ckafka", time.Now())
+		if _, err := g.Authenticate(r); err == nil {
+			t.Fatal("a /-signed request was accepted on a route")
+		}
+	})
+	t.Run("AUTH_TC3_SERVICE names the signed service", func(t *testing.T) {
+		g, err := authconfig.Guard(envOf(map[string]string{"AUTH_TC3_CREDENTIALS": "AKIDa:k", "AUTH_TC3_SERVICE": "kafkafn"}, false), quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for service, ok := range map[string]bool{"kafkafn": true, "ckafka": false} {
+			r := httptest.NewRequest(http.MethodGet, "http://kafkafn.example/v1/metadata/topics", nil)
+			r.Header.Set("Content-Type", "application/json")
+			tc3.SignRoute(r, nil, "AKIDa", "k", service, time.Now())
+			if _, err := g.Authenticate(r); (err == nil) != ok {
+				t.Errorf("service %s: %v", service, err)
+			}
 		}
 	})
 	t.Run("an authenticator of the binary's own counts as configured", func(t *testing.T) {

@@ -179,17 +179,24 @@ func (a *Authenticator) Authenticate(r *http.Request) (*auth.Principal, error) {
 		}
 		return nil, err
 	}
-	c, err := a.Validate(r.Context(), raw)
+	return a.authenticate(r.Context(), raw)
+}
+
+func (a *Authenticator) authenticate(ctx context.Context, raw string) (*auth.Principal, error) {
+	c, err := a.Validate(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
 	if err := a.Authorize(c); err != nil {
-		a.log.DebugContext(r.Context(), "bearer: token not authorised", "reason", apierr.CodeOf(err),
+		a.log.DebugContext(ctx, "bearer: token not authorised", "reason", apierr.CodeOf(err),
 			"oid", c.ObjectID, "client_id", c.ClientID(), "roles", c.Roles, "groups", len(c.Groups))
 		return nil, err
 	}
 	return principal(c), nil
 }
+
+// issuers are the two issuer values of this tenant's tokens.
+func (a *Authenticator) issuers() []string { return []string{a.issuerV1, a.issuerV2} }
 
 func principal(c *Claims) *auth.Principal {
 	id := c.ObjectID
@@ -210,7 +217,9 @@ func principal(c *Claims) *auth.Principal {
 }
 
 // Challenge implements auth.Authenticator: the WWW-Authenticate value for a 401.
-func (a *Authenticator) Challenge(err error) string {
+func (a *Authenticator) Challenge(err error) string { return challenge(err) }
+
+func challenge(err error) string {
 	switch {
 	case errors.Is(err, auth.ErrNoCredentials):
 		return "Bearer"

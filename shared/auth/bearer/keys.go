@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -48,6 +49,12 @@ type keyStore struct {
 	unknownKID *rate.Limiter
 	now        func() time.Time
 	group      singleflight.Group
+	// discovery, when set, is an OpenID Provider's metadata URL: the key-set URL is read
+	// from its jwks_uri (on each fetch, so a moved key set is followed) and its issuer must
+	// equal issuer exactly (OpenID Connect Discovery 1.0 §4.3).
+	discovery, issuer string
+	// ec accepts EC P-256 keys beside RSA keys (OIDC issuers; Entra signs with RSA only).
+	ec bool
 
 	mu        sync.Mutex
 	fetchedAt time.Time // last successful fetch
@@ -136,13 +143,21 @@ func (s *keyStore) startRefresh(ctx context.Context) <-chan singleflight.Result 
 // fetch reads every key-set URL and replaces the stored keys with their union (first kid
 // wins). It succeeds when at least one URL answered with a usable set.
 func (s *keyStore) fetch(ctx context.Context) error {
+	urls := s.urls
+	if s.discovery != "" {
+		u, err := s.discover(ctx)
+		if err != nil {
+			return fmt.Errorf("%w: %w", errKeysUnavailable, err)
+		}
+		urls = []string{u}
+	}
 	var (
 		keys []jwkset.JWK
 		seen = map[string]bool{}
 		errs []error
 		ok   bool
 	)
-	for _, u := range s.urls {
+	for _, u := range urls {
 		set, err := s.fetchOne(ctx, u)
 		if err != nil {
 			errs = append(errs, err)
@@ -183,8 +198,8 @@ func (s *keyStore) fetchOne(ctx context.Context, u string) ([]jwkset.JWK, error)
 	}
 	var out []jwkset.JWK
 	for _, m := range set.Keys {
-		if m.KTY != jwkset.KtyRSA || m.KID == "" {
-			continue // kafkafn accepts RS256 only
+		if m.KID == "" || !(m.KTY == jwkset.KtyRSA || s.ec && m.KTY == jwkset.KtyEC && m.CRV == jwkset.CrvP256) {
+			continue // RSA keys (RS256, PS256) and, for OIDC issuers, P-256 keys (ES256)
 		}
 		jwk, err := jwkset.NewJWKFromMarshal(m, jwkset.JWKMarshalOptions{}, jwkset.JWKValidateOptions{})
 		if err != nil {
@@ -194,7 +209,39 @@ func (s *keyStore) fetchOne(ctx context.Context, u string) ([]jwkset.JWK, error)
 		out = append(out, jwk)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("get %s: no usable RSA keys", u)
+		return nil, fmt.Errorf("get %s: no usable RSA or P-256 keys", u)
 	}
 	return out, nil
+}
+
+// discover reads the provider metadata and returns its jwks_uri.
+func (s *keyStore) discover(ctx context.Context) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.discovery, nil)
+	if err != nil {
+		return "", fmt.Errorf("get %s: %w", s.discovery, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("get %s: %w", s.discovery, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+		return "", fmt.Errorf("get %s: status %d", s.discovery, resp.StatusCode)
+	}
+	var meta struct {
+		Issuer  string `json:"issuer"`
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxKeySetBytes)).Decode(&meta); err != nil {
+		return "", fmt.Errorf("get %s: decode metadata: %w", s.discovery, err)
+	}
+	if meta.Issuer != s.issuer {
+		return "", fmt.Errorf("get %s: the metadata's issuer %.200q is not %q", s.discovery, meta.Issuer, s.issuer)
+	}
+	if u, err := url.Parse(meta.JWKSURI); err != nil || u.Scheme != "https" || u.Host == "" {
+		return "", fmt.Errorf("get %s: jwks_uri %.200q is not an https URL", s.discovery, meta.JWKSURI)
+	}
+	return meta.JWKSURI, nil
 }

@@ -80,8 +80,9 @@ type rule struct {
 }
 
 type matcher struct {
-	kind  string // "*", "group", "role", "entra", "tc3", "webhook"
-	value string
+	kind   string // "*", "group", "role", "entra", "tc3", "webhook", or an identity kind (identity.go)
+	value  string
+	issuer string // the issuer name of oidc, oidc-group and oidc-role matchers
 }
 
 type pattern struct {
@@ -184,7 +185,10 @@ func parsePrincipal(s string) (matcher, error) {
 	case "role", "tc3", "webhook":
 		return matcher{kind: kind, value: value}, nil
 	}
-	return matcher{}, fmt.Errorf("%q: unknown principal kind %q (want group, role, entra, tc3 or webhook)", s, kind)
+	if m, ok, err := parseIdentityPrincipal(s, kind, value); ok {
+		return m, err
+	}
+	return matcher{}, fmt.Errorf("%q: unknown principal kind %q (want group, role, entra, tc3, webhook, key, oidc, oidc-group, oidc-role, aws or authorizer)", s, kind)
 }
 
 func parseOp(s string) ([]auth.Op, error) {
@@ -343,5 +347,5 @@ func (m matcher) matches(pr *auth.Principal) bool {
 	case "webhook":
 		return pr.Scheme == "webhook" && pr.ID == m.value
 	}
-	return false
+	return m.matchesIdentity(pr)
 }

@@ -35,3 +35,23 @@ func ExampleVerifier_Verify() {
 	fmt.Println(v.Verify(r, body))
 	// Output: AKIDexample <nil>
 }
+
+// SignRoute signs a call to one of kafkafn's routes: the path and query are part of the
+// signature, so it is valid for this topic and these parameters only. Callers without this
+// package do the same with any TC3 signer by using the path as CanonicalURI and the query as
+// CanonicalQueryString (docs/auth-tencent.md has a curl + openssl version).
+func ExampleSignRoute() {
+	body := []byte(`{"records":[{"value":"hello"}]}`)
+	r, err := http.NewRequest(http.MethodPost, "https://kafkafn.example.com/v1/producer/topics/orders", strings.NewReader(string(body)))
+	if err != nil {
+		panic(err)
+	}
+	r.Header.Set("Content-Type", "application/json")
+	tc3.SignRoute(r, body, "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE", "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE", "ckafka", time.Unix(1795255200, 0))
+	fmt.Println(r.Header.Get("X-TC-Timestamp"))
+	fmt.Println(r.Header.Get("Authorization"))
+	// http.DefaultClient.Do(r) sends it.
+	// Output:
+	// 1795255200
+	// TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE/2026-11-21/ckafka/tc3_request, SignedHeaders=content-type;host, Signature=f6fe76c935df821599d70a915bcb354c47b20ddc37ce7ea4aefd6892ebfe84b8
+}

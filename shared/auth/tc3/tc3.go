@@ -9,9 +9,15 @@
 // the SignedHeaders list is lower-case, sorted and includes content-type and host,
 // X-TC-Timestamp is within MaxSkew of the server clock, the scope's date is the UTC date of
 // that timestamp and its service is the verifier's, the SecretId is known, and the signature,
-// recomputed from the canonical request (method, URI "/", query "" for POST, the signed
+// recomputed from the canonical request (method, canonical URI, canonical query, the signed
 // headers, sha256 of the body), equals one of the SecretId's keys' signatures (two keys per
 // SecretId allow rotation). Comparisons are constant-time.
+//
+// Two canonical forms: Verify is the TencentCloud API's (POST, URI "/", empty query), which
+// the SDKs sign and the CKafka SendMessage action uses; VerifyRoute (and Authenticate, the
+// Guard's authenticator for every route) takes the request path as the canonical URI and the
+// query as sent as the canonical query, for any method, so a signature covers its route and
+// topic and cannot be replayed against another. A "/"-signed request verifies only on "/".
 //
 // The host that was signed is the request's Host or one of the configured public hosts (an
 // API gateway or custom domain may rewrite Host). Unsigned payloads
@@ -31,6 +37,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -172,6 +179,7 @@ type Verifier struct {
 	keys    map[string][][]byte // SecretId → SecretKeys ("TC3"+key, ready for the first HMAC)
 	hosts   []string
 	now     func() time.Time
+	maxBody int64
 }
 
 // Option configures a Verifier.
@@ -182,6 +190,9 @@ type Option func(*Verifier)
 func WithPublicHosts(hosts ...string) Option {
 	return func(v *Verifier) { v.hosts = append(v.hosts, hosts...) }
 }
+
+// WithMaxBody caps the body Authenticate reads (kafkafn passes HTTP_MAX_BODY_BYTES).
+func WithMaxBody(n int64) Option { return func(v *Verifier) { v.maxBody = n } }
 
 // WithClock sets the clock (tests).
 func WithClock(now func() time.Time) Option { return func(v *Verifier) { v.now = now } }
@@ -210,44 +221,79 @@ func NewVerifier(service string, keys map[string][]string, opts ...Option) (*Ver
 	return v, nil
 }
 
-// Verify checks r's signature over body (r's body, already read) and returns the SecretId
+// Verify checks the signature of a TencentCloud API request (POST /, canonical URI "/",
+// empty query, as the SDKs sign) over body (r's body, already read) and returns the SecretId
 // that signed it. Errors are of kind Unauthorized with one of the Code constants.
 func (v *Verifier) Verify(r *http.Request, body []byte) (string, error) {
+	return v.verify(r, body, "/", "", true)
+}
+
+// VerifyRoute checks a signature whose canonical URI is the request path as sent and whose
+// canonical query string is the query as sent, for any method: the form kafkafn accepts on
+// its own routes, so a signature covers the route and its topic.
+func (v *Verifier) VerifyRoute(r *http.Request, body []byte) (string, error) {
+	return v.verify(r, body, r.URL.EscapedPath(), r.URL.RawQuery, false)
+}
+
+func (v *Verifier) verify(r *http.Request, body []byte, uri, query string, postOnly bool) (string, error) {
+	c, err := v.precheck(r, postOnly)
+	if err != nil {
+		return "", err
+	}
+	return v.check(r, c, body, uri, query)
+}
+
+// checked is a request whose Authorization header, timestamp, scope and SecretId passed.
+type checked struct {
+	a    Authorization
+	ts   int64
+	keys [][]byte
+}
+
+// precheck runs every check that does not need the body, so a request is refused before its
+// body is read when its header, clock or SecretId is wrong.
+func (v *Verifier) precheck(r *http.Request, postOnly bool) (checked, error) {
 	values := r.Header.Values("Authorization")
 	switch {
 	case len(values) == 0:
-		return "", errNoAuthorization
+		return checked{}, errNoAuthorization
 	case len(values) > 1:
-		return "", invalid("the request has more than one Authorization header")
+		return checked{}, invalid("the request has more than one Authorization header")
 	}
 	a, err := ParseAuthorization(values[0])
 	if err != nil {
-		return "", err
+		return checked{}, err
 	}
 	tsText := r.Header.Get("X-TC-Timestamp")
 	ts, err := strconv.ParseInt(tsText, 10, 64)
 	if err != nil || ts < 0 || strconv.FormatInt(ts, 10) != tsText {
-		return "", invalid("X-TC-Timestamp must be the request time in Unix seconds")
+		return checked{}, invalid("X-TC-Timestamp must be the request time in Unix seconds")
 	}
 	if d := v.now().Sub(time.Unix(ts, 0)); d > MaxSkew || d < -MaxSkew {
-		return "", errExpired
+		return checked{}, errExpired
 	}
 	if a.Date != time.Unix(ts, 0).UTC().Format(time.DateOnly) {
-		return "", invalid("the Credential date must be the UTC date of X-TC-Timestamp")
+		return checked{}, invalid("the Credential date must be the UTC date of X-TC-Timestamp")
 	}
 	if a.Service != v.service {
-		return "", invalid("the Credential service must be " + v.service)
+		return checked{}, invalid("the Credential service must be " + v.service)
 	}
 	keys, ok := v.keys[a.SecretID]
 	if !ok {
-		return "", errUnknownID
+		return checked{}, errUnknownID
 	}
 	if strings.EqualFold(strings.TrimSpace(r.Header.Get("X-TC-Content-SHA256")), UnsignedPayload) {
-		return "", invalid("unsigned payloads (X-TC-Content-SHA256: UNSIGNED-PAYLOAD) are not accepted")
+		return checked{}, invalid("unsigned payloads (X-TC-Content-SHA256: UNSIGNED-PAYLOAD) are not accepted")
 	}
-	if r.Method != http.MethodPost {
-		return "", invalid("only POST requests are accepted")
+	if postOnly && r.Method != http.MethodPost {
+		return checked{}, invalid("only POST requests are accepted")
 	}
+	return checked{a: a, ts: ts, keys: keys}, nil
+}
+
+// check recomputes the signature over the canonical request.
+func (v *Verifier) check(r *http.Request, c checked, body []byte, uri, query string) (string, error) {
+	a := c.a
 	headers := make([]string, len(a.SignedHeaders))
 	hostAt := -1
 	for i, name := range a.SignedHeaders {
@@ -270,9 +316,9 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (string, error) {
 			if lower {
 				hs = lowerAll(headers)
 			}
-			canon := CanonicalRequest(r.Method, "", a.SignedHeaders, hs, payload)
-			sts := StringToSign(ts, a.Date, v.service, canon)
-			for _, k := range keys {
+			canon := CanonicalRequestURI(r.Method, uri, query, a.SignedHeaders, hs, payload)
+			sts := StringToSign(c.ts, a.Date, v.service, canon)
+			for _, k := range c.keys {
 				if hmac.Equal(sign(k, a.Date, v.service, sts), a.Signature) {
 					return a.SecretID, nil
 				}
@@ -282,13 +328,19 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (string, error) {
 	return "", errMismatch
 }
 
-// Authenticate implements auth.Authenticator: it reads the body (at most 10 MiB, the
-// TencentCloud API limit), puts it back for the handler, and verifies the signature. A
-// request without a TC3 Authorization header gets auth.ErrNoCredentials.
+// MaxBodyBytes is the largest body Authenticate reads unless WithMaxBody says otherwise
+// (the TencentCloud API limit).
+const MaxBodyBytes = 10 << 20
+
+// Authenticate implements auth.Authenticator for kafkafn's routes: it reads the body (at most
+// MaxBodyBytes or WithMaxBody) after every check that needs no body passed, puts it back for the handler, and verifies the signature with VerifyRoute:
+// canonical URI = the request path, canonical query = the query, so a signature made for one
+// route or topic does not verify on another. A request without a TC3 Authorization header
+// gets auth.ErrNoCredentials.
 //
-// A TC3 signature covers the canonical URI "/" only, never the request path, so Authenticate
-// refuses requests for any other path: a signature must not be replayable against another
-// route.
+// The path "/" is the TencentCloud API endpoint: there only POST is accepted (the SDKs'
+// "/"-signed requests; SendMessage verifies them itself), and a "/"-signed request never
+// verifies on any other path.
 func (v *Verifier) Authenticate(r *http.Request) (*auth.Principal, error) {
 	values := r.Header.Values("Authorization")
 	if len(values) == 0 || !slices.ContainsFunc(values, func(s string) bool {
@@ -296,19 +348,30 @@ func (v *Verifier) Authenticate(r *http.Request) (*auth.Principal, error) {
 	}) {
 		return nil, auth.ErrNoCredentials
 	}
-	if r.URL.Path != "/" {
-		return nil, invalid("TC3 signatures are accepted only on the TencentCloud API path /")
+	if r.URL.Path == "/" && r.Method != http.MethodPost {
+		return nil, invalid("on the TencentCloud API path / only POST is accepted")
 	}
-	const limit = 10 << 20
+	c, err := v.precheck(r, false)
+	if err != nil {
+		return nil, err
+	}
+	limit := v.maxBody
+	if limit <= 0 {
+		limit = MaxBodyBytes
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	var ae *apierr.Error
+	if errors.As(err, &ae) { // the body budget: 408 body_timeout, 503 server_busy
+		return nil, err
+	}
 	if err != nil {
 		return nil, apierr.Wrap(apierr.Invalid, "invalid_body", "the request body could not be read", err)
 	}
-	if len(body) > limit {
-		return nil, apierr.E(apierr.TooLarge, "body_too_large", "the request body is larger than 10 MiB")
+	if int64(len(body)) > limit {
+		return nil, apierr.E(apierr.TooLarge, "body_too_large", fmt.Sprintf("the request body is larger than %d bytes", limit))
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	id, err := v.Verify(r, body)
+	id, err := v.check(r, c, body, r.URL.EscapedPath(), r.URL.RawQuery)
 	if err != nil {
 		return nil, err
 	}
@@ -325,13 +388,21 @@ func NewPrincipal(secretID string) *auth.Principal {
 	return &auth.Principal{Scheme: Scheme, ID: secretID, Name: secretID}
 }
 
-// CanonicalRequest builds the canonical request: method, URI "/", query, one "name:value\n"
-// per signed header (names lower-case and sorted, values as given), the signed header list
-// and the hex sha256 of the payload, joined by newlines.
+// CanonicalRequest builds the canonical request of the TencentCloud API: method, URI "/",
+// query, one "name:value\n" per signed header (names lower-case and sorted, values as given),
+// the signed header list and the hex sha256 of the payload, joined by newlines.
 func CanonicalRequest(method, query string, names, values []string, payloadHash string) string {
+	return CanonicalRequestURI(method, "/", query, names, values, payloadHash)
+}
+
+// CanonicalRequestURI is CanonicalRequest with canonical URI uri (kafkafn's routes sign the
+// request path).
+func CanonicalRequestURI(method, uri, query string, names, values []string, payloadHash string) string {
 	var b strings.Builder
 	b.WriteString(method)
-	b.WriteString("\n/\n")
+	b.WriteByte('\n')
+	b.WriteString(uri)
+	b.WriteByte('\n')
 	b.WriteString(query)
 	b.WriteByte('\n')
 	for i, n := range names {

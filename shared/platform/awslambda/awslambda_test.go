@@ -338,7 +338,8 @@ func lastTimer(t *testing.T, h *awslambda.Handler, deadline time.Time) echo.Time
 
 func FuzzInvoke(f *testing.F) {
 	for _, name := range []string{"aws_httpapi_v2_post.json", "aws_function_url_get.json", "aws_rest_v1_multivalue.json",
-		"aws_alb_single.json", "aws_alb_multivalue.json", "aws_schedule.json", "aws_schedule_input.json"} {
+		"aws_alb_single.json", "aws_alb_multivalue.json", "aws_schedule.json", "aws_schedule_input.json",
+		"aws_auth_httpapi_iam_assumed_role.json", "aws_auth_httpapi_jwt_cognito.json", "aws_auth_rest_lambda_authorizer.json"} {
 		f.Add(fixture(f, name))
 	}
 	h := newHandler(f, echo.BuildHTTPOnly)

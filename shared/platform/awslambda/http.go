@@ -47,6 +47,7 @@ func (h *Handler) serveV2(ctx context.Context, inv *platform.Invocation, split b
 		inv.RequestID = rc.RequestID
 	}
 	inv.Raw = rc
+	inv.Caller = callerV2(rc.Authorizer)
 	header := make(http.Header, len(ev.Headers)+1)
 	for k, v := range ev.Headers {
 		header.Set(k, v)
@@ -117,6 +118,7 @@ func (h *Handler) serveREST(ctx context.Context, inv *platform.Invocation, split
 		inv.RequestID = rc.RequestID
 	}
 	inv.Raw = rc
+	inv.Caller = callerREST(rc)
 	header := mergeHeaders(ev.Headers, ev.MultiValueHeaders)
 	if header.Get("Host") == "" && rc.DomainName != "" {
 		header.Set("Host", rc.DomainName)

@@ -1,0 +1,173 @@
+package authtest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/kafkafn/kafkafn/functions/produce"
+	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
+	"github.com/kafkafn/kafkafn/shared/auth/bearer"
+	"github.com/kafkafn/kafkafn/shared/auth/entratest"
+	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
+	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/httpio"
+	"github.com/kafkafn/kafkafn/shared/platform"
+	"github.com/kafkafn/kafkafn/shared/platform/local"
+)
+
+// TestSlowBodiesDoNotStarveOthers: callers who announce large bodies and send (almost)
+// nothing, with no valid credentials, on the routes that read the body before they can
+// check a signature (TC3 POST /) and on bearer routes, declare far more than the whole
+// default body budget; an ordinary bearer-authenticated produce is still answered 200, and
+// every slow connection is answered and closed within the body deadline.
+func TestSlowBodiesDoNotStarveOthers(t *testing.T) {
+	const bodyTimeout = 2 * time.Second
+	idp := entratest.New(t)
+	cluster := brokertest.NewCluster(t, kfake.SeedTopics(1, "orders.eu", "orders.tc3"))
+	env := map[string]string{
+		"KAFKA_BROKERS":             strings.Join(cluster.Config.Brokers, ","),
+		"AUTH_ENTRA_TENANT_ID":      idp.Tenant,
+		"AUTH_ENTRA_AUDIENCE":       audience,
+		"AUTH_ENTRA_AUTHORITY_HOST": idp.URL,
+		"AUTH_TC3_CREDENTIALS":      tc3ID + ":" + tc3Key,
+		"CKAFKA_DATAHUBS":           "datahub-tc3=orders.tc3",
+		"AUTH_POLICY":               thePolicy,
+		"HTTP_BODY_TIMEOUT":         bodyTimeout.String(),
+		"REQUEST_TIMEOUT":           "5s",
+	}
+	penv := platform.Env{Getenv: func(k string) string { return env[k] }, Platform: "local"}
+	guard, err := authconfig.Guard(penv, authconfig.WithTC3(), authconfig.WithBearerOptions(bearer.WithHTTPClient(idp.Client())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	limits, err := config.LimitsFromEnv(penv.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limits.MaxInflightBytes != 16<<20 {
+		t.Fatalf("the default body budget is %d, the test is sized for 16 MiB", limits.MaxInflightBytes)
+	}
+	bc, err := broker.New(cluster.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(bc.Close)
+	pd, err := produce.LoadDeps(penv, produce.Deps{Broker: bc, Guard: guard, Limits: limits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	produce.Register(mux, pd)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() {
+		served <- local.Serve(ctx, ln, httpio.Serve(mux, nil, httpio.WithBodyBudget(limits)), "authtest", nil)
+	}()
+	t.Cleanup(func() { cancel(); <-served })
+	addr := ln.Addr().String()
+
+	// 1 MiB declared per connection: the 24 TC3 ones alone declare 24 MiB, more than the
+	// whole budget.
+	const declared = 1 << 20
+	type slow struct {
+		name   string
+		conn   net.Conn
+		opened time.Time
+	}
+	open := func(name, path, header string, send int) slow {
+		t.Helper()
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		req := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: kafkafn\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s\r\n", path, declared, header)
+		if _, err := io.WriteString(c, req+strings.Repeat("{", send)); err != nil {
+			t.Fatal(err)
+		}
+		return slow{name: name, conn: c, opened: time.Now()}
+	}
+	tc3Header := "X-TC-Action: SendMessage\r\nX-TC-Version: 2019-08-19\r\nX-TC-Timestamp: " + fmt.Sprint(time.Now().Unix()) +
+		"\r\nAuthorization: TC3-HMAC-SHA256 Credential=" + tc3ID + "/2026-01-01/ckafka/tc3_request, SignedHeaders=content-type;host, Signature=" +
+		strings.Repeat("0", 64) + "\r\n"
+	var conns []slow
+	for i := range 20 { // TC3: the body is read to check the signature; nothing arrives
+		conns = append(conns, open(fmt.Sprintf("tc3 silent %d", i), "/", tc3Header, 0))
+	}
+	for i := range 4 { // TC3: a few bytes arrive, then nothing
+		conns = append(conns, open(fmt.Sprintf("tc3 trickle %d", i), "/", tc3Header, 100))
+	}
+	for i := range 12 { // bearer route without a token
+		conns = append(conns, open(fmt.Sprintf("no token %d", i), "/v1/producer/topics/orders.eu", "", 100))
+	}
+	time.Sleep(200 * time.Millisecond) // every slow request has reached its handler
+
+	t.Run("an authenticated produce is answered 200 meanwhile", func(t *testing.T) {
+		c := idp.Claims("2.0", audience)
+		c["roles"] = []string{"Kafka.Admin"}
+		tok := secret(idp.Sign(c))
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+addr+"/v1/producer/topics/orders.eu",
+			strings.NewReader(`{"records":[{"value":"through"}]}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		start := time.Now()
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		took := time.Since(start)
+		t.Logf("produce answered %d after %v beside %d slow bodies declaring %d MiB", res.StatusCode, took, len(conns), len(conns)*declared>>20)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("produce answered %d %s after %v", res.StatusCode, body, took)
+		}
+	})
+
+	t.Run("every slow connection is answered and closed within the body deadline", func(t *testing.T) {
+		var wg sync.WaitGroup
+		for _, s := range conns {
+			wg.Go(func() {
+				_ = s.conn.SetReadDeadline(s.opened.Add(bodyTimeout + 2*time.Second))
+				br := bufio.NewReader(s.conn)
+				res, err := http.ReadResponse(br, nil)
+				if err != nil {
+					t.Errorf("%s: no answer: %v", s.name, err)
+					return
+				}
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				switch {
+				case strings.HasPrefix(s.name, "no token"):
+					if res.StatusCode != http.StatusUnauthorized { // refused from its headers, its body never read
+						t.Errorf("%s: answered %d %s, want 401", s.name, res.StatusCode, body)
+					}
+				default: // TencentCloud API errors are 200 with Response.Error
+					if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "HTTP_BODY_TIMEOUT") ||
+						!strings.Contains(string(body), `"Code":"FailedOperation"`) {
+						t.Errorf("%s: answered %d %s, want the body timeout", s.name, res.StatusCode, body)
+					}
+				}
+				if _, err := br.ReadByte(); err != io.EOF {
+					t.Errorf("%s: the connection is still open after %v (%v)", s.name, time.Since(s.opened), err)
+				}
+			})
+		}
+		wg.Wait()
+	})
+}
