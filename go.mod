@@ -22,8 +22,6 @@ require (
 	gopkg.in/yaml.v3 v3.0.1
 )
 
-require github.com/go-json-experiment/json v1.27.2
-
 require (
 	github.com/aws/aws-sdk-go-v2 v1.48.0
 	github.com/segmentio/kafka-go/sasl/aws_msk_iam_v2 v0.1.0
