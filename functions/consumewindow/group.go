@@ -47,7 +47,7 @@ func authenticated(g *auth.Guard, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := g.Authenticate(r)
 		if err != nil {
-			auth.WriteError(w, r, err)
+			httpio.WriteError(w, r, err)
 			return
 		}
 		h.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), p)))
@@ -238,7 +238,7 @@ func (h *groupWindow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.Guard.AllowGroup(r.Context(), topic, group); err != nil {
-		auth.WriteError(w, r, err)
+		httpio.WriteError(w, r, err)
 		return
 	}
 	count, forceBase64, err := windowQuery(r, h.Limits.ConsumeMaxCount)
@@ -310,7 +310,7 @@ func (h *groupCommit) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.Guard.AllowGroup(r.Context(), t.Topic, group); err != nil {
-		auth.WriteError(w, r, err)
+		httpio.WriteError(w, r, err)
 		return
 	}
 	ctx, cancel := httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
@@ -340,7 +340,7 @@ func (h *groupLag) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.Guard.AllowGroup(r.Context(), topic, group); err != nil {
-		auth.WriteError(w, r, err)
+		httpio.WriteError(w, r, err)
 		return
 	}
 	ctx, cancel := httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)

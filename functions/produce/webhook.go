@@ -159,7 +159,7 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := auth.NewContext(r.Context(), src.principal)
 	if h.Guard != nil {
 		if err := h.Guard.Allow(ctx, auth.OpProduce, topic); err != nil {
-			auth.WriteError(w, r, err)
+			httpio.WriteError(w, r, err)
 			return
 		}
 	}

@@ -88,9 +88,11 @@ func ErrorForRequest(r *http.Request, err error) (int, ErrorBody) {
 }
 
 // WriteError writes err as the native JSON error body with its status. The message shown is
-// the error's public message; the full error is attached to the request log by Middleware.
+// the error's public message; the full error is attached to the request log by Serve. A 401
+// from auth.Guard also gets its WWW-Authenticate challenge: this is the one error encoder.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := ErrorForRequest(r, err)
+	setChallenge(w, err) // a 401 from auth.Guard carries its WWW-Authenticate challenge
 	if status >= 500 {
 		w.Header().Set("Retry-After", "1")
 	}
