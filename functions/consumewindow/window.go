@@ -98,7 +98,7 @@ func (h *byTime) serve(r *httpio.Request) (httpio.Response, error) {
 		}
 		switch {
 		case next > p.Latest:
-			return nil, invalidCursor("offset "+strconv.FormatInt(next, 10)+" is beyond the end of partition "+strconv.Itoa(p.ID)+" (was the topic re-created?)")
+			return nil, invalidCursor("offset " + strconv.FormatInt(next, 10) + " is beyond the end of partition " + strconv.Itoa(p.ID) + " (was the topic re-created?)")
 		case next < p.Earliest:
 			out.Gaps = append(out.Gaps, Gap{Partition: p.ID, From: next, To: p.Earliest})
 			next = p.Earliest
@@ -107,7 +107,7 @@ func (h *byTime) serve(r *httpio.Request) (httpio.Response, error) {
 	}
 	for k := range cur.Next {
 		if id, _ := strconv.Atoi(k); !containsInt(ids, id) {
-			return nil, invalidCursor("it names partition "+k+", which the topic does not have")
+			return nil, invalidCursor("it names partition " + k + ", which the topic does not have")
 		}
 	}
 	fromMs, toMs := cur.From, cur.To

@@ -39,7 +39,9 @@ type JSON[T any] struct {
 }
 
 // WriteResponse implements Response.
-func (j JSON[T]) WriteResponse(w http.ResponseWriter, _ *http.Request) { WriteJSON(w, j.Status, j.Body) }
+func (j JSON[T]) WriteResponse(w http.ResponseWriter, _ *http.Request) {
+	WriteJSON(w, j.Status, j.Body)
+}
 
 // OK is a 200 answer with body v.
 func OK[T any](v T) Response { return JSON[T]{Status: http.StatusOK, Body: v} }
