@@ -1,6 +1,8 @@
-// Package httpio holds the HTTP plumbing every kafkafn route shares: bounded body reading and
-// strict JSON decoding, JSON writing, the one mapping from error kinds to status codes, and
-// the middleware that logs, recovers and turns the mux's own 404/405 into JSON errors.
+// Package httpio holds the HTTP plumbing every kafkafn route shares: the one handler shape
+// (Handler, Request, Response) and its encoder (Endpoint, Encode), bounded body reading and
+// strict JSON decoding, JSON writing, the one mapping from error kinds to status codes
+// (WriteError), and Serve, which logs, recovers and turns the mux's own 404/405 into JSON
+// errors. The route tables that put handlers on a mux are auth.Route and auth.Register.
 package httpio
 
 import (
