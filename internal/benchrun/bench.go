@@ -42,6 +42,7 @@ type bench struct {
 	client  *http.Client
 	raw     *kafka.Client
 	rawTr   *kafka.Transport
+	brokers []string // the bootstrap addresses of the broker every case uses
 	stop    []func()
 	topicN  atomic.Int64
 }
@@ -58,6 +59,7 @@ func newBench(ctx context.Context, o options) (*bench, error) {
 		b.stop = append(b.stop, c.Close)
 		brokers = c.ListenAddrs()
 	}
+	b.brokers = brokers
 	b.report.Machine = machine(o.brokers)
 	var err error
 	if b.kcfg, err = config.KafkaFromEnv(func(k string) string {
@@ -210,11 +212,20 @@ func (b *bench) post(ctx context.Context, path string, body []byte) error {
 }
 
 func (b *bench) call(ctx context.Context, method, path string, body []byte) error {
+	return b.do(ctx, method, b.url+path, body)
+}
+
+// postURL sends body to url and fails on any status but 200.
+func (b *bench) postURL(ctx context.Context, url string, body []byte) error {
+	return b.do(ctx, "POST", url, body)
+}
+
+func (b *bench) do(ctx context.Context, method, url string, body []byte) error {
 	var rd io.Reader
 	if body != nil {
 		rd = bytesReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, b.url+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		return err
 	}
@@ -231,7 +242,7 @@ func (b *bench) call(ctx context.Context, method, path string, body []byte) erro
 		return err
 	}
 	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, truncate(string(data), 200))
+		return fmt.Errorf("%s %s: %d %s", method, url, res.StatusCode, truncate(string(data), 200))
 	}
 	return nil
 }
