@@ -45,7 +45,7 @@ func run() error {
 	}
 	o.brokers = splitComma(os.Getenv("KAFKA_BROKERS"))
 
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	b, err := newBench(ctx, o)
 	if err != nil {

@@ -26,7 +26,6 @@ func peerHandler(brokers []string) (http.Handler, func(), error) {
 		kgo.SeedBrokers(brokers...),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.ProducerLinger(0),
-		kgo.ProducerBatchMaxBytes(16<<20),
 		kgo.ClientID("bench-peer"),
 	)
 	if err != nil {
