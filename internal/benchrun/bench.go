@@ -161,12 +161,57 @@ func (s stats) quantile(q float64) float64 {
 // measure runs op from conc goroutines: a warm-up of a fifth of d (at least 50 ops in
 // total), then for d. Any error stops the run and is returned.
 func measure(ctx context.Context, d time.Duration, conc int, op func(ctx context.Context) error) (stats, error) {
-	warm := time.Now().Add(d / 5)
+	if err := warmUp(ctx, d/5, op); err != nil {
+		return stats{}, err
+	}
+	return runFor(ctx, d, conc, op)
+}
+
+// warmUp runs op for d, and at least 50 times.
+func warmUp(ctx context.Context, d time.Duration, op func(ctx context.Context) error) error {
+	warm := time.Now().Add(d)
 	for n := 0; n < 50 || time.Now().Before(warm); n++ {
 		if err := op(ctx); err != nil {
-			return stats{}, err
+			return err
 		}
 	}
+	return nil
+}
+
+// sideBySideRounds is how many turns each op of measureSideBySide gets.
+const sideBySideRounds = 6
+
+// measureSideBySide measures ops against each other for d each: after a warm-up of each,
+// the ops take turns (sideBySideRounds turns of d/sideBySideRounds each, in a rotating
+// order), so that load from outside the bench, on a shared machine, falls on every op
+// alike instead of skewing whichever op ran during it. One client.
+func measureSideBySide(ctx context.Context, d time.Duration, ops []func(ctx context.Context) error) ([]stats, error) {
+	for _, op := range ops {
+		if err := warmUp(ctx, d/5, op); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]stats, len(ops))
+	for r := range sideBySideRounds {
+		for k := range ops {
+			i := (k + r) % len(ops)
+			s, err := runFor(ctx, d/sideBySideRounds, 1, ops[i])
+			if err != nil {
+				return nil, err
+			}
+			out[i].ops += s.ops
+			out[i].elapsed += s.elapsed
+			out[i].lat = append(out[i].lat, s.lat...)
+		}
+	}
+	for i := range out {
+		slices.Sort(out[i].lat)
+	}
+	return out, nil
+}
+
+// runFor runs op from conc goroutines for d. Any error stops the run and is returned.
+func runFor(ctx context.Context, d time.Duration, conc int, op func(ctx context.Context) error) (stats, error) {
 	var (
 		mu    sync.Mutex
 		all   []time.Duration
