@@ -396,7 +396,7 @@ func (b *bench) consumeWindow(ctx context.Context) error {
 		}
 	}
 	size := float64(n * len(value1K))
-	raw, err := measure(ctx, b.o.caseTime, 1, func(ctx context.Context) error {
+	rawOp := func(ctx context.Context) error {
 		got := 0
 		for off := int64(0); got < n; {
 			fr, err := b.raw.Fetch(ctx, &kafka.FetchRequest{Topic: topic, Partition: 0, Offset: off, MinBytes: 1, MaxBytes: 1 << 20, MaxWait: time.Millisecond})
@@ -429,12 +429,9 @@ func (b *bench) consumeWindow(ctx context.Context) error {
 			}
 		}
 		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("raw fetch: %w", err)
 	}
 	path := fmt.Sprintf("/v1/consumer/topics/%s/partitions/0/offsets/0?count=%d", topic, n)
-	viaHTTP, err := measure(ctx, b.o.caseTime, 1, func(ctx context.Context) error {
+	httpOp := func(ctx context.Context) error {
 		req, _ := http.NewRequestWithContext(ctx, "GET", b.url+path, nil)
 		res, err := b.client.Do(req)
 		if err != nil {
@@ -451,10 +448,12 @@ func (b *bench) consumeWindow(ctx context.Context) error {
 			return fmt.Errorf("consume: %d with %d records, want %d", res.StatusCode, got, n)
 		}
 		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("HTTP consume: %w", err)
 	}
+	ss, err := measureSideBySide(ctx, b.o.caseTime, []func(context.Context) error{rawOp, httpOp})
+	if err != nil {
+		return fmt.Errorf("consume: %w", err)
+	}
+	raw, viaHTTP := ss[0], ss[1]
 	rawMBs := raw.perSecond(1) * size / 1e6
 	httpMBs := viaHTTP.perSecond(1) * size / 1e6
 	b.add(Result{Section: "consume", Name: "6 MB window: raw kafka-go Client.Fetch", Value: rawMBs, Unit: "MB/s",
