@@ -114,7 +114,7 @@ func (b *bench) peerProduce(ctx context.Context) error {
 		ss, err := measureSideBySide(ctx, b.o.caseTime, ops)
 		dropAll() // kfake keeps every record in memory
 		if err != nil {
-			return fmt.Errorf("N=%d: %w", n, err)
+			return fmt.Errorf("peer, %d records: %w", n, err)
 		}
 		peer := ss[0].perSecond(n)
 		for i, v := range variants {

@@ -200,7 +200,7 @@ func (b *bench) produceThroughput(ctx context.Context) error {
 		ss, err := measureSideBySide(ctx, b.o.caseTime, ops)
 		dropAll() // kfake keeps every record in memory
 		if err != nil {
-			return fmt.Errorf("N=%d: %w", n, err)
+			return fmt.Errorf("produce, %d records: %w", n, err)
 		}
 		raw := ss[0].perSecond(n)
 		for i, v := range variants {
