@@ -12,13 +12,13 @@ import (
 // left is the standard library's HTTP and TLS stacks, kafka-go with every compression codec
 // its compress package registers (a consume route must read whatever codec a producer
 // used), SCRAM's SASLprep tables and the SCF adapter's gob (docs/performance.md, "Binary
-// size"). sizeCeiling is therefore the size reached (9.77 MB for produce and
-// consume-window, 9.70 MB for list-topics, go1.26) plus a small margin: a binary that
-// grows past it has gained a dependency that must be looked at (go tool nm -size -sort
+// size"). sizeCeiling is therefore the size reached (9.90 MB for produce and
+// consume-window, 9.83 MB for list-topics, go1.26) plus a small margin (~3 %): a binary
+// that grows past it has gained a dependency that must be looked at (go tool nm -size -sort
 // size, go version -m).
 const (
 	sizeTarget  = 8_000_000
-	sizeCeiling = 10_000_000
+	sizeCeiling = 10_200_000
 )
 
 // TestRouteBinarySize builds each per-route binary as scripts/build does and fails when
