@@ -178,36 +178,66 @@ func warmUp(ctx context.Context, d time.Duration, op func(ctx context.Context) e
 	return nil
 }
 
-// sideBySideRounds is how many turns each op of measureSideBySide gets.
+// sideBySideRounds is how many turns each op of takeTurns gets.
 const sideBySideRounds = 6
 
-// measureSideBySide measures ops against each other for d each: after a warm-up of each,
-// the ops take turns (sideBySideRounds turns of d/sideBySideRounds each, in a rotating
-// order), so that load from outside the bench, on a shared machine, falls on every op
-// alike instead of skewing whichever op ran during it. One client.
-func measureSideBySide(ctx context.Context, d time.Duration, ops []func(ctx context.Context) error) ([]stats, error) {
-	for _, op := range ops {
-		if err := warmUp(ctx, d/5, op); err != nil {
+// takeTurns measures n ops against each other for d each, one client: after a warm-up of
+// each, the ops take turns (sideBySideRounds turns of d/sideBySideRounds each, in a
+// rotating order), so that load from outside the bench, on a shared machine, falls on every
+// op alike instead of skewing whichever ran during it. with(i, f) calls f with op i (and
+// may set it up before and clean up after).
+func takeTurns(ctx context.Context, d time.Duration, n int, with func(i int, f func(op func(context.Context) error) error) error) ([]stats, error) {
+	for i := range n {
+		if err := with(i, func(op func(context.Context) error) error { return warmUp(ctx, d/5, op) }); err != nil {
 			return nil, err
 		}
 	}
-	out := make([]stats, len(ops))
+	out := make([]stats, n)
 	for r := range sideBySideRounds {
-		for k := range ops {
-			i := (k + r) % len(ops)
-			s, err := runFor(ctx, d/sideBySideRounds, 1, ops[i])
+		for k := range n {
+			i := (k + r) % n
+			err := with(i, func(op func(context.Context) error) error {
+				s, err := runFor(ctx, d/sideBySideRounds, 1, op)
+				out[i].ops += s.ops
+				out[i].elapsed += s.elapsed
+				out[i].lat = append(out[i].lat, s.lat...)
+				return err
+			})
 			if err != nil {
 				return nil, err
 			}
-			out[i].ops += s.ops
-			out[i].elapsed += s.elapsed
-			out[i].lat = append(out[i].lat, s.lat...)
 		}
 	}
 	for i := range out {
 		slices.Sort(out[i].lat)
 	}
 	return out, nil
+}
+
+// measureSideBySide is takeTurns of fixed ops.
+func measureSideBySide(ctx context.Context, d time.Duration, ops []func(context.Context) error) ([]stats, error) {
+	return takeTurns(ctx, d, len(ops), func(i int, f func(op func(context.Context) error) error) error { return f(ops[i]) })
+}
+
+// sideBySide is takeTurns of produce variants, each warm-up and each turn with a fresh
+// topic (touched once, untimed) deleted right after it: kfake keeps every record in memory, and a heap of several
+// hundred MB of records would make each garbage collection of the bench process (kafkafn
+// runs in it) costlier the more a variant allocates.
+func (b *bench) sideBySide(ctx context.Context, d time.Duration, variants []func(topic string) func(context.Context) error) ([]stats, error) {
+	return takeTurns(ctx, d, len(variants), func(i int, f func(op func(context.Context) error) error) error {
+		topic, drop, err := b.topic(ctx, 1)
+		if err != nil {
+			return err
+		}
+		defer drop()
+		// The first request to a new topic includes each client's metadata look-up for it
+		// (franz-go's can wait for a metadata refresh): made before the turn, untimed.
+		op := variants[i](topic)
+		if err := op(ctx); err != nil {
+			return err
+		}
+		return f(op)
+	})
 }
 
 // runFor runs op from conc goroutines for d. Any error stops the run and is returned.

@@ -94,25 +94,14 @@ func (b *bench) peerProduce(ctx context.Context) error {
 			{"peer (net/http + encoding/json + franz-go ProduceSync, acks=all)", url},
 			{"kafkafn HTTP loopback", b.url},
 		}
-		ops := make([]func(context.Context) error, len(variants))
-		var drops []func()
-		dropAll := func() {
-			for _, d := range drops {
-				d()
-			}
-		}
+		ops := make([]func(string) func(context.Context) error, len(variants))
 		for i, v := range variants {
-			topic, drop, err := b.topic(ctx, 1)
-			if err != nil {
-				dropAll()
-				return err
+			ops[i] = func(topic string) func(context.Context) error {
+				target := v.url + "/v1/producer/topics/" + topic
+				return func(ctx context.Context) error { return b.postURL(ctx, target, body) }
 			}
-			drops = append(drops, drop)
-			target := v.url + "/v1/producer/topics/" + topic
-			ops[i] = func(ctx context.Context) error { return b.postURL(ctx, target, body) }
 		}
-		ss, err := measureSideBySide(ctx, b.o.caseTime, ops)
-		dropAll() // kfake keeps every record in memory
+		ss, err := b.sideBySide(ctx, b.o.caseTime, ops)
 		if err != nil {
 			return fmt.Errorf("peer, %d records: %w", n, err)
 		}

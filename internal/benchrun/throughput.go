@@ -181,24 +181,11 @@ func (b *bench) produceThroughput(ctx context.Context) error {
 				return azureInvoke(ah, "POST", "/v1/producer/topics/"+t, body)
 			}},
 		}
-		ops := make([]func(context.Context) error, len(variants))
-		var drops []func()
-		dropAll := func() {
-			for _, d := range drops {
-				d()
-			}
-		}
+		ops := make([]func(string) func(context.Context) error, len(variants))
 		for i, v := range variants {
-			topic, drop, err := b.topic(ctx, 1)
-			if err != nil {
-				dropAll()
-				return err
-			}
-			drops = append(drops, drop)
-			ops[i] = v.op(topic)
+			ops[i] = v.op
 		}
-		ss, err := measureSideBySide(ctx, b.o.caseTime, ops)
-		dropAll() // kfake keeps every record in memory
+		ss, err := b.sideBySide(ctx, b.o.caseTime, ops)
 		if err != nil {
 			return fmt.Errorf("produce, %d records: %w", n, err)
 		}
