@@ -79,8 +79,9 @@ type Param struct {
 	Allowed     []string // the only values SAM accepts (optional)
 }
 
-// AWSIAMParam turns on IAM (SigV4) auth in template.yaml: every function that takes it gets
-// an AWS_IAM Function URL and trusts the caller identity the URL (or API Gateway) verified.
+// AWSIAMParam turns on IAM (SigV4) auth in template.yaml: AWS_IAM on the HTTP API's routes
+// (but the sender-signed ones, see SenderSigned), an AWS_IAM Function URL for every function
+// that takes it, and those functions trust the caller identity the URL or API Gateway verified.
 const AWSIAMParam = "AUTH_AWS_AUTHORIZER"
 
 // Params describes every variable a Function lists.
@@ -108,7 +109,7 @@ var Params = []Param{
 	{Env: "AUTH_API_KEYS", Description: "API keys for HTTP Basic: JSON {id: {sha256: hex}} (optional; go run ./scripts/gen-api-key)"},
 	{Env: "AUTH_OIDC", Description: "OpenID Connect issuers whose access tokens are accepted: JSON list (optional)"},
 	{Env: AWSIAMParam, Default: "false", Allowed: []string{"false", "true"},
-		Description: "true: an AWS_IAM (SigV4) Function URL per function, and trust the IAM, JWT or Lambda authorizer identity API Gateway or the URL put in the event"},
+		Description: "true: AWS_IAM (SigV4) on the HTTP API routes (not webhooks or SendMessage) and an AWS_IAM Function URL per function, and trust the IAM, JWT or Lambda authorizer identity API Gateway or the URL put in the event"},
 	{Env: "WEBHOOK_SECRETS", NoEcho: true, Description: "webhook signing secrets (optional)"},
 	{Env: "GITHUB_WEBHOOK_SECRET", NoEcho: true, Description: "GitHub webhook secret (optional)"},
 	{Env: "CKAFKA_DATAHUBS", Description: "CKafka DataHub id to topic mapping for SendMessage (optional)"},

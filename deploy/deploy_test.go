@@ -164,23 +164,15 @@ func TestSAMTemplate(t *testing.T) {
 			if str(res, "Type") != "AWS::Serverless::Function" || str(res, "Metadata", "BuildMethod") != "makefile" || str(res, "Properties", "CodeUri") != "." {
 				t.Fatalf("resource = %v", res)
 			}
-			var got []string
 			hasSchedule := false
 			events, _ := get(res, "Properties", "Events").(map[string]any)
-			for _, ev := range events {
+			for name, ev := range events {
 				switch str(ev, "Type") {
-				case "HttpApi":
-					got = append(got, str(ev, "Properties", "Method")+" "+str(ev, "Properties", "Path"))
-					if str(ev, "Properties", "ApiId") != "HttpApi" {
-						t.Errorf("event %v is not on the shared HttpApi", ev)
-					}
 				case "Schedule", "ScheduleV2":
 					hasSchedule = true
+				default:
+					t.Errorf("event %s is a %s: routes are AWS::ApiGatewayV2::Route resources", name, str(ev, "Type"))
 				}
-			}
-			sort.Strings(got)
-			if want := routeSet(f.Routes, deploy.APIPath); !slices.Equal(got, want) {
-				t.Errorf("HttpApi events %v, route table %v", got, want)
 			}
 			if hasSchedule != f.Timer {
 				t.Errorf("schedule event: %v, timer: %v", hasSchedule, f.Timer)
@@ -211,6 +203,94 @@ func TestSAMTemplate(t *testing.T) {
 			if get(tpl, "Resources", f.LogicalID, "Properties", "VpcConfig") != nil {
 				t.Errorf("%s overrides the global VpcConfig", f.LogicalID)
 			}
+		}
+	})
+	t.Run("the HTTP API has every route of every function exactly once, on that function's integration", func(t *testing.T) {
+		if str(tpl, "Resources", deploy.HTTPAPIID, "Type") != "AWS::ApiGatewayV2::Api" || str(tpl, "Resources", deploy.HTTPAPIID, "Properties", "ProtocolType") != "HTTP" {
+			t.Fatalf("%s = %v", deploy.HTTPAPIID, get(tpl, "Resources", deploy.HTTPAPIID))
+		}
+		integrations := map[string]string{} // integration logical ID → function
+		stages := 0
+		got := map[string][]string{} // function → "METHOD path" of its routes
+		for id, res := range get(tpl, "Resources").(map[string]any) {
+			switch str(res, "Type") {
+			case "AWS::ApiGatewayV2::Stage":
+				stages++
+				if str(res, "Properties", "ApiId") != deploy.HTTPAPIID || str(res, "Properties", "StageName") != "$default" || str(res, "Properties", "AutoDeploy") != "true" {
+					t.Errorf("stage %s = %v, want the auto-deployed $default stage of %s", id, res, deploy.HTTPAPIID)
+				}
+			case "AWS::ApiGatewayV2::Integration":
+				p := get(res, "Properties")
+				fn, _, _ := strings.Cut(str(p, "IntegrationUri"), ".Arn")
+				if str(p, "ApiId") != deploy.HTTPAPIID || str(p, "IntegrationType") != "AWS_PROXY" || str(p, "PayloadFormatVersion") != "2.0" || fn == "" {
+					t.Errorf("integration %s = %v, want an AWS_PROXY payload 2.0 integration on a function ARN", id, p)
+				}
+				integrations[id] = fn
+			}
+		}
+		if stages != 1 {
+			t.Errorf("%d stages, want one", stages)
+		}
+		for id, res := range get(tpl, "Resources").(map[string]any) {
+			if str(res, "Type") != "AWS::ApiGatewayV2::Route" {
+				continue
+			}
+			p := get(res, "Properties")
+			integ, ok := strings.CutPrefix(str(p, "Target"), "integrations/${")
+			fn := integrations[strings.TrimSuffix(integ, "}")]
+			if str(p, "ApiId") != deploy.HTTPAPIID || !ok || fn == "" {
+				t.Errorf("route %s = %v is not on %s with one of its integrations", id, p, deploy.HTTPAPIID)
+				continue
+			}
+			got[fn] = append(got[fn], str(p, "RouteKey"))
+		}
+		for _, f := range deploy.Functions {
+			sort.Strings(got[f.LogicalID])
+			if want := routeSet(f.Routes, deploy.APIPath); !slices.Equal(got[f.LogicalID], want) {
+				t.Errorf("%s: HTTP API routes %v, route table %v", f.LogicalID, got[f.LogicalID], want)
+			}
+			delete(got, f.LogicalID)
+		}
+		if len(got) != 0 {
+			t.Errorf("routes on no deployed function: %v", got)
+		}
+	})
+	t.Run("every function may be invoked by the HTTP API, and only from it", func(t *testing.T) {
+		for _, f := range deploy.Functions {
+			if len(f.Routes) == 0 {
+				continue
+			}
+			var perms []any
+			for _, res := range get(tpl, "Resources").(map[string]any) {
+				if str(res, "Type") == "AWS::Lambda::Permission" && str(res, "Properties", "FunctionName") == f.LogicalID {
+					perms = append(perms, get(res, "Properties"))
+				}
+			}
+			want := "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${" + deploy.HTTPAPIID + "}/*"
+			if len(perms) != 1 || str(perms[0], "Principal") != "apigateway.amazonaws.com" || str(perms[0], "Action") != "lambda:InvokeFunction" || str(perms[0], "SourceArn") != want {
+				t.Errorf("%s permissions %v, want one for apigateway.amazonaws.com from %s", f.LogicalID, perms, want)
+			}
+		}
+	})
+	t.Run("AuthAwsAuthorizer=true turns on AWS_IAM on every route but the sender-signed ones", func(t *testing.T) {
+		signed := 0
+		for _, f := range deploy.Functions {
+			for _, r := range f.Routes {
+				auth := get(tpl, "Resources", r.Name+"Route", "Properties", "AuthorizationType")
+				if deploy.SenderSigned(r) {
+					signed++
+					if auth != "NONE" {
+						t.Errorf("%s (sender-signed) AuthorizationType = %v, want NONE", r.Name, auth)
+					}
+					continue
+				}
+				if a, _ := auth.([]any); len(a) != 3 || a[0] != "AwsIamAuth" || a[1] != "AWS_IAM" || a[2] != "NONE" {
+					t.Errorf("%s AuthorizationType = %v, want !If [AwsIamAuth, AWS_IAM, NONE]", r.Name, auth)
+				}
+			}
+		}
+		if want := 2; signed != want { // IngestWebhook and SendMessage: a rename must not drop the exemption silently
+			t.Errorf("%d sender-signed routes, want %d", signed, want)
 		}
 	})
 	t.Run("AuthAwsAuthorizer=true adds an AWS_IAM Function URL to every function that trusts the authorizer context", func(t *testing.T) {

@@ -100,8 +100,7 @@ func SAM() []byte {
 	w("      - !Ref AWS::NoValue")
 	w("")
 	w("Resources:")
-	w("  HttpApi:")
-	w("    Type: AWS::Serverless::HttpApi")
+	httpAPI(w)
 	for _, f := range Functions {
 		w("")
 		w("  %s:", f.LogicalID)
@@ -121,18 +120,8 @@ func SAM() []byte {
 		if len(f.MSKActions) > 0 {
 			mskPolicy(w, f)
 		}
-		if len(f.Routes) > 0 || f.Timer {
-			w("      Events:")
-		}
-		for _, r := range f.Routes {
-			w("        %s:", r.Name)
-			w("          Type: HttpApi")
-			w("          Properties:")
-			w("            ApiId: !Ref HttpApi")
-			w("            Method: %s", r.Method)
-			w("            Path: %s", quote(APIPath(r.Path)))
-		}
 		if f.Timer {
+			w("      Events:")
 			w("        Pull:")
 			w("          Type: Schedule")
 			w("          Properties:")
@@ -141,9 +130,14 @@ func SAM() []byte {
 			w("            State: !Ref PullScheduleState")
 		}
 	}
+	for _, f := range Functions {
+		if len(f.Routes) > 0 {
+			httpAPIRoutes(w, f)
+		}
+	}
 	// IAM Function URLs: plain AWS::Lambda::Url resources, because the SAM transform accepts
-	// no parameter or condition in FunctionUrlConfig or an HttpApi's Auth
-	// (aws/serverless-application-model#1138, #1955). AWS_IAM needs no resource policy for
+	// no parameter or condition in FunctionUrlConfig (aws/serverless-application-model#1138,
+	// #1955). AWS_IAM needs no resource policy for
 	// callers of the same account; their identity policy must allow lambda:InvokeFunctionUrl
 	// and lambda:InvokeFunction.
 	for _, f := range iamURLFunctions() {
@@ -160,7 +154,7 @@ func SAM() []byte {
 	w("Outputs:")
 	w("  ApiURL:")
 	w("    Description: base URL of the kafkafn HTTP API")
-	w("    Value: !Sub 'https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}'")
+	w("    Value: !Sub 'https://${%s}.execute-api.${AWS::Region}.${AWS::URLSuffix}'", HTTPAPIID)
 	for _, f := range iamURLFunctions() {
 		w("  %sUrl:", f.LogicalID)
 		w("    Condition: AwsIamAuth")
@@ -169,6 +163,83 @@ func SAM() []byte {
 	}
 	return b.Bytes()
 }
+
+// HTTPAPIID is the logical ID of the shared HTTP API (its Ref is the API id).
+const HTTPAPIID = "HttpApi"
+
+// httpAPI writes the shared HTTP API and its auto-deployed $default stage as plain
+// CloudFormation, not AWS::Serverless::HttpApi with HttpApi function events: SAM takes no
+// parameter or condition in an HttpApi's Auth or an event's Auth
+// (aws/serverless-application-model#1138, #1955), while a plain AWS::ApiGatewayV2::Route's
+// AuthorizationType can follow AuthAwsAuthorizer (RouteAuth). This is what the SAM transform
+// generated before, with the routes as resources instead of an OpenAPI body.
+func httpAPI(w func(string, ...any)) {
+	w("  %s:", HTTPAPIID)
+	w("    Type: AWS::ApiGatewayV2::Api")
+	w("    Properties:")
+	w("      Name: !Ref AWS::StackName")
+	w("      ProtocolType: HTTP")
+	w("")
+	w("  %sApiGatewayDefaultStage:", HTTPAPIID) // the name SAM gave it, so updates keep the stage
+	w("    Type: AWS::ApiGatewayV2::Stage")
+	w("    Properties:")
+	w("      ApiId: !Ref %s", HTTPAPIID)
+	w("      StageName: $default")
+	w("      AutoDeploy: true")
+}
+
+// httpAPIRoutes writes f's Lambda proxy integration (payload format 2.0), one route per
+// entry of its route table, and the permission that lets the HTTP API invoke f.
+func httpAPIRoutes(w func(string, ...any), f Function) {
+	w("")
+	w("  %sIntegration:", f.LogicalID)
+	w("    Type: AWS::ApiGatewayV2::Integration")
+	w("    Properties:")
+	w("      ApiId: !Ref %s", HTTPAPIID)
+	w("      IntegrationType: AWS_PROXY")
+	w("      IntegrationUri: !GetAtt %s.Arn", f.LogicalID)
+	w("      PayloadFormatVersion: '2.0'")
+	w("      TimeoutInMillis: 30000")
+	for _, r := range f.Routes {
+		w("")
+		w("  %sRoute:", r.Name)
+		w("    Type: AWS::ApiGatewayV2::Route")
+		w("    Properties:")
+		w("      ApiId: !Ref %s", HTTPAPIID)
+		w("      RouteKey: %s", quote(r.Method+" "+APIPath(r.Path)))
+		if RouteAuth(r) {
+			w("      AuthorizationType: !If [AwsIamAuth, AWS_IAM, NONE]")
+		} else {
+			w("      AuthorizationType: NONE # %s", senderSigned[r.Name])
+		}
+		w("      Target: !Sub 'integrations/${%sIntegration}'", f.LogicalID)
+	}
+	w("")
+	w("  %sApiPermission:", f.LogicalID)
+	w("    Type: AWS::Lambda::Permission")
+	w("    Properties:")
+	w("      Action: lambda:InvokeFunction")
+	w("      FunctionName: !Ref %s", f.LogicalID)
+	w("      Principal: apigateway.amazonaws.com")
+	w("      SourceArn: !Sub 'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${%s}/*'", HTTPAPIID)
+}
+
+// senderSigned are the routes whose callers authenticate with a signature of their own
+// and cannot sign with SigV4, by route name, with the reason: AuthAwsAuthorizer leaves
+// them open on the HTTP API (kafkafn still verifies their signature), or turning it on
+// would lock those senders out.
+var senderSigned = map[string]string{
+	"IngestWebhook": "webhook senders (GitHub, Stripe, ...) sign with their own HMAC, never SigV4",
+	"SendMessage":   "CKafka SDK callers sign with TC3-HMAC-SHA256, never SigV4",
+}
+
+// SenderSigned reports whether r is authenticated by its sender's own signature and so stays
+// without AWS_IAM on the HTTP API when AuthAwsAuthorizer is true.
+func SenderSigned(r httpio.Route) bool { _, ok := senderSigned[r.Name]; return ok }
+
+// RouteAuth reports whether AuthAwsAuthorizer=true turns on AWS_IAM for r on the HTTP API:
+// every route but the sender-signed ones.
+func RouteAuth(r httpio.Route) bool { return !SenderSigned(r) }
 
 // mskPolicy writes f's least-privilege MSK IAM policy, present only when MskClusterArn is
 // set: its actions on the cluster and on every topic and group of that cluster (MSK topic and
