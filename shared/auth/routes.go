@@ -88,6 +88,7 @@ func (g *Guard) authenticated(h http.Handler) http.Handler {
 			httpio.WriteError(w, r, err)
 			return
 		}
+		httpio.MarkAuthenticated(r) // as Wrap: the body now counts against the whole budget
 		h.ServeHTTP(w, r.WithContext(NewContext(r.Context(), p)))
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/auth/apikey"
 	"github.com/kafkafn/kafkafn/shared/auth/policy"
+	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
@@ -102,5 +103,45 @@ func TestRegister(t *testing.T) {
 	specs := auth.Specs([]auth.Route{{Route: httpio.Route{Method: "GET", Path: "/a", Name: "A"}, Op: auth.Public}})
 	if len(specs) != 1 || specs[0].Pattern() != "GET /a" {
 		t.Fatalf("Specs = %v", specs)
+	}
+}
+
+// Authenticated routes read their body after the Guard knew the caller, as Op routes do: it
+// counts against the whole body budget, not the small share of bodies read before anyone
+// vouched for their caller (here 1 KiB, smaller than the body).
+func TestAuthenticatedRoutesBudgetTheBodyAsAuthenticated(t *testing.T) {
+	sum := sha256.Sum256([]byte("s3cret"))
+	keys, err := apikey.New(map[string][]byte{"ci": sum[:]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(r *httpio.Request) (httpio.Response, error) {
+		b, err := httpio.ReadBody(r.Writer(), r.Request, 1<<20)
+		if err != nil {
+			return nil, err
+		}
+		return httpio.OK(len(b)), nil
+	}
+	mux := http.NewServeMux()
+	auth.Register(mux, auth.Table{Guard: auth.NewGuard(auth.AllowAll{}, keys), Timeout: time.Minute, Routes: []auth.Route{
+		{Route: httpio.Route{Method: "POST", Path: "/commit", Name: "Commit"}, Op: auth.Authenticated, Handle: read},
+		{Route: httpio.Route{Method: "POST", Path: "/op", Name: "Op"}, Op: auth.OpConsume, Handle: read},
+	}})
+	limits := config.Limits{MaxBodyBytes: 1 << 20, MaxInflightBytes: 4 << 20, MaxInflightUnauthBytes: 1 << 10,
+		RequestTimeout: time.Second, BodyTimeout: 5 * time.Second}
+	srv := httptest.NewServer(httpio.Serve(mux, slog.New(slog.DiscardHandler), httpio.WithBodyBudget(limits)))
+	defer srv.Close()
+	for _, path := range []string{"/commit", "/op"} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(strings.Repeat("x", 64<<10)))
+		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("ci:s3cret")))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || string(body) != "65536\n" {
+			t.Errorf("%s: %d %s", path, res.StatusCode, body)
+		}
 	}
 }
