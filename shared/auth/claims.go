@@ -18,6 +18,9 @@ type ClaimSet struct {
 	Subject string // default "sub"
 	Groups  string
 	Roles   string
+	// Audience lists the aud (or, without aud, client_id) values accepted for the issuer's
+	// tokens where kafkafn did not validate them itself (awsauth); empty: not checked.
+	Audience []string
 }
 
 // OIDCPrincipal builds the principal oidc:<Issuer>#<subject> from a token's claims. It fails

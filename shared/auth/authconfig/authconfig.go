@@ -134,7 +134,7 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 	if ac.AWSAuthorizer { // first: the front door's verdict is authoritative
 		issuers := map[string]auth.ClaimSet{}
 		for _, is := range ac.OIDC {
-			issuers[is.Issuer] = auth.ClaimSet{Issuer: is.Name, Subject: is.SubjectClaim, Groups: is.GroupsClaim, Roles: is.RolesClaim}
+			issuers[is.Issuer] = auth.ClaimSet{Issuer: is.Name, Subject: is.SubjectClaim, Groups: is.GroupsClaim, Roles: is.RolesClaim, Audience: is.Audience}
 		}
 		authenticators = append(authenticators, awsauth.New(issuers))
 		schemes = append(schemes, "aws authorizer context")

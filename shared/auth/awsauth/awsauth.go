@@ -11,8 +11,9 @@
 //	                                path, so policies match roles by account and name)
 //	JWT authorizer (HTTP API)       oidc:<issuer name>#<sub>, as if kafkafn had validated the
 //	Cognito authorizer (REST API)   token itself: the issuer's AUTH_OIDC entry (matched by iss)
-//	                                gives its name and claim names; array claims, which the
-//	                                gateway flattens to "[a b c]", are parsed back
+//	                                gives its name, claim names and accepted audiences (aud,
+//	                                or client_id); array claims, which the gateway flattens
+//	                                to "[a b c]", are parsed back
 //	Lambda authorizer               authorizer:<principalId>
 //
 // The mode (AUTH_AWS_AUTHORIZER=true) is for AWS Lambda only: anywhere else nothing vouches
@@ -22,6 +23,8 @@ package awsauth
 import (
 	"errors"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/auth"
@@ -79,6 +82,11 @@ func (a *Authenticator) Authenticate(r *http.Request) (*auth.Principal, error) {
 		if !ok {
 			cs = auth.ClaimSet{Issuer: iss}
 		}
+		// A configured issuer's principals carry its AUTH_OIDC grants, so its audience rule
+		// holds here too: the gateway's authorizer may accept audiences kafkafn does not.
+		if len(cs.Audience) > 0 && !audienceOK(c.JWT.Claims, cs.Audience) {
+			return nil, invalid("the token's audience is not one AUTH_OIDC accepts for its issuer")
+		}
 		p, err := cs.OIDCPrincipal(claims)
 		if err != nil {
 			return nil, invalid("the authorizer's claims have no subject")
@@ -91,6 +99,24 @@ func (a *Authenticator) Authenticate(r *http.Request) (*auth.Principal, error) {
 		return &auth.Principal{Scheme: SchemeAuthorizer, ID: c.Authorizer.PrincipalID, Name: c.Authorizer.PrincipalID}, nil
 	}
 	return nil, auth.ErrNoCredentials
+}
+
+// audienceOK reports whether the token's aud (one value, or the gateway's flattened
+// "[a b c]") or, when it has none, its client_id is one of want.
+func audienceOK(claims map[string]string, want []string) bool {
+	aud, ok := claims["aud"]
+	if !ok || aud == "" {
+		aud = claims["client_id"]
+	}
+	if strings.HasPrefix(aud, "[") && strings.HasSuffix(aud, "]") {
+		for _, a := range strings.Fields(aud[1 : len(aud)-1]) {
+			if slices.Contains(want, a) {
+				return true
+			}
+		}
+		return false
+	}
+	return aud != "" && slices.Contains(want, aud)
 }
 
 // Challenge implements auth.Authenticator: the front door has its own (a SigV4 signature or
