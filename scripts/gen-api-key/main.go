@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 func main() {
@@ -29,6 +31,9 @@ func main() {
 }
 
 func run(w io.Writer, random io.Reader, id string) error {
+	if id != "" && !config.ValidAPIKeyID(id) {
+		return fmt.Errorf("-id %q: a key id is 1 to 64 letters, digits, '.', '_' or '-'", id)
+	}
 	var secret [32]byte
 	if _, err := io.ReadFull(random, secret[:]); err != nil {
 		return err

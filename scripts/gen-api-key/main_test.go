@@ -55,3 +55,16 @@ func TestRun(t *testing.T) {
 		t.Fatal("a wrong secret was accepted")
 	}
 }
+
+func TestRunRefusesAnIDTheConfigWouldRefuse(t *testing.T) {
+	for _, id := range []string{"ci key", "a:b", "é", strings.Repeat("x", 65)} {
+		var out bytes.Buffer
+		if err := run(&out, rand.Reader, id); err == nil || out.Len() != 0 {
+			t.Errorf("-id %q: err %v, printed %q", id, err, out.String())
+		}
+	}
+	var out bytes.Buffer
+	if err := run(&out, rand.Reader, "ci.deploy_1-a"); err != nil || !strings.Contains(out.String(), `"ci.deploy_1-a"`) {
+		t.Errorf("a valid id: %v %s", err, out.String())
+	}
+}

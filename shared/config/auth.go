@@ -155,6 +155,10 @@ func apiKeysFromEnv(r *reader) map[string][]byte {
 	return out
 }
 
+// ValidAPIKeyID reports whether s may name an AUTH_API_KEYS key: 1 to 64 letters, digits,
+// '.', '_' or '-' (scripts/gen-api-key checks its -id with it).
+func ValidAPIKeyID(s string) bool { return isKeyID(s) }
+
 func isKeyID(s string) bool {
 	if s == "" || len(s) > 64 {
 		return false
