@@ -30,8 +30,8 @@ func registerGroups(mux *http.ServeMux, d Deps) {
 	if d.Groups.Reset == "" {
 		d.Groups.Reset = config.ResetEarliest
 	}
-	if d.Groups.TokenTTL <= 0 {
-		d.Groups.TokenTTL = config.DefaultTokenTTL
+	if d.Groups.CommitTokenTTL <= 0 {
+		d.Groups.CommitTokenTTL = config.DefaultCommitTokenTTL
 	}
 	// Every group route needs consume on the topic and a grant on the consumer group:
 	// Guard.AllowGroup in the handler, once the names are validated. The commit and lag
@@ -57,9 +57,9 @@ func authenticated(g *auth.Guard, h http.Handler) http.Handler {
 // GroupWindowResponse is the body of a group-window answer.
 type GroupWindowResponse struct {
 	Records []ConsumeRecord `json:"records"`
-	// Token commits exactly these records: POST it to /v1/consumer/groups/{group}/commit
-	// once they are processed.
-	Token string `json:"token"`
+	// CommitToken commits exactly these records: POST it to
+	// /v1/consumer/groups/{group}/commit once they are processed.
+	CommitToken string `json:"token"`
 	// Committed is true when ?commit=immediate committed the window before answering.
 	Committed bool `json:"committed"`
 	// CaughtUp is true when the window reached the end of every partition.
@@ -68,7 +68,7 @@ type GroupWindowResponse struct {
 
 // CommitRequest is the body of a commit.
 type CommitRequest struct {
-	Token string `json:"token"`
+	CommitToken string `json:"token"` // a GroupWindowResponse's token
 }
 
 // CommitResponse is the body of a successful commit.
@@ -104,9 +104,9 @@ type PartitionLag struct {
 
 // groupBatch is one group window.
 type groupBatch struct {
-	messages []broker.Message
-	token    commitToken
-	caughtUp bool
+	messages    []broker.Message
+	commitToken commitToken
+	caughtUp    bool
 }
 
 // readGroupWindow reads the next window of topic for group from its committed offsets
@@ -141,10 +141,10 @@ func readGroupWindow(ctx context.Context, d Deps, group, topic, reset string, co
 		return groupBatch{}, err
 	}
 	b := groupBatch{messages: res.messages, caughtUp: res.done,
-		token: commitToken{V: tokenVersion, Group: group, Topic: topic, Issued: time.Now().UnixMilli(), Partitions: []tokenOffset{}}}
+		commitToken: commitToken{V: commitTokenVersion, Group: group, Topic: topic, Issued: time.Now().UnixMilli(), Partitions: []commitTokenOffset{}}}
 	for _, id := range ids {
 		if n := res.next[id]; n != committed[id] {
-			b.token.Partitions = append(b.token.Partitions, tokenOffset{Partition: id, Committed: committed[id], Next: n})
+			b.commitToken.Partitions = append(b.commitToken.Partitions, commitTokenOffset{Partition: id, Committed: committed[id], Next: n})
 		}
 	}
 	return b, nil
@@ -171,7 +171,7 @@ func commitOffsets(ctx context.Context, d Deps, t *commitToken) (CommitResponse,
 	if len(t.Partitions) == 0 {
 		return out, nil
 	}
-	if err := checkTokenRange(ctx, d.Broker, t); err != nil {
+	if err := checkCommitTokenRange(ctx, d.Broker, t); err != nil {
 		return out, err
 	}
 	mu := commitLock(t.Group)
@@ -269,13 +269,13 @@ func (h *groupWindow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	noteConsumed(r, b.messages, start)
-	out := GroupWindowResponse{Records: make([]ConsumeRecord, len(b.messages)), Token: b.token.encode(h.Groups.TokenSecret), CaughtUp: b.caughtUp}
+	out := GroupWindowResponse{Records: make([]ConsumeRecord, len(b.messages)), CommitToken: b.commitToken.encode(h.Groups.CommitTokenSecret), CaughtUp: b.caughtUp}
 	for i := range b.messages {
 		out.Records[i] = ToRecord(topic, &b.messages[i], forceBase64)
 	}
 	if immediate {
 		// At-most-once: the records count as consumed even if this answer is lost.
-		if _, err := commitOffsets(ctx, h.Deps, &b.token); err != nil {
+		if _, err := commitOffsets(ctx, h.Deps, &b.commitToken); err != nil {
 			httpio.WriteError(w, r, err)
 			return
 		}
@@ -287,7 +287,7 @@ func (h *groupWindow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type groupCommit struct{ Deps }
 
 // maxCommitBody bounds a commit request body.
-const maxCommitBody = maxTokenLen + 1024
+const maxCommitBody = maxCommitTokenLen + 1024
 
 func (h *groupCommit) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	group := r.PathValue("group")
@@ -300,13 +300,13 @@ func (h *groupCommit) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpio.WriteError(w, r, err)
 		return
 	}
-	t, err := decodeToken(req.Token, h.Groups.TokenSecret, h.Groups.TokenTTL, time.Now())
+	t, err := decodeCommitToken(req.CommitToken, h.Groups.CommitTokenSecret, h.Groups.CommitTokenTTL, time.Now())
 	if err != nil {
 		httpio.WriteError(w, r, err)
 		return
 	}
 	if t.Group != group {
-		httpio.WriteError(w, r, invalidToken("it was issued for another consumer group"))
+		httpio.WriteError(w, r, invalidCommitToken("it was issued for another consumer group"))
 		return
 	}
 	if err := h.Guard.AllowGroup(r.Context(), t.Topic, group); err != nil {

@@ -203,7 +203,7 @@ func pull(ctx context.Context, d Deps, ev platform.TimerEvent) (PullStats, error
 		}
 		// Commit what was delivered (or, for an empty window, pin the reset position of
 		// partitions without a commit). hardCtx: the margin is kept for this.
-		if _, err := commitOffsets(hardCtx, d, &b.token); err != nil {
+		if _, err := commitOffsets(hardCtx, d, &b.commitToken); err != nil {
 			return st, pullFailed(st, "commit", err)
 		}
 		if len(b.messages) > 0 {
