@@ -131,7 +131,7 @@ func decodeCommitToken(s string, secret []byte, ttl time.Duration, now time.Time
 	seen := make(map[int]bool, len(t.Partitions))
 	for _, p := range t.Partitions {
 		switch {
-		case p.Partition < 0 || p.Partition > maxPartitionID || seen[p.Partition]:
+		case p.Partition < 0 || p.Partition > broker.MaxPartitionID || seen[p.Partition]:
 			return nil, invalidCommitToken("bad or repeated partition")
 		case p.Committed < broker.NoCommit || p.Next < 0:
 			return nil, invalidCommitToken("bad offset")

@@ -19,9 +19,6 @@ const cursorVersion = 1
 // maxCursorLen bounds an encoded cursor (a few thousand partitions).
 const maxCursorLen = 64 << 10
 
-// maxPartitionID bounds partition numbers read from outside input.
-const maxPartitionID = 1<<31 - 1
-
 // maxTimeMillis is 9999-12-31T23:59:59.999Z: times beyond it are refused.
 const maxTimeMillis = 253402300799999
 
@@ -80,7 +77,7 @@ func decodeCursor(s string) (*cursor, error) {
 	if c.From < 0 || c.To > maxTimeMillis || c.From >= c.To {
 		return nil, invalidCursor("bad time range")
 	}
-	if c.Partition != nil && (*c.Partition < 0 || *c.Partition > maxPartitionID) {
+	if c.Partition != nil && (*c.Partition < 0 || *c.Partition > broker.MaxPartitionID) {
 		return nil, invalidCursor("bad partition")
 	}
 	if c.Next == nil {
@@ -88,7 +85,7 @@ func decodeCursor(s string) (*cursor, error) {
 	}
 	for k, off := range c.Next {
 		p, err := strconv.Atoi(k)
-		if err != nil || p < 0 || p > maxPartitionID || strconv.Itoa(p) != k {
+		if err != nil || p < 0 || p > broker.MaxPartitionID || strconv.Itoa(p) != k {
 			return nil, invalidCursor(fmt.Sprintf("bad partition %.16q", k))
 		}
 		if c.Partition != nil && p != *c.Partition {

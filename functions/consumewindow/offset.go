@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 )
@@ -37,7 +36,7 @@ func (h *byOffset) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpio.WriteError(w, r, err)
 		return
 	}
-	forceBase64, err := encodingParam(r)
+	forceBase64, err := httpio.Base64Param(r)
 	if err != nil {
 		httpio.WriteError(w, r, err)
 		return
@@ -71,16 +70,5 @@ func streamJSON(w http.ResponseWriter, r *http.Request, write func(io.Writer) er
 	w.WriteHeader(http.StatusOK)
 	if err := write(w); err != nil {
 		httpio.NoteError(r, err)
-	}
-}
-
-func encodingParam(r *http.Request) (bool, error) {
-	switch r.URL.Query().Get("encoding") {
-	case "", "json":
-		return false, nil
-	case "base64":
-		return true, nil
-	default:
-		return false, apierr.E(apierr.Invalid, "invalid_encoding", `query parameter encoding must be "json" or "base64"`)
 	}
 }

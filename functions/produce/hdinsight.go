@@ -95,7 +95,7 @@ func (h *hdinsight) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		if !anyAcknowledged(produced) {
+		if !broker.AnyAcknowledged(produced) {
 			httpio.WriteError(w, r, err)
 			return
 		}
@@ -121,15 +121,12 @@ const (
 	EncodingBase64                 // keys and values are base64 strings
 )
 
+// encodingParam reads ?encoding= (httpio.Base64Param) as an Encoding.
 func encodingParam(r *http.Request) (Encoding, error) {
-	switch v := r.URL.Query().Get("encoding"); v {
-	case "", "json":
-		return EncodingJSON, nil
-	case "base64":
-		return EncodingBase64, nil
-	default:
-		return 0, apierr.E(apierr.Invalid, "invalid_encoding", `query parameter encoding must be "json" or "base64"`)
+	if b64, err := httpio.Base64Param(r); err != nil || !b64 {
+		return EncodingJSON, err
 	}
+	return EncodingBase64, nil
 }
 
 // DecodeRecords validates every record and converts them for the broker. It fails on the
@@ -239,13 +236,4 @@ func decodeData(field string, raw json.RawMessage, enc Encoding, checked bool) (
 		return nil, fmt.Errorf("%s is not valid JSON", field)
 	}
 	return buf.Bytes(), nil
-}
-
-func anyAcknowledged(ps []broker.Produced) bool {
-	for _, p := range ps {
-		if p.Err == nil && p.Offset >= 0 {
-			return true
-		}
-	}
-	return false
 }

@@ -44,7 +44,7 @@ func Register(mux *http.ServeMux, d Deps) {
 		d.Log = slog.Default()
 	}
 	if d.Limits.RequestTimeout <= 0 {
-		d.Limits.RequestTimeout = 25 * time.Second
+		d.Limits.RequestTimeout = config.DefaultRequestTimeout
 	}
 	h := &handler{Deps: d, throttle: newThrottle(d.Config.FailureLimit, d.Config.FailureWindow)}
 	mux.Handle(Routes[0].Pattern(), h)

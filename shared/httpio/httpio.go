@@ -88,7 +88,8 @@ func ErrorForRequest(r *http.Request, err error) (int, ErrorBody) {
 }
 
 // WriteError writes err as the native JSON error body with its status. The message shown is
-// the error's public message; the full error is attached to the request log by Middleware.
+// the error's public message; the full error is attached to the request's log line
+// (NoteError) that Serve writes.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := ErrorForRequest(r, err)
 	if status >= 500 {
