@@ -1,20 +1,17 @@
 package consumewindow
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
 // commitTokenVersion is the only commit-token layout this code reads and writes.
@@ -98,17 +95,11 @@ func decodeCommitToken(s string, secret []byte, ttl time.Duration, now time.Time
 	if err != nil {
 		return nil, invalidCommitToken("it is not unpadded base64url")
 	}
-	if err := httpio.CheckJSONText(raw, "", ""); err != nil {
-		return nil, invalidCommitToken("it is not a commit token this service issued")
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
 	var t commitToken
-	if err := dec.Decode(&t); err != nil {
-		return nil, invalidCommitToken("it is not a commit token this service issued")
-	}
-	if _, err := dec.Token(); err != io.EOF { // dec.More() would accept a stray "}" or "]"
+	if trailing, err := decodeIssued(raw, &t); trailing {
 		return nil, invalidCommitToken("trailing data")
+	} else if err != nil {
+		return nil, invalidCommitToken("it is not a commit token this service issued")
 	}
 	switch {
 	case t.V != commitTokenVersion:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -56,17 +57,11 @@ func decodeCursor(s string) (*cursor, error) {
 	if err != nil {
 		return nil, invalidCursor("it is not unpadded base64url")
 	}
-	if err := httpio.CheckJSONText(raw, "", ""); err != nil {
-		return nil, invalidCursor("it is not a cursor this service issued")
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
 	var c cursor
-	if err := dec.Decode(&c); err != nil {
-		return nil, invalidCursor("it is not a cursor this service issued")
-	}
-	if _, err := dec.Token(); err != io.EOF { // dec.More() would accept a stray "}" or "]"
+	if trailing, err := decodeIssued(raw, &c); trailing {
 		return nil, invalidCursor("trailing data")
+	} else if err != nil {
+		return nil, invalidCursor("it is not a cursor this service issued")
 	}
 	if c.V != cursorVersion {
 		return nil, invalidCursor("unknown version")
@@ -96,4 +91,23 @@ func decodeCursor(s string) (*cursor, error) {
 		}
 	}
 	return &c, nil
+}
+
+// decodeIssued decodes the JSON of a cursor or commit token this service issued into v
+// strictly: valid UTF-8 text without repeated names (httpio.CheckJSONText), no unknown
+// fields, and nothing after the value (trailing is then true). The error says nothing the
+// caller shows: both answer with their own "not issued by this service" message.
+func decodeIssued(raw []byte, v any) (trailing bool, err error) {
+	if err := httpio.CheckJSONText(raw, "", ""); err != nil {
+		return false, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return false, err
+	}
+	if _, err := dec.Token(); err != io.EOF { // dec.More() would accept a stray "}" or "]"
+		return true, errors.New("trailing data")
+	}
+	return false, nil
 }
