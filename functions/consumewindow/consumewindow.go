@@ -1,7 +1,6 @@
 package consumewindow
 
 import (
-	"context"
 	"net/http"
 	"slices"
 
@@ -48,10 +47,6 @@ func Register(mux *http.ServeMux, d Deps) {
 	registerTime(mux, d)
 	registerGroups(mux, d)
 }
-
-// Timer returns the timer entry point (scheduled batch pulls), or nil when pulls are not
-// configured.
-func Timer(d Deps) func(context.Context, platform.TimerEvent) error { return timer(d) }
 
 // The response budget's per-request hold is what reads reserve their record data from.
 var _ broker.Budget = (*httpio.Hold)(nil)

@@ -58,7 +58,9 @@ func newPullDeps(cfg config.Pull, out io.Writer, opts ...push.Option) (PullDeps,
 	return d, nil
 }
 
-func timer(d Deps) func(context.Context, platform.TimerEvent) error {
+// Timer returns the timer entry point (scheduled batch pulls: each tick runs pull), or nil
+// when pulls are not configured.
+func Timer(d Deps) func(context.Context, platform.TimerEvent) error {
 	if d.Pull.sink == nil {
 		return nil
 	}
