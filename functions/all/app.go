@@ -11,7 +11,6 @@ import (
 	"github.com/kafkafn/kafkafn/functions/listtopics"
 	"github.com/kafkafn/kafkafn/functions/produce"
 	"github.com/kafkafn/kafkafn/functions/token"
-	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
 	"github.com/kafkafn/kafkafn/shared/auth/entra"
 	"github.com/kafkafn/kafkafn/shared/broker/embedded"
@@ -74,7 +73,7 @@ func build(_ context.Context, env platform.Env) (platform.App, error) {
 		}
 		token.Register(mux, token.Deps{Source: src, Config: tc, Limits: d.Limits})
 	} else {
-		mux.HandleFunc(token.Routes[0].Pattern(), tokenNotConfigured)
+		token.Register(mux, token.Deps{}) // no Source: 404 route_not_found, saying how to turn it on
 	}
 	listtopics.Register(mux, listtopics.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits, Metrics: d.Metrics})
 	produce.Register(mux, pd)
@@ -88,11 +87,4 @@ func build(_ context.Context, env platform.Env) (platform.App, error) {
 			}
 		},
 	}, nil
-}
-
-// tokenNotConfigured answers the token route when TOKEN_TENANT_ID is not set: the same 404 as
-// any unknown route, with a message saying how to turn it on.
-func tokenNotConfigured(w http.ResponseWriter, r *http.Request) {
-	httpio.WriteError(w, r, apierr.E(apierr.NotFound, "route_not_found",
-		"POST /v1/token is not configured on this server: set TOKEN_TENANT_ID (and TOKEN_ALLOWED_SCOPES) to serve it; see docs/auth-entra.md"))
 }

@@ -10,49 +10,10 @@ import (
 	"time"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
-	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 )
-
-// groupRoutes serves consumer-group windows, commits and lag. kafkafn never joins a group:
-// it reads from the group's committed offsets and commits with generation -1, so there is
-// no membership to lose while a function instance is frozen.
-var groupRoutes = []httpio.Route{
-	{Method: "POST", Path: "/v1/consumer/groups/{group}/topics/{topic}/window", Name: "ConsumeGroupWindow"},
-	{Method: "POST", Path: "/v1/consumer/groups/{group}/commit", Name: "CommitGroupOffsets"},
-	{Method: "GET", Path: "/v1/consumer/groups/{group}/lag", Name: "GroupLag"},
-}
-
-func registerGroups(mux *http.ServeMux, d Deps) {
-	// Deps built without LoadDeps get the defaults.
-	if d.Groups.Reset == "" {
-		d.Groups.Reset = config.ResetEarliest
-	}
-	if d.Groups.CommitTokenTTL <= 0 {
-		d.Groups.CommitTokenTTL = config.DefaultCommitTokenTTL
-	}
-	// Every group route needs consume on the topic and a grant on the consumer group:
-	// Guard.AllowGroup in the handler, once the names are validated. The commit and lag
-	// routes name their topic in the token or the query, so they only authenticate here.
-	mux.Handle(groupRoutes[0].Pattern(), d.Guard.Wrap(auth.OpConsume, &groupWindow{d}))
-	mux.Handle(groupRoutes[1].Pattern(), authenticated(d.Guard, &groupCommit{d}))
-	mux.Handle(groupRoutes[2].Pattern(), authenticated(d.Guard, &groupLag{d}))
-}
-
-// authenticated establishes the principal without authorising a topic; the handler must
-// call Guard.AllowGroup once it knows the topic.
-func authenticated(g *auth.Guard, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := g.Authenticate(r)
-		if err != nil {
-			auth.WriteError(w, r, err)
-			return
-		}
-		h.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), p)))
-	})
-}
 
 // GroupWindowResponse is the body of a group-window answer.
 type GroupWindowResponse struct {
@@ -227,29 +188,18 @@ func resetParam(r *http.Request, def string) (string, error) {
 
 type groupWindow struct{ Deps }
 
-func (h *groupWindow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	group, topic := r.PathValue("group"), r.PathValue("topic")
-	if err := broker.ValidateGroupID(group); err != nil {
-		httpio.WriteError(w, r, err)
-		return
-	}
-	if err := broker.ValidateTopicName(topic); err != nil {
-		httpio.WriteError(w, r, err)
-		return
-	}
+func (h *groupWindow) serve(r *httpio.Request) (httpio.Response, error) {
+	group, topic := r.PathValue("group"), r.Topic
 	if err := h.Guard.AllowGroup(r.Context(), topic, group); err != nil {
-		auth.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	count, forceBase64, err := windowQuery(r, h.Limits.ConsumeMaxCount)
+	count, forceBase64, err := windowQuery(r.Request, h.Limits.ConsumeMaxCount)
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	reset, err := resetParam(r, h.Groups.Reset)
+	reset, err := resetParam(r.Request, h.Groups.Reset)
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
 	immediate := false
 	switch r.URL.Query().Get("commit") {
@@ -257,18 +207,15 @@ func (h *groupWindow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "immediate":
 		immediate = true
 	default:
-		httpio.WriteError(w, r, apierr.E(apierr.Invalid, "invalid_commit", `query parameter commit must be "immediate" or left out`))
-		return
+		return nil, apierr.E(apierr.Invalid, "invalid_commit", `query parameter commit must be "immediate" or left out`)
 	}
-	ctx, cancel := httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
-	defer cancel()
+	ctx := r.Context()
 	start := time.Now()
-	b, err := readGroupWindow(ctx, h.Deps, group, topic, reset, int(count), h.Limits.ConsumeMaxBytes, httpio.ResponseHold(r))
+	b, err := readGroupWindow(ctx, h.Deps, group, topic, reset, int(count), h.Limits.ConsumeMaxBytes, httpio.ResponseHold(r.Request))
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	noteConsumed(r, b.messages, start)
+	noteConsumed(r.Request, b.messages, start)
 	out := GroupWindowResponse{Records: make([]ConsumeRecord, len(b.messages)), CommitToken: b.commitToken.encode(h.Groups.CommitTokenSecret), CaughtUp: b.caughtUp}
 	for i := range b.messages {
 		out.Records[i] = ToRecord(topic, &b.messages[i], forceBase64)
@@ -276,12 +223,11 @@ func (h *groupWindow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if immediate {
 		// At-most-once: the records count as consumed even if this answer is lost.
 		if _, err := commitOffsets(ctx, h.Deps, &b.commitToken); err != nil {
-			httpio.WriteError(w, r, err)
-			return
+			return nil, err
 		}
 		out.Committed = true
 	}
-	httpio.WriteJSON(w, http.StatusOK, out)
+	return httpio.OK(out), nil
 }
 
 type groupCommit struct{ Deps }
@@ -289,68 +235,49 @@ type groupCommit struct{ Deps }
 // maxCommitBody bounds a commit request body.
 const maxCommitBody = maxCommitTokenLen + 1024
 
-func (h *groupCommit) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *groupCommit) serve(r *httpio.Request) (httpio.Response, error) {
 	group := r.PathValue("group")
-	if err := broker.ValidateGroupID(group); err != nil {
-		httpio.WriteError(w, r, err)
-		return
-	}
 	var req CommitRequest
-	if err := httpio.DecodeJSON(w, r, maxCommitBody, &req, false); err != nil {
-		httpio.WriteError(w, r, err)
-		return
+	if err := httpio.DecodeJSON(r.Writer(), r.Request, maxCommitBody, &req, false); err != nil {
+		return nil, err
 	}
 	t, err := decodeCommitToken(req.CommitToken, h.Groups.CommitTokenSecret, h.Groups.CommitTokenTTL, time.Now())
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
 	if t.Group != group {
-		httpio.WriteError(w, r, invalidCommitToken("it was issued for another consumer group"))
-		return
+		return nil, invalidCommitToken("it was issued for another consumer group")
 	}
 	if err := h.Guard.AllowGroup(r.Context(), t.Topic, group); err != nil {
-		auth.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	ctx, cancel := httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
-	defer cancel()
+	ctx := r.Context()
 	out, err := commitOffsets(ctx, h.Deps, t)
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	httpio.WriteJSON(w, http.StatusOK, out)
+	return httpio.OK(out), nil
 }
 
 type groupLag struct{ Deps }
 
-func (h *groupLag) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *groupLag) serve(r *httpio.Request) (httpio.Response, error) {
 	group, topic := r.PathValue("group"), r.URL.Query().Get("topic")
-	if err := broker.ValidateGroupID(group); err != nil {
-		httpio.WriteError(w, r, err)
-		return
-	}
 	if !r.URL.Query().Has("topic") {
-		httpio.WriteError(w, r, apierr.E(apierr.Invalid, "invalid_topic", "query parameter topic is required"))
-		return
+		return nil, apierr.E(apierr.Invalid, "invalid_topic", "query parameter topic is required")
 	}
 	if err := broker.ValidateTopicName(topic); err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
 	if err := h.Guard.AllowGroup(r.Context(), topic, group); err != nil {
-		auth.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	ctx, cancel := httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
-	defer cancel()
+	ctx := r.Context()
 	out, err := groupLagOf(ctx, h.Deps, group, topic)
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	httpio.WriteJSON(w, http.StatusOK, out)
+	return httpio.OK(out), nil
 }
 
 func groupLagOf(ctx context.Context, d Deps, group, topic string) (LagResponse, error) {

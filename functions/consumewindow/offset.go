@@ -15,60 +15,63 @@ const NextOffsetHeader = "NextOffset"
 
 type byOffset struct{ Deps }
 
-func (h *byOffset) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	topic := r.PathValue("topic")
-	if err := broker.ValidateTopicName(topic); err != nil {
-		httpio.WriteError(w, r, err)
-		return
-	}
-	partition, err := httpio.PathInt(r, "partition", 0, 1<<31-1)
+func (h *byOffset) serve(r *httpio.Request) (httpio.Response, error) {
+	topic := r.Topic
+	partition, err := httpio.PathInt(r.Request, "partition", 0, broker.MaxPartitionID)
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	offset, err := httpio.PathInt(r, "offset", 0, 1<<63-1)
+	offset, err := httpio.PathInt(r.Request, "offset", 0, 1<<63-1)
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	count, err := httpio.QueryInt(r, "count", 1, 1, int64(h.Limits.ConsumeMaxCount))
+	count, err := httpio.QueryInt(r.Request, "count", 1, 1, int64(h.Limits.ConsumeMaxCount))
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	forceBase64, err := httpio.Base64Param(r)
+	forceBase64, err := httpio.Base64Param(r.Request)
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	ctx, cancel := httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
-	defer cancel()
 	start := time.Now()
 	// The window's record data is reserved from the response budget as it is fetched and
 	// stays reserved until the answer is written (httpio.Serve gives it back).
-	win, err := h.Broker.FetchBudget(ctx, topic, int(partition), offset, int(count), h.Limits.ConsumeMaxBytes, httpio.ResponseHold(r))
+	win, err := h.Broker.FetchBudget(r.Context(), topic, int(partition), offset, int(count), h.Limits.ConsumeMaxBytes, httpio.ResponseHold(r.Request))
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	noteConsumed(r, win.Messages, start)
-	w.Header().Set(NextOffsetHeader, strconv.FormatInt(win.Next, 10))
-	if win.HighWatermark >= 0 {
-		w.Header().Set("X-Kafka-High-Watermark", strconv.FormatInt(win.HighWatermark, 10))
-	}
-	streamJSON(w, r, func(wr io.Writer) error {
-		return writeRecords(wr, `{"records":`, topic, win.Messages, forceBase64, func(b []byte) []byte { return append(b, "}\n"...) })
-	})
+	noteConsumed(r.Request, win.Messages, start)
+	return stream{
+		header: func(h http.Header) {
+			h.Set(NextOffsetHeader, strconv.FormatInt(win.Next, 10))
+			if win.HighWatermark >= 0 {
+				h.Set("X-Kafka-High-Watermark", strconv.FormatInt(win.HighWatermark, 10))
+			}
+		},
+		write: func(wr io.Writer) error {
+			return writeRecords(wr, `{"records":`, topic, win.Messages, forceBase64, func(b []byte) []byte { return append(b, "}\n"...) })
+		},
+	}, nil
 }
 
-// streamJSON answers 200 with the JSON that write streams. A failure to write (the caller
-// went away) goes to the request's log line; the status is already sent.
-func streamJSON(w http.ResponseWriter, r *http.Request, write func(io.Writer) error) {
+// stream is a 200 answer whose JSON write streams (encode.go), after header (nil: none)
+// has set its headers. A failure to write (the caller went away) goes to the request's log
+// line; the status is already sent.
+type stream struct {
+	header func(http.Header)
+	write  func(io.Writer) error
+}
+
+// WriteResponse implements httpio.Response.
+func (s stream) WriteResponse(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
+	if s.header != nil {
+		s.header(h)
+	}
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
-	if err := write(w); err != nil {
+	if err := s.write(w); err != nil {
 		httpio.NoteError(r, err)
 	}
 }

@@ -450,27 +450,29 @@ func TestPullConfig(t *testing.T) {
 
 func TestPullStopsCleanlyWhenTheNextBatchWouldNotFit(t *testing.T) {
 	e := startEnv(t, nil, kfake.SeedTopics(1, "events"))
-	seedTimed(t, e, "events", 1, 16)
+	// 32 batches of one record at 200 ms each need 6.4 s; the tick has 3 s, so it runs out of
+	// time part-way however slow the machine is (the first batch has 2.7 s to get through).
+	seedTimed(t, e, "events", 1, 32)
 	sink := newSinkServer(t, func(_ int, _ http.ResponseWriter, _ *http.Request) bool {
-		time.Sleep(100 * time.Millisecond) // a slow receiver
+		time.Sleep(200 * time.Millisecond) // a slow receiver
 		return true
 	})
 	d := e.withPull(pullConfig(t, "PULL_SINK_URL", sink.URL, "PULL_SINK_SECRET", testSecret, "PULL_TOPIC", "events", "PULL_GROUP", "g",
 		"PULL_BATCH_COUNT", "1", "PULL_DEADLINE_MARGIN", "300ms"), nil)
-	ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
 	defer cancel()
 	st, err := pull(ctx, d, platform.TimerEvent{Platform: "aws"})
 	if err != nil {
 		t.Fatalf("a tick that ran out of time failed: %v", err)
 	}
-	if !st.OutOfTime || st.CaughtUp || st.Batches == 0 || st.Batches >= 16 {
+	if !st.OutOfTime || st.CaughtUp || st.Batches == 0 || st.Batches >= 32 {
 		t.Fatalf("stats %+v", st)
 	}
 	if c := e.committed(t, "g", "events", 1); c[0] != int64(st.Batches) {
 		t.Fatalf("committed %d after %d delivered batches of one record", c[0], st.Batches)
 	}
 	// The next ticks go on where this one stopped, without loss or repeats.
-	for range 10 {
+	for range 20 {
 		st, err := tick(t, d, "")
 		if err != nil {
 			t.Fatal(err)
@@ -479,5 +481,5 @@ func TestPullStopsCleanlyWhenTheNextBatchWouldNotFit(t *testing.T) {
 			break
 		}
 	}
-	checkPerPartitionOrder(t, batchRecords(sink.accepted()), map[int]int64{0: 16})
+	checkPerPartitionOrder(t, batchRecords(sink.accepted()), map[int]int64{0: 32})
 }

@@ -27,6 +27,15 @@ type merged struct {
 // minShare is the smallest per-partition byte budget of one read round.
 const minShare = 64 << 10
 
+// fetchConcurrency is how many partitions one window fetches at once.
+const fetchConcurrency = 8
+
+// prepayer is implemented by a budget that can reserve a whole window's room up front
+// (httpio.Hold).
+type prepayer interface {
+	Prepay(ctx context.Context, n int64) (int64, error)
+}
+
 // readMerged reads up to count records (and maxBytes of record data) from spans and merges
 // them in timestamp order, keeping each partition's offset order: it repeatedly takes the
 // partition head with the smallest timestamp (ties: lower partition). It stops as soon as a
@@ -49,6 +58,20 @@ func readMerged(ctx context.Context, b *broker.Client, topic string, spans []spa
 	}
 	share := maxBytes / int64(len(open))
 	share = max(min(share, maxBytes), min(int64(minShare), maxBytes))
+	// With a response budget the window takes its room at once (httpio.Hold.Prepay): what it
+	// keeps (at most share per partition) and its fetches in flight (each reserves at most
+	// twice its share, and at most 2 MiB: broker.FetchBudget) must fit in what it prepaid, so
+	// it never waits for room that its own other partitions hold.
+	if p, ok := budget.(prepayer); ok {
+		prepaid, err := p.Prepay(ctx, 2*maxBytes)
+		if err != nil {
+			return out, err
+		}
+		n, inflight := int64(len(open)), int64(min(len(open), fetchConcurrency))
+		if n*share+inflight*min(2*share, 2<<20) > prepaid {
+			share = max(prepaid/(n+2*inflight), 1)
+		}
+	}
 	type head struct {
 		msgs  []broker.Message
 		i     int
@@ -57,10 +80,16 @@ func readMerged(ctx context.Context, b *broker.Client, topic string, spans []spa
 	heads := make([]head, len(open))
 	errs := make([]error, len(open))
 	var wg sync.WaitGroup
+	// At most fetchConcurrency partitions are fetched at once, so one window's reservations in
+	// flight stay bounded however many partitions the topic has (each reserves up to twice its
+	// round, see broker.FetchBudget): a request cannot take the whole response budget and then
+	// wait for itself.
+	slots := make(chan struct{}, fetchConcurrency)
 	for k, s := range open {
 		wg.Add(1)
+		slots <- struct{}{}
 		go func() {
-			defer wg.Done()
+			defer func() { <-slots; wg.Done() }()
 			n := int(min(int64(count), s.end-s.next))
 			w, err := b.FetchBudget(ctx, topic, s.partition, s.next, n, share, budget)
 			if apierr.KindOf(err) == apierr.TooLarge && share < maxBytes {

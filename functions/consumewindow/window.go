@@ -8,19 +8,9 @@ import (
 	"time"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
-	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 )
-
-// timeRoutes serves time windows.
-var timeRoutes = []httpio.Route{
-	{Method: "GET", Path: "/v1/consumer/topics/{topic}/window", Name: "ConsumeTimeWindow"},
-}
-
-func registerTime(mux *http.ServeMux, d Deps) {
-	mux.Handle(timeRoutes[0].Pattern(), d.Guard.Wrap(auth.OpConsume, &byTime{d}))
-}
 
 // defaultWindowCount is the count of a window request that names none.
 const defaultWindowCount = 100
@@ -48,30 +38,22 @@ type Gap struct {
 
 type byTime struct{ Deps }
 
-func (h *byTime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	topic := r.PathValue("topic")
-	if err := broker.ValidateTopicName(topic); err != nil {
-		httpio.WriteError(w, r, err)
-		return
-	}
-	count, forceBase64, err := windowQuery(r, h.Limits.ConsumeMaxCount)
+func (h *byTime) serve(r *httpio.Request) (httpio.Response, error) {
+	topic := r.Topic
+	count, forceBase64, err := windowQuery(r.Request, h.Limits.ConsumeMaxCount)
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
 	now := time.Now()
-	cur, err := windowParams(r, topic, now)
+	cur, err := windowParams(r.Request, topic, now)
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	ctx, cancel := httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
-	defer cancel()
+	ctx := r.Context()
 
 	parts, err := h.Broker.Partitions(ctx, topic)
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
 	if cur.Partition != nil {
 		var one []broker.PartitionInfo
@@ -81,9 +63,8 @@ func (h *byTime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if len(one) == 0 {
-			httpio.WriteError(w, r, apierr.E(apierr.NotFound, "unknown_partition",
-				"topic "+strconv.Quote(topic)+" has no partition "+strconv.Itoa(*cur.Partition)+" (it has "+strconv.Itoa(len(parts))+")"))
-			return
+			return nil, apierr.E(apierr.NotFound, "unknown_partition",
+				"topic "+strconv.Quote(topic)+" has no partition "+strconv.Itoa(*cur.Partition)+" (it has "+strconv.Itoa(len(parts))+")")
 		}
 		parts = one
 	}
@@ -94,8 +75,7 @@ func (h *byTime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	from, to := time.UnixMilli(cur.From), time.UnixMilli(cur.To)
 	ends, err := h.Broker.OffsetsForTimes(ctx, topic, ids, to)
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
 	var starts map[int]int64
 	var unstarted []int
@@ -106,8 +86,7 @@ func (h *byTime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(unstarted) > 0 {
 		if starts, err = h.Broker.OffsetsForTimes(ctx, topic, unstarted, from); err != nil {
-			httpio.WriteError(w, r, err)
-			return
+			return nil, err
 		}
 	}
 	out := WindowResponse{Records: []ConsumeRecord{}}
@@ -119,8 +98,7 @@ func (h *byTime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		switch {
 		case next > p.Latest:
-			httpio.WriteError(w, r, invalidCursor("offset "+strconv.FormatInt(next, 10)+" is beyond the end of partition "+strconv.Itoa(p.ID)+" (was the topic re-created?)"))
-			return
+			return nil, invalidCursor("offset " + strconv.FormatInt(next, 10) + " is beyond the end of partition " + strconv.Itoa(p.ID) + " (was the topic re-created?)")
 		case next < p.Earliest:
 			out.Gaps = append(out.Gaps, Gap{Partition: p.ID, From: next, To: p.Earliest})
 			next = p.Earliest
@@ -129,8 +107,7 @@ func (h *byTime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	for k := range cur.Next {
 		if id, _ := strconv.Atoi(k); !containsInt(ids, id) {
-			httpio.WriteError(w, r, invalidCursor("it names partition "+k+", which the topic does not have"))
-			return
+			return nil, invalidCursor("it names partition " + k + ", which the topic does not have")
 		}
 	}
 	fromMs, toMs := cur.From, cur.To
@@ -139,12 +116,11 @@ func (h *byTime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return ms >= fromMs && ms < toMs
 	}
 	start := time.Now()
-	res, err := readMerged(ctx, h.Broker, topic, spans, int(count), h.Limits.ConsumeMaxBytes, keep, httpio.ResponseHold(r))
+	res, err := readMerged(ctx, h.Broker, topic, spans, int(count), h.Limits.ConsumeMaxBytes, keep, httpio.ResponseHold(r.Request))
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	noteConsumed(r, res.messages, start)
+	noteConsumed(r.Request, res.messages, start)
 	cur.Next = make(map[string]int64, len(res.next))
 	for p, off := range res.next {
 		cur.Next[strconv.Itoa(p)] = off
@@ -153,9 +129,9 @@ func (h *byTime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out.Done = res.done && cur.To <= now.UnixMilli()
 	// The records are streamed (encode.go); the rest is what encoding/json writes for
 	// WindowResponse.
-	streamJSON(w, r, func(wr io.Writer) error {
+	return stream{write: func(wr io.Writer) error {
 		return writeRecords(wr, `{"records":`, topic, res.messages, forceBase64, out.appendTail)
-	})
+	}}, nil
 }
 
 // appendTail appends what follows the records in encoding/json's WindowResponse.

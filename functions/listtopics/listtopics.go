@@ -1,7 +1,6 @@
 package listtopics
 
 import (
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -16,20 +15,30 @@ import (
 	"github.com/kafkafn/kafkafn/shared/openapi"
 )
 
-// Routes is the list-topics function's public surface.
-var Routes = []httpio.Route{
-	{Method: "GET", Path: "/v1/metadata/topics", Name: "ListTopics"},
-	{Method: "GET", Path: "/v1/metadata/topics/{topic}/partitions", Name: "ListPartitions"},
-	{Method: "GET", Path: "/v1/metadata/topics/{topic}/partitions/{partition}", Name: "GetPartition"},
-	{Method: "GET", Path: "/v1/metadata/brokers", Name: "ListBrokers"},
-	{Method: "PUT", Path: "/v1/topics/{topic}", Name: "CreateTopic"},
-	{Method: "DELETE", Path: "/v1/topics/{topic}", Name: "DeleteTopic"},
-	{Method: "GET", Path: "/v1/status", Name: "Status"},
-	{Method: "GET", Path: "/v1/openapi.json", Name: "OpenAPI"},
-	{Method: "GET", Path: "/metrics", Name: "Metrics"},
-	// Index is exactly "/" ({$}): POST / is CKafka's SendMessage (produce), and a bare "GET /"
-	// pattern would answer every unknown GET path with the index instead of a 404.
-	{Method: "GET", Path: "/{$}", Name: "Index"},
+// Routes is the list-topics function's public surface, for the deploy descriptors.
+var Routes = auth.Specs((&handlers{}).routes())
+
+// routes is the route table: Register and Routes both read it.
+func (h *handlers) routes() []auth.Route {
+	return []auth.Route{
+		{Route: httpio.Route{Method: "GET", Path: "/v1/metadata/topics", Name: "ListTopics"}, Op: auth.OpMetadata, Handle: h.topics},
+		{Route: httpio.Route{Method: "GET", Path: "/v1/metadata/topics/{topic}/partitions", Name: "ListPartitions"}, Op: auth.OpMetadata, Handle: h.partitions},
+		{Route: httpio.Route{Method: "GET", Path: "/v1/metadata/topics/{topic}/partitions/{partition}", Name: "GetPartition"}, Op: auth.OpMetadata, Handle: h.partition},
+		{Route: httpio.Route{Method: "GET", Path: "/v1/metadata/brokers", Name: "ListBrokers"}, Op: auth.OpMetadata, Handle: h.brokers},
+		{Route: httpio.Route{Method: "PUT", Path: "/v1/topics/{topic}", Name: "CreateTopic"}, Op: auth.OpAdmin, Handle: h.createTopic},
+		{Route: httpio.Route{Method: "DELETE", Path: "/v1/topics/{topic}", Name: "DeleteTopic"}, Op: auth.OpAdmin, Handle: h.deleteTopic},
+		{Route: httpio.Route{Method: "GET", Path: "/v1/status", Name: "Status"}, Op: auth.OpMetadata, Handle: h.status},
+		{Route: httpio.Route{Method: "GET", Path: "/v1/openapi.json", Name: "OpenAPI"}, Op: auth.OpMetadata, Handle: serve(http.HandlerFunc(openapi.Serve))},
+		{Route: httpio.Route{Method: "GET", Path: "/metrics", Name: "Metrics"}, Op: auth.OpMetadata, Handle: serve(httpio.MetricsHandler(h.Metrics))},
+		// Index is exactly "/" ({$}): POST / is CKafka's SendMessage (produce), and a bare "GET /"
+		// pattern would answer every unknown GET path with the index instead of a 404.
+		{Route: httpio.Route{Method: "GET", Path: "/{$}", Name: "Index"}, Op: auth.OpMetadata, Handle: index},
+	}
+}
+
+// serve answers with h (the routes that are plain http.Handlers).
+func serve(h http.Handler) httpio.Handler {
+	return func(*httpio.Request) (httpio.Response, error) { return httpio.Serving{Handler: h}, nil }
 }
 
 // Deps is what the routes need.
@@ -45,17 +54,9 @@ type Deps struct {
 // Register adds the routes to mux.
 func Register(mux *http.ServeMux, d Deps) {
 	h := &handlers{d}
-	g := d.Guard
-	mux.Handle(Routes[0].Pattern(), g.Wrap(auth.OpMetadata, http.HandlerFunc(h.topics)))
-	mux.Handle(Routes[1].Pattern(), g.Wrap(auth.OpMetadata, http.HandlerFunc(h.partitions)))
-	mux.Handle(Routes[2].Pattern(), g.Wrap(auth.OpMetadata, http.HandlerFunc(h.partition)))
-	mux.Handle(Routes[3].Pattern(), g.Wrap(auth.OpMetadata, http.HandlerFunc(h.brokers)))
-	mux.Handle(Routes[4].Pattern(), g.Wrap(auth.OpAdmin, http.HandlerFunc(h.createTopic)))
-	mux.Handle(Routes[5].Pattern(), g.Wrap(auth.OpAdmin, http.HandlerFunc(h.deleteTopic)))
-	mux.Handle(Routes[6].Pattern(), g.Wrap(auth.OpMetadata, http.HandlerFunc(h.status)))
-	mux.Handle(Routes[7].Pattern(), g.Wrap(auth.OpMetadata, http.HandlerFunc(openapi.Serve)))
-	mux.Handle(Routes[8].Pattern(), g.Wrap(auth.OpMetadata, httpio.MetricsHandler(d.Metrics)))
-	mux.Handle(Routes[9].Pattern(), g.Wrap(auth.OpMetadata, http.HandlerFunc(index)))
+	auth.Register(mux, auth.Table{Routes: h.routes(), Guard: d.Guard,
+		Timeout: d.Limits.RequestTimeout, Margin: d.Limits.DeadlineMargin,
+		Checks: []httpio.PathCheck{{Name: "topic", Check: broker.ValidateTopicName}}})
 }
 
 // Index is the body of GET /: what answers, and where to read on.
@@ -68,8 +69,8 @@ type Index struct {
 
 // index answers GET / with a small JSON index. It sits behind the same credentials as
 // GET /v1/status and the OpenAPI document, so an unauthenticated caller learns no version.
-func index(w http.ResponseWriter, _ *http.Request) {
-	httpio.WriteJSON(w, http.StatusOK, Index{
+func index(*httpio.Request) (httpio.Response, error) {
+	return httpio.OK(Index{
 		Name:        "kafkafn",
 		Description: "Apache Kafka over HTTP",
 		Version:     buildinfo.Version,
@@ -78,7 +79,7 @@ func index(w http.ResponseWriter, _ *http.Request) {
 			"status":  "/v1/status",
 			"docs":    "https://github.com/kafkafn/kafkafn",
 		},
-	})
+	}), nil
 }
 
 type handlers struct{ Deps }
@@ -107,17 +108,10 @@ type TopicMetadata struct {
 	Partitions []PartitionMetadata `json:"partitions"`
 }
 
-func (h *handlers) ctx(r *http.Request) (context.Context, context.CancelFunc) {
-	return httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
-}
-
-func (h *handlers) topics(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := h.ctx(r)
-	defer cancel()
-	all, err := h.Broker.Topics(ctx)
+func (h *handlers) topics(r *httpio.Request) (httpio.Response, error) {
+	all, err := h.Broker.Topics(r.Context())
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
 	topics := make([]string, 0, len(all))
 	for _, t := range all {
@@ -125,59 +119,39 @@ func (h *handlers) topics(w http.ResponseWriter, r *http.Request) {
 			topics = append(topics, t)
 		}
 	}
-	httpio.WriteJSON(w, http.StatusOK, struct {
+	return httpio.OK(struct {
 		Topics []string `json:"topics"`
-	}{topics})
+	}{topics}), nil
 }
 
-func (h *handlers) partitions(w http.ResponseWriter, r *http.Request) {
-	topic := r.PathValue("topic")
-	if err := broker.ValidateTopicName(topic); err != nil {
-		httpio.WriteError(w, r, err)
-		return
-	}
-	ctx, cancel := h.ctx(r)
-	defer cancel()
-	parts, err := h.Broker.Partitions(ctx, topic)
+func (h *handlers) partitions(r *httpio.Request) (httpio.Response, error) {
+	parts, err := h.Broker.Partitions(r.Context(), r.Topic)
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	out := TopicMetadata{Topic: topic, Partitions: make([]PartitionMetadata, len(parts))}
+	out := TopicMetadata{Topic: r.Topic, Partitions: make([]PartitionMetadata, len(parts))}
 	for i, p := range parts {
 		out.Partitions[i] = partitionMetadata(p)
 	}
-	httpio.WriteJSON(w, http.StatusOK, out)
+	return httpio.OK(out), nil
 }
 
-func (h *handlers) partition(w http.ResponseWriter, r *http.Request) {
-	topic := r.PathValue("topic")
-	if err := broker.ValidateTopicName(topic); err != nil {
-		httpio.WriteError(w, r, err)
-		return
-	}
-	p, err := httpio.PathInt(r, "partition", 0, 1<<31-1)
+func (h *handlers) partition(r *httpio.Request) (httpio.Response, error) {
+	p, err := httpio.PathInt(r.Request, "partition", 0, broker.MaxPartitionID)
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	ctx, cancel := h.ctx(r)
-	defer cancel()
-	info, err := h.Broker.Partition(ctx, topic, int(p))
+	info, err := h.Broker.Partition(r.Context(), r.Topic, int(p))
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	httpio.WriteJSON(w, http.StatusOK, partitionMetadata(info))
+	return httpio.OK(partitionMetadata(info)), nil
 }
 
-func (h *handlers) brokers(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := h.ctx(r)
-	defer cancel()
-	bs, err := h.Broker.Brokers(ctx)
+func (h *handlers) brokers(r *httpio.Request) (httpio.Response, error) {
+	bs, err := h.Broker.Brokers(r.Context())
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
 	out := struct {
 		Brokers []BrokerEndpoint `json:"brokers"`
@@ -185,7 +159,7 @@ func (h *handlers) brokers(w http.ResponseWriter, r *http.Request) {
 	for i, b := range bs {
 		out.Brokers[i] = endpoint(b)
 	}
-	httpio.WriteJSON(w, http.StatusOK, out)
+	return httpio.OK(out), nil
 }
 
 // TopicCreation is HDInsight's TopicCreationRecord.
@@ -195,33 +169,25 @@ type TopicCreation struct {
 	TopicProperties   map[string]json.RawMessage `json:"topic_properties"`
 }
 
-func (h *handlers) createTopic(w http.ResponseWriter, r *http.Request) {
-	topic := r.PathValue("topic")
-	if err := broker.ValidateTopicName(topic); err != nil {
-		httpio.WriteError(w, r, err)
-		return
-	}
+func (h *handlers) createTopic(r *httpio.Request) (httpio.Response, error) {
 	var body TopicCreation
-	if err := httpio.DecodeJSON(w, r, 64<<10, &body, true); err != nil {
-		httpio.WriteError(w, r, err)
-		return
+	if err := httpio.DecodeJSON(r.Writer(), r.Request, 64<<10, &body, true); err != nil {
+		return nil, err
 	}
-	spec, err := topicSpec(topic, body)
+	spec, err := topicSpec(r.Topic, body)
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	ctx, cancel := h.ctx(r)
-	defer cancel()
-	if err := h.Broker.CreateTopic(ctx, spec); err != nil {
-		httpio.WriteError(w, r, err)
-		return
+	if err := h.Broker.CreateTopic(r.Context(), spec); err != nil {
+		return nil, err
 	}
-	slog.InfoContext(r.Context(), "topic created", "topic", topic, "partitions", spec.Partitions)
-	httpio.WriteJSON(w, http.StatusCreated, struct {
-		Topic   string `json:"topic"`
-		Created bool   `json:"created"`
-	}{topic, true})
+	slog.InfoContext(r.Context(), "topic created", "topic", r.Topic, "partitions", spec.Partitions)
+	return httpio.JSON[topicCreated]{Status: http.StatusCreated, Body: topicCreated{r.Topic, true}}, nil
+}
+
+type topicCreated struct {
+	Topic   string `json:"topic"`
+	Created bool   `json:"created"`
 }
 
 func topicSpec(topic string, body TopicCreation) (broker.TopicSpec, error) {
@@ -265,45 +231,46 @@ func topicSpec(topic string, body TopicCreation) (broker.TopicSpec, error) {
 	return spec, nil
 }
 
-func (h *handlers) deleteTopic(w http.ResponseWriter, r *http.Request) {
-	topic := r.PathValue("topic")
-	if err := broker.ValidateTopicName(topic); err != nil {
-		httpio.WriteError(w, r, err)
-		return
+func (h *handlers) deleteTopic(r *httpio.Request) (httpio.Response, error) {
+	if err := h.Broker.DeleteTopic(r.Context(), r.Topic); err != nil {
+		return nil, err
 	}
-	ctx, cancel := h.ctx(r)
-	defer cancel()
-	if err := h.Broker.DeleteTopic(ctx, topic); err != nil {
-		httpio.WriteError(w, r, err)
-		return
-	}
-	slog.InfoContext(r.Context(), "topic deleted", "topic", topic)
-	httpio.WriteJSON(w, http.StatusOK, struct {
+	slog.InfoContext(r.Context(), "topic deleted", "topic", r.Topic)
+	return httpio.OK(struct {
 		Topic   string `json:"topic"`
 		Deleted bool   `json:"deleted"`
-	}{topic, true})
+	}{r.Topic, true}), nil
 }
 
-func (h *handlers) status(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := h.ctx(r)
-	defer cancel()
-	if err := h.Broker.Ping(ctx); err != nil {
-		status, body := httpio.ErrorForRequest(r, err)
-		if status < 500 {
-			status = http.StatusServiceUnavailable
-		}
-		w.Header().Set("Retry-After", "1")
-		httpio.WriteJSON(w, status, struct {
-			Status  string             `json:"status"`
-			Version string             `json:"version"`
-			Error   httpio.ErrorDetail `json:"error"`
-		}{"unavailable", buildinfo.Version, body.Error})
-		return
+// status answers 200 {"status":"ok"} or, when Kafka cannot be reached, 503 (504 on a
+// timeout) with the status body and the error inside it.
+func (h *handlers) status(r *httpio.Request) (httpio.Response, error) {
+	if err := h.Broker.Ping(r.Context()); err != nil {
+		return nil, statusError{err}
 	}
-	httpio.WriteJSON(w, http.StatusOK, struct {
+	return httpio.OK(struct {
 		Status  string `json:"status"`
 		Version string `json:"version"`
-	}{"ok", buildinfo.Version})
+	}{"ok", buildinfo.Version}), nil
+}
+
+// statusError is the status route's failure: it writes itself (httpio.Encode), as the status
+// body with the error inside, never below 503.
+type statusError struct{ error }
+
+func (e statusError) Unwrap() error { return e.error }
+
+func (e statusError) WriteResponse(w http.ResponseWriter, r *http.Request) {
+	status, body := httpio.ErrorForRequest(r, e.error)
+	if status < 500 {
+		status = http.StatusServiceUnavailable
+	}
+	w.Header().Set("Retry-After", "1")
+	httpio.WriteJSON(w, status, struct {
+		Status  string             `json:"status"`
+		Version string             `json:"version"`
+		Error   httpio.ErrorDetail `json:"error"`
+	}{"unavailable", buildinfo.Version, body.Error})
 }
 
 func partitionMetadata(p broker.PartitionInfo) PartitionMetadata {

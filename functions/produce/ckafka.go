@@ -25,13 +25,6 @@ import (
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
-// ckafkaRoutes serves the Tencent CKafka DataHub SendMessage action: TencentCloud API 3.0,
-// POST / with X-TC-Action: SendMessage and X-TC-Version: 2019-08-19, signed with
-// TC3-HMAC-SHA256. The mux pattern is "POST /{$}" so that only the root path matches.
-var ckafkaRoutes = []httpio.Route{
-	{Method: "POST", Path: "/", Name: "SendMessage"},
-}
-
 // The CKafka API facts SendMessage answers to.
 const (
 	CKafkaService     = "ckafka"     // the TC3 credential scope's service
@@ -80,10 +73,6 @@ func loadCKafka(env platform.Env) (CKafkaDeps, error) {
 	return d, nil
 }
 
-func registerCKafka(mux *http.ServeMux, d Deps) {
-	mux.Handle(ckafkaRoutes[0].Method+" /{$}", &ckafka{d})
-}
-
 // Error codes of SendMessage's own failures; tencentCode turns them into Tencent's codes.
 const (
 	codeMissingParameter      = "missing_parameter"
@@ -123,35 +112,47 @@ type tencentError struct {
 
 type ckafka struct{ Deps }
 
-// ServeHTTP answers every outcome with HTTP 200 and a Tencent envelope, as the TencentCloud
-// API does; Tencent's SDKs read the error code from the body.
-func (h *ckafka) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// serve answers every outcome, failures too, with a tencentAnswer: CKafka's own encoder.
+func (h *ckafka) serve(r *httpio.Request) (httpio.Response, error) {
+	ids, err := h.sendMessage(r)
+	return tencentAnswer{ids: ids, err: err}, nil
+}
+
+// tencentAnswer is SendMessage's outcome. It writes HTTP 200 and a Tencent envelope for
+// every outcome, as the TencentCloud API does; Tencent's SDKs read the error code from the
+// body (tencentCode).
+type tencentAnswer struct {
+	ids []string
+	err error
+}
+
+// WriteResponse implements httpio.Response.
+func (a tencentAnswer) WriteResponse(w http.ResponseWriter, r *http.Request) {
 	var resp sendMessageResponse
 	// Tencent's RequestId is the request's id (X-Request-Id, the SCF invocation id), so one
 	// id finds the answer and its log lines.
 	if resp.Response.RequestID = httpio.RequestID(r.Context()); resp.Response.RequestID == "" {
 		resp.Response.RequestID = newRequestID()
 	}
-	ids, err := h.sendMessage(w, r)
-	if err != nil {
-		httpio.NoteError(r, err)
-		resp.Response.Error = &tencentError{Code: tencentCode(err), Message: apierr.MessageOf(err)}
+	if a.err != nil {
+		httpio.NoteError(r, a.err)
+		resp.Response.Error = &tencentError{Code: tencentCode(a.err), Message: apierr.MessageOf(a.err)}
 	} else {
-		resp.Response.MessageID = ids
+		resp.Response.MessageID = a.ids
 	}
 	httpio.WriteJSON(w, http.StatusOK, resp)
 }
 
-func (h *ckafka) sendMessage(w http.ResponseWriter, r *http.Request) ([]string, error) {
+func (h *ckafka) sendMessage(r *httpio.Request) ([]string, error) {
 	recv := time.Now()
-	body, err := httpio.ReadBody(w, r, h.Limits.MaxBodyBytes)
+	body, err := httpio.ReadBody(r.Writer(), r.Request, h.Limits.MaxBodyBytes)
 	if err != nil {
 		return nil, err
 	}
 	var p *auth.Principal
 	switch {
 	case h.CKafka.Verifier != nil:
-		id, err := h.CKafka.Verifier.Verify(r, body)
+		id, err := h.CKafka.Verifier.Verify(r.Request, body)
 		if err != nil {
 			return nil, err
 		}
@@ -208,15 +209,13 @@ func (h *ckafka) sendMessage(w http.ResponseWriter, r *http.Request) ([]string, 
 			records[i].Key = []byte(*m.Key)
 		}
 	}
-	pctx, cancel := httpio.RequestContext(r.WithContext(ctx), h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
-	defer cancel()
-	addTraceHeaders(r, records)
-	produced, err := produceKafka(r, h.Broker, pctx, hub.Topic, records)
+	addTraceHeaders(r.Request, records)
+	produced, err := produceKafka(r.Request, h.Broker, ctx, hub.Topic, records)
 	sent := time.Now()
 	if err != nil {
 		acked := 0
 		for _, p := range produced {
-			if p.Err == nil && p.Offset >= 0 {
+			if p.Acknowledged() {
 				acked++
 			}
 		}

@@ -15,10 +15,6 @@ import (
 	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
-var hdinsightRoutes = []httpio.Route{
-	{Method: "POST", Path: "/v1/producer/topics/{topic}", Name: "ProduceRecords"},
-}
-
 // ProduceRequest is the HDInsight produce body, extended with headers and timestamps.
 type ProduceRequest struct {
 	Records []ProducerRecord `json:"records"`
@@ -57,37 +53,47 @@ type produceFailure struct {
 	Records []RecordResult     `json:"records"`
 }
 
+// partialFailure is a produce failure after some partitions acknowledged their records. It
+// writes itself (httpio.Encode): the error's status and body, with each record's outcome, so
+// the caller can retry only the rest.
+type partialFailure struct {
+	err     error
+	records []RecordResult
+}
+
+func (e *partialFailure) Error() string { return e.err.Error() }
+func (e *partialFailure) Unwrap() error { return e.err }
+
+// WriteResponse implements httpio.Response.
+func (e *partialFailure) WriteResponse(w http.ResponseWriter, r *http.Request) {
+	status, body := httpio.ErrorForRequest(r, e.err)
+	if status >= 500 {
+		w.Header().Set("Retry-After", "1")
+	}
+	httpio.WriteJSON(w, status, produceFailure{Error: body.Error, Records: e.records})
+}
+
 type hdinsight struct{ Deps }
 
-func (h *hdinsight) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	topic := r.PathValue("topic")
-	if err := broker.ValidateTopicName(topic); err != nil {
-		httpio.WriteError(w, r, err)
-		return
-	}
-	enc, err := encodingParam(r)
+func (h *hdinsight) serve(r *httpio.Request) (httpio.Response, error) {
+	enc, err := encodingParam(r.Request)
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	body, err := httpio.ReadJSONBody(w, r, h.Limits.MaxBodyBytes, false)
+	body, err := httpio.ReadJSONBody(r.Writer(), r.Request, h.Limits.MaxBodyBytes, false)
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
 	records, err := DecodeBody(body, enc, h.Limits.MaxRecords)
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	ctx, cancel := httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
-	defer cancel()
-	addTraceHeaders(r, records)
-	produced, err := produceKafka(r, h.Broker, ctx, topic, records)
+	addTraceHeaders(r.Request, records)
+	produced, err := produceKafka(r.Request, h.Broker, r.Context(), r.Topic, records)
 	results := make([]RecordResult, len(produced))
 	for i, p := range produced {
 		results[i] = RecordResult{Partition: p.Partition, Timestamp: p.Time.UnixMilli()}
-		if p.Err == nil && p.Offset >= 0 {
+		if p.Acknowledged() {
 			off := p.Offset
 			results[i].Offset = &off
 		} else if p.Err != nil {
@@ -96,20 +102,11 @@ func (h *hdinsight) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if !broker.AnyAcknowledged(produced) {
-			httpio.WriteError(w, r, err)
-			return
+			return nil, err
 		}
-		// A partial failure: some partitions acknowledged their records. Say which, so the
-		// caller can retry only the rest.
-		status, body := httpio.ErrorForRequest(r, err)
-		httpio.NoteError(r, err)
-		if status >= 500 {
-			w.Header().Set("Retry-After", "1")
-		}
-		httpio.WriteJSON(w, status, produceFailure{Error: body.Error, Records: results})
-		return
+		return nil, &partialFailure{err: err, records: results}
 	}
-	httpio.WriteJSON(w, http.StatusOK, ProduceResponse{Records: results})
+	return httpio.OK(ProduceResponse{Records: results}), nil
 }
 
 // Encoding says how keys and values are written in a request or response body.

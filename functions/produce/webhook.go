@@ -18,13 +18,6 @@ import (
 	"github.com/kafkafn/kafkafn/shared/webhook"
 )
 
-// webhookRoutes serves webhook ingestion: the raw body of a signed delivery becomes one
-// record of {topic}. The sender is named by the query parameter source, e.g.
-// POST /v1/webhooks/github-events?source=github.
-var webhookRoutes = []httpio.Route{
-	{Method: "POST", Path: "/v1/webhooks/{topic}", Name: "IngestWebhook"},
-}
-
 // Record headers the webhook route adds besides the configured request headers.
 const (
 	webhookSourceHeader = "kafkafn-webhook-source" // the verified source name
@@ -103,13 +96,6 @@ func loadWebhooks(env platform.Env) (WebhookDeps, error) {
 	return NewWebhookDeps(cfg)
 }
 
-// registerWebhooks adds the webhook route. It is not wrapped in the Guard's authentication
-// (senders cannot send bearer tokens): the handler authenticates the signature, then asks
-// the Guard's policy about the source's principal.
-func registerWebhooks(mux *http.ServeMux, d Deps) {
-	mux.Handle(webhookRoutes[0].Pattern(), &webhookHandler{d})
-}
-
 // WebhookResponse answers an ingested webhook, once Kafka has acknowledged the record.
 type WebhookResponse struct {
 	Topic     string `json:"topic"`
@@ -120,68 +106,56 @@ type WebhookResponse struct {
 
 type webhookHandler struct{ Deps }
 
-func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	topic := r.PathValue("topic")
-	if err := broker.ValidateTopicName(topic); err != nil {
-		httpio.WriteError(w, r, err)
-		return
-	}
+// serve ingests a webhook: the raw body of a signed delivery becomes one record of {topic}.
+func (h *webhookHandler) serve(r *httpio.Request) (httpio.Response, error) {
+	topic := r.Topic
 	name := r.URL.Query().Get("source")
 	if name == "" {
-		httpio.WriteError(w, r, apierr.E(apierr.Unauthorized, "missing_webhook_source",
-			"the query parameter source must name the webhook source, e.g. ?source=github"))
-		return
+		return nil, apierr.E(apierr.Unauthorized, "missing_webhook_source",
+			"the query parameter source must name the webhook source, e.g. ?source=github")
 	}
 	src := h.Webhooks.sources[name]
 	if src == nil {
-		httpio.WriteError(w, r, apierr.E(apierr.Unauthorized, "unknown_webhook_source",
-			"no webhook source "+quote(name)+" is configured"))
-		return
+		return nil, apierr.E(apierr.Unauthorized, "unknown_webhook_source",
+			"no webhook source "+quote(name)+" is configured")
 	}
-	body, err := httpio.ReadBody(w, r, h.Limits.MaxBodyBytes)
+	body, err := httpio.ReadBody(r.Writer(), r.Request, h.Limits.MaxBodyBytes)
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
 	if body == nil {
 		body = []byte{} // an empty delivery is an empty value, not a tombstone
 	}
 	if err := src.verifier.Verify(r.Header, body, time.Now()); err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	httpio.MarkAuthenticated(r)
+	httpio.MarkAuthenticated(r.Request)
 	if !topicAllowed(src.topics, topic) {
-		httpio.WriteError(w, r, apierr.E(apierr.Forbidden, "topic_not_allowed",
-			"webhook source "+quote(name)+" may not write to topic "+quote(topic)))
-		return
+		return nil, apierr.E(apierr.Forbidden, "topic_not_allowed",
+			"webhook source "+quote(name)+" may not write to topic "+quote(topic))
 	}
 	ctx := auth.NewContext(r.Context(), src.principal)
 	if h.Guard != nil {
 		if err := h.Guard.Allow(ctx, auth.OpProduce, topic); err != nil {
-			auth.WriteError(w, r, err)
-			return
+			return nil, err
 		}
 	}
 	rec := broker.Record{
 		Partition: broker.AnyPartition,
-		Key:       src.recordKey(r),
+		Key:       src.recordKey(r.Request),
 		Value:     body,
-		Headers:   src.recordHeaders(r),
+		Headers:   src.recordHeaders(r.Request),
 	}
-	ctx, cancel := httpio.RequestContext(r.WithContext(ctx), h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
-	defer cancel()
 	records := []broker.Record{rec}
-	addTraceHeaders(r, records)
-	produced, err := produceKafka(r, h.Broker, ctx, topic, records)
+	addTraceHeaders(r.Request, records)
+	produced, err := produceKafka(r.Request, h.Broker, ctx, topic, records)
 	if err != nil {
-		httpio.WriteError(w, r, err)
-		return
+		return nil, err
 	}
 	p := produced[0]
-	httpio.WriteJSON(w, http.StatusAccepted, WebhookResponse{
+	return httpio.JSON[WebhookResponse]{Status: http.StatusAccepted, Body: WebhookResponse{
 		Topic: topic, Partition: p.Partition, Offset: p.Offset, Timestamp: p.Time.UnixMilli(),
-	})
+	}}, nil
 }
 
 // topicAllowed matches topic against a source's allow-list: exact names, prefixes ending

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
+	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/auth/entra"
 	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
@@ -25,13 +26,21 @@ const MaxBodyBytes = 16 << 10
 // maxSecretBytes caps client_secret (Entra secrets are 40 characters).
 const maxSecretBytes = 1 << 10
 
-// Routes is the token function's public surface.
-var Routes = []httpio.Route{
-	{Method: "POST", Path: "/v1/token", Name: "Token"},
+// Routes is the token function's public surface, for the deploy descriptors.
+var Routes = auth.Specs((&handler{}).routes())
+
+// routes is the route table: Register and Routes both read it. The route is Public: the
+// caller authenticates with its client credentials, which Entra ID checks.
+func (h *handler) routes() []auth.Route {
+	return []auth.Route{
+		{Route: httpio.Route{Method: "POST", Path: "/v1/token", Name: "Token"}, Op: auth.Public, Handle: h.serve},
+	}
 }
 
 // Deps is what the route needs.
 type Deps struct {
+	// Source issues the tokens. Nil: the route is not configured (TOKEN_TENANT_ID is not
+	// set) and answers 404 route_not_found, saying how to turn it on.
 	Source *entra.Source
 	Config config.Token
 	Limits config.Limits // RequestTimeout and DeadlineMargin bound each request
@@ -47,7 +56,7 @@ func Register(mux *http.ServeMux, d Deps) {
 		d.Limits.RequestTimeout = config.DefaultRequestTimeout
 	}
 	h := &handler{Deps: d, throttle: newThrottle(d.Config.FailureLimit, d.Config.FailureWindow)}
-	mux.Handle(Routes[0].Pattern(), h)
+	auth.Register(mux, auth.Table{Routes: h.routes(), Timeout: d.Limits.RequestTimeout, Margin: d.Limits.DeadlineMargin})
 }
 
 // Build is the token function's platform.BuildFunc. It makes no network calls.
@@ -91,53 +100,50 @@ type ErrorResponse struct {
 	Description string `json:"error_description,omitempty"`
 }
 
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *handler) serve(r *httpio.Request) (httpio.Response, error) {
+	if h.Source == nil {
+		return nil, apierr.E(apierr.NotFound, "route_not_found",
+			"POST /v1/token is not configured on this server: set TOKEN_TENANT_ID (and TOKEN_ALLOWED_SCOPES) to serve it; see docs/auth-entra.md")
+	}
+	w := r.Writer()
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
-	body, err := httpio.ReadBody(w, r, MaxBodyBytes)
+	body, err := httpio.ReadBody(w, r.Request, MaxBodyBytes)
 	if err != nil {
-		h.fail(w, r, "", err)
-		return
+		return nil, h.fail("", err)
 	}
 	user, pass, basic := r.BasicAuth()
 	if !basic && r.Header.Get("Authorization") != "" {
-		h.fail(w, r, "", oauthErr(apierr.Unauthorized, entra.CodeInvalidClient, "only HTTP Basic client authentication is supported in the Authorization header"))
-		return
+		return nil, h.fail("", oauthErr(apierr.Unauthorized, entra.CodeInvalidClient, "only HTTP Basic client authentication is supported in the Authorization header"))
 	}
 	req, err := ParseRequest(r.Header.Get("Content-Type"), body, Basic{User: user, Password: pass, Set: basic})
 	if err != nil {
-		h.fail(w, r, "", err)
-		return
+		return nil, h.fail("", err)
 	}
 	scopes, err := h.scopes(req.Scope)
 	if err != nil {
-		h.fail(w, r, req.ClientID, err)
-		return
+		return nil, h.fail(req.ClientID, err)
 	}
 	cred := entra.Credential{ClientID: req.ClientID, Secret: req.ClientSecret}
 	if wait, blocked := h.throttle.blocked(req.ClientID); blocked && !h.Source.Known(cred) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		h.fail(w, r, req.ClientID, oauthErr(apierr.TooManyRequests, "slow_down",
+		return nil, h.fail(req.ClientID, oauthErr(apierr.TooManyRequests, "slow_down",
 			"too many failed attempts for this client_id; retry after "+strconv.Itoa(int(math.Ceil(wait.Seconds())))+" seconds"))
-		return
 	}
-	ctx, cancel := httpio.RequestContext(r, h.Limits.RequestTimeout, h.Limits.DeadlineMargin)
-	defer cancel()
-	tok, err := h.Source.Token(ctx, cred, scopes)
+	tok, err := h.Source.Token(r.Context(), cred, scopes)
 	if err != nil {
 		if apierr.CodeOf(err) == entra.CodeInvalidClient {
 			h.throttle.fail(req.ClientID)
 		}
-		h.fail(w, r, req.ClientID, err)
-		return
+		return nil, h.fail(req.ClientID, err)
 	}
 	h.throttle.reset(req.ClientID)
 	h.Log.DebugContext(r.Context(), "token: issued", "client_id", req.ClientID, "scope", strings.Join(scopes, " "), "from_cache", tok.FromCache)
-	httpio.WriteJSON(w, http.StatusOK, Response{
+	return httpio.OK(Response{
 		TokenType:   "Bearer",
 		AccessToken: tok.AccessToken,
 		ExpiresIn:   max(0, int64(time.Until(tok.ExpiresOn).Seconds())),
-	})
+	}), nil
 }
 
 // scopes checks the requested scopes against the allowed ones; none means the first allowed.
@@ -162,7 +168,24 @@ func (h *handler) scopes(scope string) ([]string, error) {
 
 // fail writes err as an OAuth2 error with the status httpio maps its kind to, and logs it
 // (the error texts hold no secrets).
-func (h *handler) fail(w http.ResponseWriter, r *http.Request, clientID string, err error) {
+func (h *handler) fail(clientID string, err error) error {
+	return &oauthFailure{log: h.Log, clientID: clientID, err: err}
+}
+
+// oauthFailure is a refused token request. It writes itself (httpio.Encode) as an OAuth2
+// error body, with a Basic challenge on 401.
+type oauthFailure struct {
+	log      *slog.Logger
+	clientID string
+	err      error
+}
+
+func (e *oauthFailure) Error() string { return e.err.Error() }
+func (e *oauthFailure) Unwrap() error { return e.err }
+
+// WriteResponse implements httpio.Response.
+func (e *oauthFailure) WriteResponse(w http.ResponseWriter, r *http.Request) {
+	err, clientID := e.err, e.clientID
 	kind := apierr.KindOf(err)
 	status := httpio.Status(kind)
 	code := oauthCode(err)
@@ -176,7 +199,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, clientID string, 
 	if status >= 500 {
 		level = slog.LevelWarn
 	}
-	h.Log.Log(r.Context(), level, "token: request refused", "status", status, "error", code, "client_id", clientID, "err", err.Error())
+	e.log.Log(r.Context(), level, "token: request refused", "status", status, "error", code, "client_id", clientID, "err", err.Error())
 	httpio.WriteJSON(w, status, ErrorResponse{Error: code, Description: apierr.MessageOf(err)})
 }
 
@@ -232,7 +255,7 @@ func ParseRequest(contentType string, body []byte, basic Basic) (Request, error)
 		}
 		for name, vals := range form {
 			if len(vals) > 1 {
-				return req, oauthErr(apierr.Invalid, entra.CodeInvalidRequest, "parameter "+strconv.Quote(clip(name))+" is repeated")
+				return req, oauthErr(apierr.Invalid, entra.CodeInvalidRequest, "parameter "+strconv.Quote(apierr.Clip(name, 40))+" is repeated")
 			}
 		}
 		req = Request{GrantType: form.Get("grant_type"), ClientID: form.Get("client_id"),
@@ -287,11 +310,4 @@ func jsonProblem(err error) string {
 		return m
 	}
 	return "the JSON body is not valid"
-}
-
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }

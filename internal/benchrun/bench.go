@@ -42,6 +42,7 @@ type bench struct {
 	client  *http.Client
 	raw     *kafka.Client
 	rawTr   *kafka.Transport
+	brokers []string // the bootstrap addresses of the broker every case uses
 	stop    []func()
 	topicN  atomic.Int64
 }
@@ -58,6 +59,7 @@ func newBench(ctx context.Context, o options) (*bench, error) {
 		b.stop = append(b.stop, c.Close)
 		brokers = c.ListenAddrs()
 	}
+	b.brokers = brokers
 	b.report.Machine = machine(o.brokers)
 	var err error
 	if b.kcfg, err = config.KafkaFromEnv(func(k string) string {
@@ -159,12 +161,87 @@ func (s stats) quantile(q float64) float64 {
 // measure runs op from conc goroutines: a warm-up of a fifth of d (at least 50 ops in
 // total), then for d. Any error stops the run and is returned.
 func measure(ctx context.Context, d time.Duration, conc int, op func(ctx context.Context) error) (stats, error) {
-	warm := time.Now().Add(d / 5)
+	if err := warmUp(ctx, d/5, op); err != nil {
+		return stats{}, err
+	}
+	return runFor(ctx, d, conc, op)
+}
+
+// warmUp runs op for d, and at least 50 times.
+func warmUp(ctx context.Context, d time.Duration, op func(ctx context.Context) error) error {
+	warm := time.Now().Add(d)
 	for n := 0; n < 50 || time.Now().Before(warm); n++ {
 		if err := op(ctx); err != nil {
-			return stats{}, err
+			return err
 		}
 	}
+	return nil
+}
+
+// sideBySideRounds is how many turns each op of takeTurns gets.
+const sideBySideRounds = 6
+
+// takeTurns measures n ops against each other for d each, one client: after a warm-up of
+// each, the ops take turns (sideBySideRounds turns of d/sideBySideRounds each, in a
+// rotating order), so that load from outside the bench, on a shared machine, falls on every
+// op alike instead of skewing whichever ran during it. with(i, f) calls f with op i (and
+// may set it up before and clean up after).
+func takeTurns(ctx context.Context, d time.Duration, n int, with func(i int, f func(op func(context.Context) error) error) error) ([]stats, error) {
+	for i := range n {
+		if err := with(i, func(op func(context.Context) error) error { return warmUp(ctx, d/5, op) }); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]stats, n)
+	for r := range sideBySideRounds {
+		for k := range n {
+			i := (k + r) % n
+			err := with(i, func(op func(context.Context) error) error {
+				s, err := runFor(ctx, d/sideBySideRounds, 1, op)
+				out[i].ops += s.ops
+				out[i].elapsed += s.elapsed
+				out[i].lat = append(out[i].lat, s.lat...)
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	for i := range out {
+		slices.Sort(out[i].lat)
+	}
+	return out, nil
+}
+
+// measureSideBySide is takeTurns of fixed ops.
+func measureSideBySide(ctx context.Context, d time.Duration, ops []func(context.Context) error) ([]stats, error) {
+	return takeTurns(ctx, d, len(ops), func(i int, f func(op func(context.Context) error) error) error { return f(ops[i]) })
+}
+
+// sideBySide is takeTurns of produce variants, each warm-up and each turn with a fresh
+// topic (touched once, untimed) deleted right after it: kfake keeps every record in memory, and a heap of several
+// hundred MB of records would make each garbage collection of the bench process (kafkafn
+// runs in it) costlier the more a variant allocates.
+func (b *bench) sideBySide(ctx context.Context, d time.Duration, variants []func(topic string) func(context.Context) error) ([]stats, error) {
+	return takeTurns(ctx, d, len(variants), func(i int, f func(op func(context.Context) error) error) error {
+		topic, drop, err := b.topic(ctx, 1)
+		if err != nil {
+			return err
+		}
+		defer drop()
+		// The first request to a new topic includes each client's metadata look-up for it
+		// (franz-go's can wait for a metadata refresh): made before the turn, untimed.
+		op := variants[i](topic)
+		if err := op(ctx); err != nil {
+			return err
+		}
+		return f(op)
+	})
+}
+
+// runFor runs op from conc goroutines for d. Any error stops the run and is returned.
+func runFor(ctx context.Context, d time.Duration, conc int, op func(ctx context.Context) error) (stats, error) {
 	var (
 		mu    sync.Mutex
 		all   []time.Duration
@@ -210,11 +287,20 @@ func (b *bench) post(ctx context.Context, path string, body []byte) error {
 }
 
 func (b *bench) call(ctx context.Context, method, path string, body []byte) error {
+	return b.do(ctx, method, b.url+path, body)
+}
+
+// postURL sends body to url and fails on any status but 200.
+func (b *bench) postURL(ctx context.Context, url string, body []byte) error {
+	return b.do(ctx, "POST", url, body)
+}
+
+func (b *bench) do(ctx context.Context, method, url string, body []byte) error {
 	var rd io.Reader
 	if body != nil {
 		rd = bytesReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, b.url+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		return err
 	}
@@ -231,7 +317,7 @@ func (b *bench) call(ctx context.Context, method, path string, body []byte) erro
 		return err
 	}
 	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, truncate(string(data), 200))
+		return fmt.Errorf("%s %s: %d %s", method, url, res.StatusCode, truncate(string(data), 200))
 	}
 	return nil
 }

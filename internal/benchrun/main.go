@@ -29,7 +29,7 @@ func run() error {
 	flag.DurationVar(&o.caseTime, "time", 2*time.Second, "measuring time per case (after warm-up)")
 	flag.IntVar(&o.coldRuns, "cold-runs", 10, "cold starts per binary")
 	flag.StringVar(&o.out, "out", "bench/results.json", "JSON results file")
-	flag.StringVar(&o.only, "only", "", "comma-separated sections to run (produce,rate,naive,consume,cold,size,memory); empty: all")
+	flag.StringVar(&o.only, "only", "", "comma-separated sections to run (produce,peer,rate,naive,consume,cold,size,memory); empty: all")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -45,7 +45,7 @@ func run() error {
 	}
 	o.brokers = splitComma(os.Getenv("KAFKA_BROKERS"))
 
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	b, err := newBench(ctx, o)
 	if err != nil {
@@ -57,6 +57,7 @@ func run() error {
 		fn   func(context.Context) error
 	}{
 		{"produce", b.produceThroughput},
+		{"peer", b.peerProduce},
 		{"rate", b.requestRate},
 		{"naive", b.warmVsNaive},
 		{"consume", b.consumeWindow},

@@ -63,8 +63,13 @@ func (b *bench) binarySizes(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			b.add(Result{Section: "size", Name: fmt.Sprintf("%s linux/%s (stripped)", bin.name, arch), Value: float64(st.Size()),
-				Unit: "bytes", Target: "≤8 MB", Met: met(st.Size() <= 8_000_000)})
+			r := Result{Section: "size", Name: fmt.Sprintf("%s linux/%s (stripped)", bin.name, arch), Value: float64(st.Size()), Unit: "bytes"}
+			// The target is for what is deployed: the per-route binaries on arm64 (issue 11);
+			// amd64 and the all-routes binary are for information.
+			if arch == "arm64" && bin.name != "all" {
+				r.Target, r.Met = "≤8 MB", met(st.Size() <= 8_000_000)
+			}
+			b.add(r)
 		}
 	}
 	return nil

@@ -120,6 +120,7 @@ func (b *bench) print(w io.Writer) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Section, r.Name, formatValue(r), p50, p99, ratio, r.Target, ok)
 	}
 	_ = tw.Flush()
+	printTargets(w, b.report.Results)
 	keys := make([]string, 0, len(b.report.Notes))
 	for k := range b.report.Notes {
 		keys = append(keys, k)
@@ -139,4 +140,29 @@ func (b *bench) write(path string) error {
 		return err
 	}
 	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+// printTargets lists every row that has a target, met or missed, with its ratio (or value).
+func printTargets(w io.Writer, results []Result) {
+	var metN, missed int
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "\ntargets:")
+	for _, r := range results {
+		if r.Met == nil {
+			continue
+		}
+		got := formatValue(r)
+		if r.Ratio != 0 {
+			got = fmt.Sprintf("%.2f× %s", r.Ratio, r.Baseline)
+		}
+		verdict := "met"
+		if *r.Met {
+			metN++
+		} else {
+			verdict, missed = "MISSED", missed+1
+		}
+		fmt.Fprintf(tw, "  %s: %s\t%s\t%s\t%s\n", r.Section, r.Name, got, r.Target, verdict)
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(w, "%d met, %d missed\n", metN, missed)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"time"
 
@@ -18,6 +19,8 @@ import (
 	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/platform/awslambda"
+	"github.com/kafkafn/kafkafn/shared/platform/azurefunc"
+	"github.com/kafkafn/kafkafn/shared/platform/scf"
 	"github.com/kafkafn/kafkafn/test/stacktest"
 )
 
@@ -95,14 +98,72 @@ func lambdaInvoke(h *awslambda.Handler, event []byte) func(ctx context.Context) 
 	}
 }
 
+// scfEvent wraps an HTTP request in an SCF API Gateway trigger event.
+func scfEvent(method, path string, body []byte) []byte {
+	ev := scf.APIGatewayEvent{
+		RequestContext: scf.APIGatewayRequestContext{ServiceID: "service-bench", Path: path, HTTPMethod: method,
+			RequestID: "bench", SourceIP: "127.0.0.1", Stage: "release"},
+		Headers: map[string]string{"content-type": "application/json"}, Body: string(body),
+		Path: path, HTTPMethod: method,
+	}
+	out, _ := json.Marshal(ev)
+	return out
+}
+
+// scfInvoke drives the SCF adapter in-process: Function.Invoke, the method the Go1
+// runtime calls over net/rpc (the gob framing around it is left out, as the Lambda case
+// leaves out the Runtime API's HTTP).
+func scfInvoke(f *scf.Function, event []byte) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		req := &scf.InvokeRequest{Payload: event, RequestId: "bench", FunctionName: "produce", TimeLimitInMs: 30_000}
+		var resp scf.InvokeResponse
+		if err := f.Invoke(req, &resp); err != nil {
+			return err
+		}
+		if resp.Error != nil {
+			return fmt.Errorf("scf: %s: %s", resp.Error.Type, resp.Error.Message)
+		}
+		var res scf.IntegratedResponse
+		if err := json.Unmarshal(resp.Payload, &res); err != nil {
+			return err
+		}
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("scf: %d %s", res.StatusCode, truncate(res.Body, 200))
+		}
+		return nil
+	}
+}
+
+// azureInvoke drives the Azure custom handler in-process: a forwarded HTTP request as the
+// Functions host sends it (enableForwardingHttpRequest), served by azurefunc.Handler into
+// a buffered response (the host's loopback hop is left out).
+func azureInvoke(h http.Handler, method, path string, body []byte) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		req := httptest.NewRequestWithContext(ctx, method, path, bytes.NewReader(body))
+		req.RemoteAddr = "127.0.0.1:50000"
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Azure-Functions-InvocationId", "bench")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			return fmt.Errorf("azure: %d %s", rec.Code, truncate(rec.Body.String(), 200))
+		}
+		return nil
+	}
+}
+
 // produceThroughput: N×1 KiB records per request, N ∈ {1, 100, 500}, one client, through
-// loopback HTTP, through the Lambda adapter in-process, and through raw kafka-go.
+// loopback HTTP, through the Lambda, SCF and Azure adapters in-process, and through raw
+// kafka-go.
 func (b *bench) produceThroughput(ctx context.Context) error {
-	lh := awslambda.New(platform.App{HTTP: b.handler})
+	app := platform.App{HTTP: b.handler}
+	lh := awslambda.New(app)
+	sf := scf.New(ctx, func(string) string { return "" }, func(context.Context, platform.Env) (platform.App, error) { return app, nil })
+	defer sf.Close()
+	ah := azurefunc.Handler(app)
 	for _, n := range []int{1, 100, 500} {
 		body := produceBody(n)
-		var raw float64
-		for _, v := range []struct {
+		variants := []struct {
 			name string
 			op   func(topic string) func(context.Context) error
 		}{
@@ -113,30 +174,49 @@ func (b *bench) produceThroughput(ctx context.Context) error {
 			{"Lambda adapter in-process", func(t string) func(context.Context) error {
 				return lambdaInvoke(lh, lambdaEvent("POST", "/v1/producer/topics/"+t, body))
 			}},
-		} {
-			topic, drop, err := b.topic(ctx, 1)
-			if err != nil {
-				return err
-			}
-			s, err := measure(ctx, b.o.caseTime, 1, v.op(topic))
-			drop()
-			if err != nil {
-				return fmt.Errorf("%s N=%d: %w", v.name, n, err)
-			}
+			{"SCF adapter in-process", func(t string) func(context.Context) error {
+				return scfInvoke(sf, scfEvent("POST", "/v1/producer/topics/"+t, body))
+			}},
+			{"Azure adapter in-process", func(t string) func(context.Context) error {
+				return azureInvoke(ah, "POST", "/v1/producer/topics/"+t, body)
+			}},
+		}
+		ops := make([]func(string) func(context.Context) error, len(variants))
+		for i, v := range variants {
+			ops[i] = v.op
+		}
+		ss, err := b.sideBySide(ctx, b.o.caseTime, ops)
+		if err != nil {
+			return fmt.Errorf("produce, %d records: %w", n, err)
+		}
+		raw := ss[0].perSecond(n)
+		for i, v := range variants {
+			s := ss[i]
 			r := Result{Section: "produce", Name: fmt.Sprintf("N=%d×1KiB: %s", n, v.name), Value: s.perSecond(n), Unit: "records/s",
 				P50ms: s.quantile(.5), P99ms: s.quantile(.99), Samples: s.ops}
-			if raw == 0 {
-				raw = r.Value
-			} else {
+			if i > 0 {
 				r.Ratio, r.Baseline = r.Value/raw, "raw"
-				if n == 500 {
-					r.Target, r.Met = "≥0.95× raw", met(r.Ratio >= 0.95)
+				if t := produceTarget(n, v.name); t > 0 {
+					r.Target, r.Met = fmt.Sprintf("≥%.1f× raw", t), met(r.Ratio >= t)
 				}
 			}
 			b.add(r)
 		}
 	}
 	return nil
+}
+
+// produceTarget is issue 11's target ratio against raw kafka-go, 0 for a row without one.
+func produceTarget(n int, via string) float64 {
+	switch {
+	case n == 500 && via == "HTTP loopback":
+		return 0.5
+	case n == 500:
+		return 0.4 // every adapter in-process
+	case n == 1 && via == "HTTP loopback":
+		return 0.4
+	}
+	return 0
 }
 
 // requestRate: single-record produce requests over loopback HTTP at 1, 16 and 64 concurrent
@@ -303,7 +383,7 @@ func (b *bench) consumeWindow(ctx context.Context) error {
 		}
 	}
 	size := float64(n * len(value1K))
-	raw, err := measure(ctx, b.o.caseTime, 1, func(ctx context.Context) error {
+	rawOp := func(ctx context.Context) error {
 		got := 0
 		for off := int64(0); got < n; {
 			fr, err := b.raw.Fetch(ctx, &kafka.FetchRequest{Topic: topic, Partition: 0, Offset: off, MinBytes: 1, MaxBytes: 1 << 20, MaxWait: time.Millisecond})
@@ -336,12 +416,9 @@ func (b *bench) consumeWindow(ctx context.Context) error {
 			}
 		}
 		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("raw fetch: %w", err)
 	}
 	path := fmt.Sprintf("/v1/consumer/topics/%s/partitions/0/offsets/0?count=%d", topic, n)
-	viaHTTP, err := measure(ctx, b.o.caseTime, 1, func(ctx context.Context) error {
+	httpOp := func(ctx context.Context) error {
 		req, _ := http.NewRequestWithContext(ctx, "GET", b.url+path, nil)
 		res, err := b.client.Do(req)
 		if err != nil {
@@ -358,16 +435,18 @@ func (b *bench) consumeWindow(ctx context.Context) error {
 			return fmt.Errorf("consume: %d with %d records, want %d", res.StatusCode, got, n)
 		}
 		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("HTTP consume: %w", err)
 	}
+	ss, err := measureSideBySide(ctx, b.o.caseTime, []func(context.Context) error{rawOp, httpOp})
+	if err != nil {
+		return fmt.Errorf("consume: %w", err)
+	}
+	raw, viaHTTP := ss[0], ss[1]
 	rawMBs := raw.perSecond(1) * size / 1e6
 	httpMBs := viaHTTP.perSecond(1) * size / 1e6
 	b.add(Result{Section: "consume", Name: "6 MB window: raw kafka-go Client.Fetch", Value: rawMBs, Unit: "MB/s",
 		P50ms: raw.quantile(.5), P99ms: raw.quantile(.99), Samples: raw.ops})
 	b.add(Result{Section: "consume", Name: "6 MB window: HTTP loopback (JSON read, not parsed, by the client)", Value: httpMBs, Unit: "MB/s",
 		P50ms: viaHTTP.quantile(.5), P99ms: viaHTTP.quantile(.99), Samples: viaHTTP.ops,
-		Ratio: httpMBs / rawMBs, Baseline: "raw", Target: "≥0.9× raw", Met: met(httpMBs/rawMBs >= 0.9)})
+		Ratio: httpMBs / rawMBs, Baseline: "raw", Target: "≥0.8× raw", Met: met(httpMBs/rawMBs >= 0.8)})
 	return nil
 }

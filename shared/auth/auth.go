@@ -194,7 +194,7 @@ func (g *Guard) Wrap(op Op, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := g.Authenticate(r)
 		if err != nil {
-			WriteError(w, r, err)
+			httpio.WriteError(w, r, err)
 			return
 		}
 		// The caller is known before the handler reads the body: it is budgeted as an
@@ -202,20 +202,11 @@ func (g *Guard) Wrap(op Op, h http.Handler) http.Handler {
 		httpio.MarkAuthenticated(r)
 		ctx := NewContext(r.Context(), p)
 		if err := g.Allow(ctx, op, r.PathValue("topic")); err != nil {
-			WriteError(w, r, err)
+			httpio.WriteError(w, r, err)
 			return
 		}
 		h.ServeHTTP(w, r.WithContext(ctx))
 	})
-}
-
-// WriteError writes an auth failure, with its WWW-Authenticate challenge on 401.
-func WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	var ce *challengeError
-	if errors.As(err, &ce) && ce.challenge != "" && apierr.KindOf(err) == apierr.Unauthorized {
-		w.Header().Set("WWW-Authenticate", ce.challenge)
-	}
-	httpio.WriteError(w, r, err)
 }
 
 type challengeError struct {
@@ -225,6 +216,9 @@ type challengeError struct {
 
 func (e *challengeError) Error() string { return e.err.Error() }
 func (e *challengeError) Unwrap() error { return e.err }
+
+// Challenge is the WWW-Authenticate value httpio.WriteError sets on the 401.
+func (e *challengeError) Challenge() string { return e.challenge }
 
 // HasAny reports whether any of want is in have.
 func HasAny(have, want []string) bool {

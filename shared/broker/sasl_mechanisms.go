@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -97,9 +96,6 @@ type oauthMechanism struct {
 	tokens     *saslcred.Tokens
 	extensions string // rendered key=value\x01 pairs, sorted by key
 }
-
-// b64token is RFC 6750's bearer token syntax; anything else could break the message framing.
-var b64token = regexp.MustCompile(`^[-A-Za-z0-9._~+/]+=*$`)
 
 func (m *oauthMechanism) Name() string { return "OAUTHBEARER" }
 

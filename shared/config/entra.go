@@ -2,7 +2,6 @@ package config
 
 import (
 	"net/url"
-	"regexp"
 	"strings"
 )
 
@@ -33,8 +32,6 @@ type Entra struct {
 
 // Enabled reports whether Entra bearer auth is configured.
 func (e Entra) Enabled() bool { return e.TenantID != "" }
-
-var guidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 // IsGUID reports whether s is a GUID in its 8-4-4-4-12 hex form (any case).
 func IsGUID(s string) bool { return guidRE.MatchString(strings.ToLower(s)) }

@@ -3,7 +3,6 @@ package config
 import (
 	"net"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -214,11 +213,6 @@ func (o OAuth) Resource() string {
 	}
 	return strings.TrimSuffix(o.Scopes[0], "/.default")
 }
-
-var (
-	oauthExtKey   = regexp.MustCompile(`^[A-Za-z]+$`)
-	oauthExtValue = regexp.MustCompile(`^[\x21-\x7E \t\r\n]+$`)
-)
 
 func oauthFromEnv(r *reader) OAuth {
 	o := OAuth{

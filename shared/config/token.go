@@ -1,7 +1,6 @@
 package config
 
 import (
-	"regexp"
 	"strings"
 	"time"
 )
@@ -33,11 +32,6 @@ type Token struct {
 	FailureLimit  int
 	FailureWindow time.Duration
 }
-
-var (
-	tenantNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
-	regionRE     = regexp.MustCompile(`^[a-z0-9]+$`)
-)
 
 // TokenFromEnv reads the token route's section.
 func TokenFromEnv(getenv Getenv) (Token, error) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -65,13 +64,6 @@ type webhookSourceJSON struct {
 	Key       *string   `json:"key"`
 	Headers   *[]string `json:"headers"`
 }
-
-var (
-	sourceNameRE   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	topicPatternRE = regexp.MustCompile(`^(\*|[A-Za-z0-9._-]{1,249}\*?)$`)
-	headerNameRE   = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$")
-	queryNameRE    = regexp.MustCompile(`^[A-Za-z0-9._~-]{1,128}$`)
-)
 
 // Default key sources and copied headers per scheme, used when a source does not say.
 var (

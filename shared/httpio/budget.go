@@ -343,15 +343,40 @@ type holdKey struct{}
 // *Hold (no budget) allows everything. It is safe for concurrent use; it implements
 // broker.Budget.
 type Hold struct {
-	b    *budget
-	mu   sync.Mutex
-	held int64
+	b     *budget
+	mu    sync.Mutex
+	held  int64 // taken from the budget
+	used  int64 // drawn by Grow; held - used is prepaid and not yet drawn
+	floor int64 // Prepay's amount: Shrink keeps at least this much held
 }
 
 // ResponseHold returns r's Hold, or nil when Serve has no response budget.
 func ResponseHold(r *http.Request) *Hold {
 	h, _ := r.Context().Value(holdKey{}).(*Hold)
 	return h
+}
+
+// Prepay reserves up to n bytes for the whole request at once (waiting for room as Grow does
+// when nothing is held yet) and reports how much it got: at most the budget's size. Later
+// Grow calls draw from it before they take more from the budget, so a read that fans out
+// (one fetch per partition) never waits for room its own other fetches hold. A nil Hold
+// prepays n (there is no budget).
+func (h *Hold) Prepay(ctx context.Context, n int64) (int64, error) {
+	if h == nil || n <= 0 {
+		return n, nil
+	}
+	n = min(n, h.b.total)
+	h.mu.Lock()
+	wait := h.held == 0
+	h.mu.Unlock()
+	if err := h.b.acquire(ctx, n, wait); err != nil {
+		return 0, err
+	}
+	h.mu.Lock()
+	h.held += n
+	h.floor += n
+	h.mu.Unlock()
+	return n, nil
 }
 
 // Grow reserves n more bytes. With wait (the request has nothing to answer with yet) it
@@ -362,25 +387,42 @@ func (h *Hold) Grow(ctx context.Context, n int64, wait bool) error {
 	if h == nil || n <= 0 {
 		return nil
 	}
-	if err := h.b.acquire(ctx, n, wait); err != nil {
+	h.mu.Lock()
+	need := n - (h.held - h.used)
+	if need <= 0 {
+		h.used += n
+		h.mu.Unlock()
+		return nil
+	}
+	// A request that already holds budget (another partition of the same window) never
+	// waits: it would wait for itself when its own reservations fill the budget.
+	wait = wait && h.held == 0
+	h.mu.Unlock()
+	if err := h.b.acquire(ctx, need, wait); err != nil {
 		return err
 	}
 	h.mu.Lock()
-	h.held += n
+	h.held += need
+	h.used += n
 	h.mu.Unlock()
 	return nil
 }
 
-// Shrink gives n bytes back.
+// Shrink gives n bytes back (to the prepaid part first).
 func (h *Hold) Shrink(n int64) {
 	if h == nil || n <= 0 {
 		return
 	}
 	h.mu.Lock()
-	n = min(n, h.held)
-	h.held -= n
+	h.used -= min(n, h.used)
+	excess := h.held - max(h.used, h.floor)
+	if excess > 0 {
+		h.held -= excess
+	}
 	h.mu.Unlock()
-	h.b.release(n)
+	if excess > 0 {
+		h.b.release(excess)
+	}
 }
 
 // Held reports the bytes h holds.
@@ -396,7 +438,7 @@ func (h *Hold) Held() int64 {
 func (h *Hold) release() {
 	h.mu.Lock()
 	n := h.held
-	h.held = 0
+	h.held, h.used, h.floor = 0, 0, 0
 	h.mu.Unlock()
 	h.b.release(n)
 }

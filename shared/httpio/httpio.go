@@ -1,6 +1,8 @@
-// Package httpio holds the HTTP plumbing every kafkafn route shares: bounded body reading and
-// strict JSON decoding, JSON writing, the one mapping from error kinds to status codes, and
-// the middleware that logs, recovers and turns the mux's own 404/405 into JSON errors.
+// Package httpio holds the HTTP plumbing every kafkafn route shares: the one handler shape
+// (Handler, Request, Response) and its encoder (Endpoint, Encode), bounded body reading and
+// strict JSON decoding, JSON writing, the one mapping from error kinds to status codes
+// (WriteError), and Serve, which logs, recovers and turns the mux's own 404/405 into JSON
+// errors. The route tables that put handlers on a mux are auth.Route and auth.Register.
 package httpio
 
 import (
@@ -88,10 +90,11 @@ func ErrorForRequest(r *http.Request, err error) (int, ErrorBody) {
 }
 
 // WriteError writes err as the native JSON error body with its status. The message shown is
-// the error's public message; the full error is attached to the request's log line
-// (NoteError) that Serve writes.
+// the error's public message; the full error is attached to the request log by Serve. A 401
+// from auth.Guard also gets its WWW-Authenticate challenge: this is the one error encoder.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := ErrorForRequest(r, err)
+	setChallenge(w, err) // a 401 from auth.Guard carries its WWW-Authenticate challenge
 	if status >= 500 {
 		w.Header().Set("Retry-After", "1")
 	}

@@ -121,6 +121,10 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 			return nil, err1
 		}
 		polName = pc.Source
+		if pol.ConsumeWithoutGroups() {
+			o.log.Warn("AUTH_POLICY grants consume but names no consumer group: the group window, commit and lag routes answer 403 to every caller; add \"groups\" to the rules that should use them (\"groups\":[\"*\"] for every group)",
+				"policy", pc.Source)
+		}
 	}
 	authenticators := append([]auth.Authenticator(nil), o.authenticators...)
 	schemes := make([]string, 0, 3)

@@ -44,6 +44,19 @@ func TestGuard(t *testing.T) {
 			t.Fatalf("guard %v err %v logs %s", g, err, logs.String())
 		}
 	})
+	t.Run("a policy that grants consume but names no consumer group is warned about", func(t *testing.T) {
+		for doc, warned := range map[string]bool{
+			`{"rules":[{"principals":["*"],"ops":["consume"],"topics":["*"]}]}`:                true,
+			`{"rules":[{"principals":["*"],"ops":["consume"],"topics":["*"],"groups":["*"]}]}`: false,
+		} {
+			var logs bytes.Buffer
+			_, err := authconfig.Guard(envOf(map[string]string{"AUTH_TC3_CREDENTIALS": "AKIDa:k", "AUTH_POLICY": doc}, false),
+				authconfig.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			if err != nil || strings.Contains(logs.String(), "names no consumer group") != warned {
+				t.Errorf("%s: err %v, warned %v, logs %s", doc, err, !warned, logs.String())
+			}
+		}
+	})
 	t.Run("the dev mode cannot be mixed with a policy", func(t *testing.T) {
 		_, err := authconfig.Guard(envOf(map[string]string{"AUTH_INSECURE_DEV": "true",
 			"AUTH_POLICY": `{"rules":[{"principals":["*"],"ops":["*"],"topics":["*"]}]}`}, true), quiet)

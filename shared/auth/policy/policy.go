@@ -332,6 +332,18 @@ func (p *Policy) AllowGroup(pr *auth.Principal, topic, group string) error {
 		"the caller may not use consumer group %q on topic %q (no AUTH_POLICY rule granting consume on the topic names the group in \"groups\")", group, topic))
 }
 
+// ConsumeWithoutGroups reports whether p grants consume somewhere but names no consumer group
+// in any rule: a policy written before rules named groups, whose callers are now refused on
+// the group routes (authconfig warns at start).
+func (p *Policy) ConsumeWithoutGroups() bool {
+	consume, groups := false, false
+	for _, r := range p.rules {
+		consume = consume || slices.Contains(r.ops, auth.OpConsume)
+		groups = groups || len(r.groups) > 0
+	}
+	return consume && !groups
+}
+
 func (m matcher) matches(pr *auth.Principal) bool {
 	switch m.kind {
 	case "*":

@@ -128,6 +128,30 @@ func TestAllowGroup(t *testing.T) {
 	}
 }
 
+func TestConsumeWithoutGroups(t *testing.T) {
+	for _, tt := range []struct {
+		doc  string
+		want bool
+	}{
+		{`{"rules":[{"principals":["*"],"ops":["consume"],"topics":["*"]}]}`, true},
+		{`{"rules":[{"principals":["*"],"ops":["*"],"topics":["*"]}]}`, true},
+		{`{"rules":[{"principals":["*"],"ops":["consume"],"topics":["*"],"groups":["billing"]}]}`, false},
+		{`{"rules":[{"principals":["*"],"ops":["consume"],"topics":["a"]},{"principals":["*"],"ops":["consume"],"topics":["b"],"groups":["*"]}]}`, false},
+		{`{"rules":[{"principals":["*"],"ops":["produce","metadata"],"topics":["*"]}]}`, false},
+	} {
+		p, err := policy.Parse("AUTH_POLICY", []byte(tt.doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.ConsumeWithoutGroups(); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.doc, got, tt.want)
+		}
+	}
+	if policy.Default().ConsumeWithoutGroups() {
+		t.Error("the default policy grants every group")
+	}
+}
+
 func TestDefault(t *testing.T) {
 	p := policy.Default()
 	anyone := &auth.Principal{Scheme: "tc3", ID: "x"}

@@ -83,29 +83,38 @@ const (
 
 // Detect classifies an event by its shape. Invalid JSON is an error.
 func Detect(payload []byte) (Kind, error) {
-	if !json.Valid(payload) {
-		return 0, apierr.E(apierr.Invalid, "invalid_event", "awslambda: the event is not valid JSON")
+	split, err := buffered.SplitEvent(payload)
+	if err != nil {
+		return 0, errNotJSON
 	}
-	trimmed := bytes.TrimSpace(payload)
+	return detect(split.Rest), nil
+}
+
+var errNotJSON = apierr.E(apierr.Invalid, "invalid_event", "awslambda: the event is not valid JSON")
+
+// detect classifies a valid event; rest is the event without its body (Event.Rest), so the
+// shape is decoded without scanning a large body again.
+func detect(rest []byte) Kind {
+	trimmed := bytes.TrimSpace(rest)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return KindTimer, nil
+		return KindTimer
 	}
 	var s shape
 	if err := json.Unmarshal(trimmed, &s); err != nil {
 		// An object whose well-known fields have other types is custom input.
-		return KindTimer, nil //nolint:nilerr // not an HTTP event: it is a schedule's constant input
+		return KindTimer
 	}
 	switch {
 	case s.RequestContext != nil && isObject(s.RequestContext.HTTP):
-		return KindHTTPV2, nil
+		return KindHTTPV2
 	case s.RequestContext != nil && isObject(s.RequestContext.ELB):
-		return KindALB, nil
+		return KindALB
 	case s.RequestContext != nil && s.HTTPMethod != nil:
-		return KindREST, nil
+		return KindREST
 	case s.DetailType == "Scheduled Event":
-		return KindSchedule, nil
+		return KindSchedule
 	}
-	return KindTimer, nil
+	return KindTimer
 }
 
 func isObject(raw json.RawMessage) bool {
@@ -121,10 +130,11 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) (out []byte, err e
 			out, err = nil, fmt.Errorf("awslambda: invoke: panic: %v", p)
 		}
 	}()
-	kind, err := Detect(payload)
+	split, err := buffered.SplitEvent(payload)
 	if err != nil {
-		return nil, err
+		return nil, errNotJSON
 	}
+	kind := detect(split.Rest)
 	inv := &platform.Invocation{Platform: Platform, FunctionName: lambdacontext.FunctionName}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		inv.RequestID = lc.AwsRequestID
@@ -135,11 +145,11 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) (out []byte, err e
 	}
 	switch kind {
 	case KindHTTPV2:
-		return h.serveV2(ctx, inv, payload)
+		return h.serveV2(ctx, inv, split)
 	case KindREST:
-		return h.serveREST(ctx, inv, payload)
+		return h.serveREST(ctx, inv, split)
 	case KindALB:
-		return h.serveALB(ctx, inv, payload)
+		return h.serveALB(ctx, inv, split)
 	case KindSchedule:
 		return h.schedule(ctx, inv, payload)
 	default:

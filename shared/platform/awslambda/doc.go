@@ -14,7 +14,10 @@
 // the Lambda deadline; platform.FromContext returns the invocation metadata) and the
 // recorded response goes back in the event source's own response shape. Bodies are
 // base64-decoded and -encoded as the event says; non-text responses are always
-// base64-encoded. The response is bounded by Lambda's 6 MB synchronous limit: a larger one
+// base64-encoded. The event is read once (buffered.SplitEvent): the body string is unquoted
+// once into the request body, the rest of the envelope is decoded with encoding/json, and
+// the response envelope is written directly with the body escaped once; a text body that is
+// not valid UTF-8 is refused with a 400 rather than altered. The response is bounded by Lambda's 6 MB synchronous limit: a larger one
 // becomes a JSON 500 with code "response_too_large". A panic in the handler becomes a JSON
 // 500 and the process keeps serving.
 package awslambda

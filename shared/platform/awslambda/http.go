@@ -2,7 +2,6 @@ package awslambda
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -17,44 +16,6 @@ import (
 	"github.com/kafkafn/kafkafn/shared/platform/internal/buffered"
 )
 
-// v2Response is the HTTP API payload 2.0 / Function URL response.
-type v2Response struct {
-	StatusCode      int               `json:"statusCode"`
-	Headers         map[string]string `json:"headers,omitempty"`
-	Cookies         []string          `json:"cookies,omitempty"`
-	Body            string            `json:"body"`
-	IsBase64Encoded bool              `json:"isBase64Encoded"`
-}
-
-// restResponse is the REST API payload 1.0 response; ALB adds statusDescription.
-type restResponse struct {
-	StatusCode        int                 `json:"statusCode"`
-	StatusDescription string              `json:"statusDescription,omitempty"`
-	Headers           map[string]string   `json:"headers,omitempty"`
-	MultiValueHeaders map[string][]string `json:"multiValueHeaders,omitempty"`
-	Body              string              `json:"body"`
-	IsBase64Encoded   bool                `json:"isBase64Encoded"`
-}
-
-func decodeBody(body string, b64 bool) ([]byte, error) {
-	if !b64 {
-		return []byte(body), nil
-	}
-	b, err := base64.StdEncoding.DecodeString(body)
-	if err != nil {
-		return nil, apierr.Wrap(apierr.Invalid, "invalid_body", "the request body is not valid base64", err)
-	}
-	return b, nil
-}
-
-func encodeBody(rec *buffered.Recorder) (string, bool) {
-	body := rec.Body()
-	if buffered.IsText(rec.Header().Get("Content-Type"), body) {
-		return string(body), false
-	}
-	return base64.StdEncoding.EncodeToString(body), true
-}
-
 // errorRecorder renders err as a JSON error response.
 func errorRecorder(err error) *buffered.Recorder {
 	rec := buffered.NewRecorder(1 << 10)
@@ -62,22 +23,22 @@ func errorRecorder(err error) *buffered.Recorder {
 	return rec
 }
 
-// finish marshals the response; when it would pass Lambda's limit it marshals a
-// response_too_large error through render instead.
-func finish(rec *buffered.Recorder, render func(*buffered.Recorder) any) ([]byte, error) {
-	out, err := json.Marshal(render(rec))
-	if err != nil {
-		return nil, err
-	}
+// finish writes the response envelope; when it would pass Lambda's limit it writes a
+// response_too_large error through render instead. The envelope is written directly, the
+// body escaped (or base64-encoded) once into the output.
+func finish(rec *buffered.Recorder, render func([]byte, *buffered.Recorder) []byte) ([]byte, error) {
+	out := render(make([]byte, 0, buffered.EnvelopeSize(rec)), rec)
+	rec.Release()
 	if len(out) > buffered.MaxPayload {
-		return json.Marshal(render(errorRecorder(buffered.ErrResponseTooLarge)))
+		rec := errorRecorder(buffered.ErrResponseTooLarge)
+		return render(make([]byte, 0, buffered.EnvelopeSize(rec)), rec), nil
 	}
 	return out, nil
 }
 
-func (h *Handler) serveV2(ctx context.Context, inv *platform.Invocation, payload []byte) ([]byte, error) {
+func (h *Handler) serveV2(ctx context.Context, inv *platform.Invocation, split buffered.Event) ([]byte, error) {
 	var ev events.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(payload, &ev); err != nil {
+	if err := json.Unmarshal(split.Rest, &ev); err != nil {
 		return finish(errorRecorder(apierr.Wrap(apierr.Invalid, "invalid_event", "the HTTP event is malformed", err)), renderV2)
 	}
 	rc := ev.RequestContext
@@ -114,27 +75,41 @@ func (h *Handler) serveV2(ctx context.Context, inv *platform.Invocation, payload
 		in.RawPath = stripStage(in.RawPath, st)
 		in.Path = stripStage(in.Path, st)
 	}
-	rec := h.serve(ctx, inv, in, ev.Body, ev.IsBase64Encoded)
+	rec := h.serve(ctx, inv, in, split.Body, ev.IsBase64Encoded)
 	return finish(rec, renderV2)
 }
 
-func renderV2(rec *buffered.Recorder) any {
+// renderV2 writes the HTTP API payload 2.0 / Function URL response:
+// {"statusCode","headers","cookies","body","isBase64Encoded"}, headers and cookies omitted
+// when empty.
+func renderV2(dst []byte, rec *buffered.Recorder) []byte {
 	hdr := rec.Header()
-	resp := v2Response{StatusCode: rec.Status(), Headers: make(map[string]string, len(hdr))}
-	for k, vs := range hdr {
+	dst = buffered.AppendStatus(dst, rec.Status())
+	first := true
+	for _, k := range buffered.SortedKeys(hdr) {
 		if k == "Set-Cookie" {
-			resp.Cookies = append(resp.Cookies, vs...)
 			continue
 		}
-		resp.Headers[k] = buffered.JoinHeader(vs)
+		if first {
+			dst, first = append(dst, `,"headers":{`...), false
+		} else {
+			dst = append(dst, ',')
+		}
+		dst = append(buffered.AppendString(dst, k), ':')
+		dst = buffered.AppendString(dst, buffered.JoinHeader(hdr[k]))
 	}
-	resp.Body, resp.IsBase64Encoded = encodeBody(rec)
-	return resp
+	if !first {
+		dst = append(dst, '}')
+	}
+	if cookies := hdr["Set-Cookie"]; len(cookies) > 0 {
+		dst = buffered.AppendStrings(append(dst, `,"cookies":`...), cookies)
+	}
+	return append(buffered.AppendBody(append(dst, ','), rec), '}')
 }
 
-func (h *Handler) serveREST(ctx context.Context, inv *platform.Invocation, payload []byte) ([]byte, error) {
+func (h *Handler) serveREST(ctx context.Context, inv *platform.Invocation, split buffered.Event) ([]byte, error) {
 	var ev events.APIGatewayProxyRequest
-	if err := json.Unmarshal(payload, &ev); err != nil {
+	if err := json.Unmarshal(split.Rest, &ev); err != nil {
 		return finish(errorRecorder(apierr.Wrap(apierr.Invalid, "invalid_event", "the HTTP event is malformed", err)), renderREST)
 	}
 	rc := ev.RequestContext
@@ -155,21 +130,37 @@ func (h *Handler) serveREST(ctx context.Context, inv *platform.Invocation, paylo
 		Header:     header,
 		RemoteAddr: buffered.RemoteAddr(rc.Identity.SourceIP),
 	}
-	rec := h.serve(ctx, inv, in, ev.Body, ev.IsBase64Encoded)
+	rec := h.serve(ctx, inv, in, split.Body, ev.IsBase64Encoded)
 	return finish(rec, renderREST)
 }
 
-func renderREST(rec *buffered.Recorder) any {
-	resp := restResponse{StatusCode: rec.Status(), MultiValueHeaders: map[string][]string(rec.Header().Clone())}
-	resp.Body, resp.IsBase64Encoded = encodeBody(rec)
-	return resp
+// renderREST writes the REST API payload 1.0 response:
+// {"statusCode","multiValueHeaders","body","isBase64Encoded"}.
+func renderREST(dst []byte, rec *buffered.Recorder) []byte {
+	dst = appendMultiHeaders(buffered.AppendStatus(dst, rec.Status()), rec.Header())
+	return append(buffered.AppendBody(append(dst, ','), rec), '}')
 }
 
-func (h *Handler) serveALB(ctx context.Context, inv *platform.Invocation, payload []byte) ([]byte, error) {
+// appendMultiHeaders appends `,"multiValueHeaders":{...}` (nothing for no headers).
+func appendMultiHeaders(dst []byte, hdr http.Header) []byte {
+	if len(hdr) == 0 {
+		return dst
+	}
+	dst = append(dst, `,"multiValueHeaders":{`...)
+	for i, k := range buffered.SortedKeys(hdr) {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = buffered.AppendStrings(append(buffered.AppendString(dst, k), ':'), hdr[k])
+	}
+	return append(dst, '}')
+}
+
+func (h *Handler) serveALB(ctx context.Context, inv *platform.Invocation, split buffered.Event) ([]byte, error) {
 	var ev events.ALBTargetGroupRequest
 	multi := false
-	render := func(rec *buffered.Recorder) any { return renderALB(rec, multi) }
-	if err := json.Unmarshal(payload, &ev); err != nil {
+	render := func(dst []byte, rec *buffered.Recorder) []byte { return renderALB(dst, rec, multi) }
+	if err := json.Unmarshal(split.Rest, &ev); err != nil {
 		return finish(errorRecorder(apierr.Wrap(apierr.Invalid, "invalid_event", "the ALB event is malformed", err)), render)
 	}
 	// With multi-value headers enabled on the target group, the request carries only the
@@ -189,29 +180,38 @@ func (h *Handler) serveALB(ctx context.Context, inv *platform.Invocation, payloa
 		Header:     header,
 		RemoteAddr: buffered.RemoteAddr(inv.SourceIP),
 	}
-	rec := h.serve(ctx, inv, in, ev.Body, ev.IsBase64Encoded)
+	rec := h.serve(ctx, inv, in, split.Body, ev.IsBase64Encoded)
 	return finish(rec, render)
 }
 
-func renderALB(rec *buffered.Recorder, multi bool) any {
-	resp := restResponse{StatusCode: rec.Status()}
-	resp.StatusDescription = strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode)
-	if multi {
-		resp.MultiValueHeaders = map[string][]string(rec.Header().Clone())
-	} else {
-		resp.Headers = make(map[string]string, len(rec.Header()))
-		for k, vs := range rec.Header() {
-			resp.Headers[k] = buffered.JoinHeader(vs)
+// renderALB writes the ALB response: {"statusCode","statusDescription","headers" or
+// "multiValueHeaders","body","isBase64Encoded"}.
+func renderALB(dst []byte, rec *buffered.Recorder, multi bool) []byte {
+	code := rec.Status()
+	dst = buffered.AppendStatus(dst, code)
+	dst = buffered.AppendString(append(dst, `,"statusDescription":`...), strconv.Itoa(code)+" "+http.StatusText(code))
+	hdr := rec.Header()
+	switch {
+	case multi:
+		dst = appendMultiHeaders(dst, hdr)
+	case len(hdr) > 0:
+		dst = append(dst, `,"headers":{`...)
+		for i, k := range buffered.SortedKeys(hdr) {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(buffered.AppendString(dst, k), ':')
+			dst = buffered.AppendString(dst, buffered.JoinHeader(hdr[k]))
 		}
+		dst = append(dst, '}')
 	}
-	resp.Body, resp.IsBase64Encoded = encodeBody(rec)
-	return resp
+	return append(buffered.AppendBody(append(dst, ','), rec), '}')
 }
 
-// serve decodes the body, builds the request and runs the App's handler.
-func (h *Handler) serve(ctx context.Context, inv *platform.Invocation, in buffered.Request, body string, b64 bool) *buffered.Recorder {
+// serve decodes the body literal (Event.Body), builds the request and runs the App's handler.
+func (h *Handler) serve(ctx context.Context, inv *platform.Invocation, in buffered.Request, body []byte, b64 bool) *buffered.Recorder {
 	var err error
-	if in.Body, err = decodeBody(body, b64); err != nil {
+	if in.Body, err = buffered.DecodeBody(body, b64); err != nil {
 		return errorRecorder(err)
 	}
 	req, err := buffered.NewRequest(platform.NewContext(ctx, inv), in)

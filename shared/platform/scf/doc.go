@@ -16,7 +16,9 @@
 //     environment itself is never modified;
 //   - API Gateway trigger events (httpMethod with requestContext) become an *http.Request;
 //     the answer is the integrated-response JSON {isBase64Encoded, statusCode, headers,
-//     body} (enable integratedResponse on the trigger);
+//     body} (enable integratedResponse on the trigger). The event's body string is unquoted
+//     once into the request body (buffered.SplitEvent; a text body that is not valid UTF-8
+//     is a 400, never altered) and the answer is written directly, its body escaped once;
 //   - timer trigger events ({"Type":"Timer",...}, Type compared case-insensitively) call
 //     App.Timer with the trigger's Message as the payload;
 //   - handler errors and unknown events are reported in InvokeResponse.Error; a panic

@@ -3,7 +3,6 @@ package scf
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -127,8 +126,13 @@ type shape struct {
 
 // handle dispatches one event.
 func handle(ctx context.Context, app platform.App, req *InvokeRequest) ([]byte, error) {
+	// The body is split off once; everything else is decoded from the small rest.
+	split, err := buffered.SplitEvent(req.Payload)
+	if err != nil {
+		return nil, apierr.Wrap(apierr.Invalid, "invalid_event", "scf: invoke: the event is not a JSON object", err)
+	}
 	var s shape
-	if err := json.Unmarshal(req.Payload, &s); err != nil {
+	if err := json.Unmarshal(split.Rest, &s); err != nil {
 		return nil, apierr.Wrap(apierr.Invalid, "invalid_event", "scf: invoke: the event is not a JSON object", err)
 	}
 	inv := &platform.Invocation{Platform: Platform, RequestID: req.RequestId, FunctionName: req.FunctionName}
@@ -137,7 +141,7 @@ func handle(ctx context.Context, app platform.App, req *InvokeRequest) ([]byte, 
 	}
 	switch {
 	case s.HTTPMethod != nil && len(s.RequestContext) > 0:
-		return serveAPIGateway(ctx, app, inv, req.Payload)
+		return serveAPIGateway(ctx, app, inv, split)
 	case strings.EqualFold(s.Type, "timer"):
 		return timer(ctx, app, inv, req.Payload)
 	}
@@ -169,10 +173,10 @@ func timer(ctx context.Context, app platform.App, inv *platform.Invocation, payl
 	return []byte(`{"ok":true}`), nil
 }
 
-func serveAPIGateway(ctx context.Context, app platform.App, inv *platform.Invocation, payload []byte) ([]byte, error) {
+func serveAPIGateway(ctx context.Context, app platform.App, inv *platform.Invocation, split buffered.Event) ([]byte, error) {
 	var ev APIGatewayEvent
 	rec := func() *buffered.Recorder {
-		if err := json.Unmarshal(payload, &ev); err != nil {
+		if err := json.Unmarshal(split.Rest, &ev); err != nil {
 			return errorRecorder(apierr.Wrap(apierr.Invalid, "invalid_event", "the API Gateway event is malformed", err))
 		}
 		inv.SourceIP = ev.RequestContext.SourceIP
@@ -180,12 +184,9 @@ func serveAPIGateway(ctx context.Context, app platform.App, inv *platform.Invoca
 			inv.RequestID = ev.RequestContext.RequestID
 		}
 		inv.Raw = ev.RequestContext
-		body := []byte(ev.Body)
-		if ev.IsBase64Encoded {
-			var err error
-			if body, err = base64.StdEncoding.DecodeString(ev.Body); err != nil {
-				return errorRecorder(apierr.Wrap(apierr.Invalid, "invalid_body", "the request body is not valid base64", err))
-			}
+		body, err := buffered.DecodeBody(split.Body, ev.IsBase64Encoded)
+		if err != nil {
+			return errorRecorder(err)
 		}
 		header := make(http.Header, len(ev.Headers))
 		for k, v := range ev.Headers {
@@ -200,12 +201,11 @@ func serveAPIGateway(ctx context.Context, app platform.App, inv *platform.Invoca
 		}
 		return buffered.Serve(app.HTTP, r, buffered.MaxPayload)
 	}()
-	out, err := json.Marshal(integrated(rec))
-	if err != nil {
-		return nil, err
-	}
+	out := appendIntegrated(make([]byte, 0, buffered.EnvelopeSize(rec)), rec)
+	rec.Release()
 	if len(out) > buffered.MaxPayload {
-		return json.Marshal(integrated(errorRecorder(buffered.ErrResponseTooLarge)))
+		rec := errorRecorder(buffered.ErrResponseTooLarge)
+		return appendIntegrated(make([]byte, 0, buffered.EnvelopeSize(rec)), rec), nil
 	}
 	return out, nil
 }
@@ -216,26 +216,31 @@ func errorRecorder(err error) *buffered.Recorder {
 	return rec
 }
 
-// integrated renders the recorded response. The headers object holds one value per name:
-// repeated headers are comma-joined (Set-Cookie keeps only its first value, since cookies
-// cannot be comma-joined).
-func integrated(rec *buffered.Recorder) IntegratedResponse {
-	resp := IntegratedResponse{StatusCode: rec.Status(), Headers: make(map[string]string, len(rec.Header()))}
-	for k, vs := range rec.Header() {
+// appendIntegrated writes the recorded response as an IntegratedResponse, directly: the body
+// is escaped (or base64-encoded) once into the output. The headers object holds one value per
+// name: repeated headers are comma-joined (Set-Cookie keeps only its first value, since
+// cookies cannot be comma-joined).
+func appendIntegrated(dst []byte, rec *buffered.Recorder) []byte {
+	hdr := rec.Header()
+	dst = buffered.AppendStatus(dst, rec.Status())
+	dst = append(dst, `,"headers":{`...)
+	first := true
+	for _, k := range buffered.SortedKeys(hdr) {
+		vs := hdr[k]
 		if len(vs) == 0 {
 			continue
 		}
-		if k == "Set-Cookie" {
-			resp.Headers[k] = vs[0]
-			continue
+		if !first {
+			dst = append(dst, ',')
 		}
-		resp.Headers[k] = buffered.JoinHeader(vs)
+		first = false
+		dst = append(buffered.AppendString(dst, k), ':')
+		if k == "Set-Cookie" {
+			dst = buffered.AppendString(dst, vs[0])
+		} else {
+			dst = buffered.AppendString(dst, buffered.JoinHeader(vs))
+		}
 	}
-	body := rec.Body()
-	if buffered.IsText(rec.Header().Get("Content-Type"), body) {
-		resp.Body = string(body)
-	} else {
-		resp.Body, resp.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
-	}
-	return resp
+	dst = append(dst, "},"...)
+	return append(buffered.AppendBody(dst, rec), '}')
 }

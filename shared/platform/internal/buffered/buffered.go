@@ -1,7 +1,9 @@
 // Package buffered is the plumbing shared by the adapters whose platforms deliver a whole
 // HTTP request as one event and take the whole response back as one value (AWS Lambda and
 // Tencent SCF event functions): a request builder, a bounded recording ResponseWriter, and
-// Serve, which runs a handler with panic recovery.
+// Serve, which runs a handler with panic recovery; and the event plumbing that reads an
+// event's body string once and writes a response envelope directly (event.go, built on
+// github.com/go-json-experiment/json/jsontext).
 package buffered
 
 import (
@@ -14,6 +16,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
@@ -32,7 +35,8 @@ var ErrTooLarge = errors.New("buffered: response body over the platform limit")
 type Recorder struct {
 	header      http.Header
 	status      int
-	body        bytes.Buffer
+	body        []byte
+	pooled      *[]byte // where body came from, when Serve took it from bodyPool
 	limit       int
 	overflowed  bool
 	wroteHeader bool
@@ -61,11 +65,12 @@ func (r *Recorder) Write(b []byte) (int, error) {
 	if r.overflowed {
 		return 0, ErrTooLarge
 	}
-	if r.body.Len()+len(b) > r.limit {
+	if len(r.body)+len(b) > r.limit {
 		r.overflowed = true
 		return 0, ErrTooLarge
 	}
-	return r.body.Write(b)
+	r.body = append(r.body, b...)
+	return len(b), nil
 }
 
 // Flush implements http.Flusher as a no-op: the response is sent whole.
@@ -80,7 +85,27 @@ func (r *Recorder) Status() int {
 }
 
 // Body returns the recorded body.
-func (r *Recorder) Body() []byte { return r.body.Bytes() }
+func (r *Recorder) Body() []byte { return r.body }
+
+// maxPooled bounds the bodies kept for reuse: the largest a Recorder records, plus slack.
+const maxPooled = MaxPayload + 64<<10
+
+// bodyPool keeps recorded-body buffers between invocations, so a large answer (a consume
+// window) is recorded without regrowing its buffer each time.
+var bodyPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// Release returns the recorded body's buffer for reuse. Call it once the response has been
+// written out (the body must not be used after); it is safe on any Recorder.
+func (r *Recorder) Release() {
+	if r.pooled == nil {
+		return
+	}
+	if cap(r.body) <= maxPooled {
+		*r.pooled = r.body[:0]
+		bodyPool.Put(r.pooled)
+	}
+	r.pooled, r.body = nil, nil
+}
 
 // Overflowed reports whether the handler tried to write more than the limit.
 func (r *Recorder) Overflowed() bool { return r.overflowed }
@@ -92,7 +117,7 @@ func (r *Recorder) Reset(err error) {
 	r.status = 0
 	r.wroteHeader = false
 	r.overflowed = false
-	r.body.Reset()
+	r.body = r.body[:0]
 	r.limit = max(r.limit, 1<<10)
 	status, body := httpio.ErrorFor(err)
 	if id != "" {
@@ -109,8 +134,12 @@ var ErrResponseTooLarge = apierr.E(apierr.Internal, "response_too_large",
 
 // Serve runs h for req into a new Recorder bounded by limit. A panic in h becomes a JSON 500
 // and is logged; the process lives on. An overflowing response becomes ErrResponseTooLarge.
+//
+// The Recorder's body buffer comes from a bounded pool: call Release when done with it.
 func Serve(h http.Handler, req *http.Request, limit int) *Recorder {
 	rec := NewRecorder(limit)
+	rec.pooled = bodyPool.Get().(*[]byte)
+	rec.body = (*rec.pooled)[:0]
 	func() {
 		defer func() {
 			if p := recover(); p != nil {

@@ -126,3 +126,24 @@ func FuzzNewRequest(f *testing.F) {
 		}
 	})
 }
+
+func TestServeReusesReleasedBodies(t *testing.T) {
+	write := func(s string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(s)) })
+	}
+	req, err := buffered.NewRequest(context.Background(), buffered.Request{Method: "GET", Path: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range []string{strings.Repeat("a", 1<<16), "b", "", "cd"} {
+		rec := buffered.Serve(write(s), req, 1<<20)
+		if got := string(rec.Body()); got != s {
+			t.Fatalf("serve %d: body %.20q (%d bytes), want %.20q", i, got, len(got), s)
+		}
+		rec.Release()
+		if rec.Body() != nil {
+			t.Fatal("body kept after Release")
+		}
+		rec.Release() // twice is harmless
+	}
+}

@@ -1,0 +1,53 @@
+package deploy_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// Per-route binary sizes (issue 11). The target is 8 MB (8,000,000 bytes) for each
+// stripped linux/arm64 route binary. It is not reached without changing behaviour: what is
+// left is the standard library's HTTP and TLS stacks, kafka-go with every compression codec
+// its compress package registers (a consume route must read whatever codec a producer
+// used), SCRAM's SASLprep tables and the SCF adapter's gob (docs/performance.md, "Binary
+// size"). sizeCeiling is therefore the size reached (9.90 MB for produce and
+// consume-window, 9.83 MB for list-topics, go1.26) plus a small margin (~3 %): a binary
+// that grows past it has gained a dependency that must be looked at (go tool nm -size -sort
+// size, go version -m).
+const (
+	sizeTarget  = 8_000_000
+	sizeCeiling = 10_200_000
+)
+
+// TestRouteBinarySize builds each per-route binary as scripts/build does and fails when
+// one is larger than sizeCeiling.
+func TestRouteBinarySize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds three binaries")
+	}
+	dir := t.TempDir()
+	for _, pkg := range []string{"functions/produce/cmd/produce", "functions/consumewindow/cmd/consume-window", "functions/listtopics/cmd/list-topics"} {
+		t.Run(pkg, func(t *testing.T) {
+			out := filepath.Join(dir, filepath.Base(filepath.Dir(pkg)))
+			cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-ldflags=-s -w", "-o", out, "./"+pkg)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("go build: %v\n%s", err, b)
+			}
+			st, err := os.Stat(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch size := st.Size(); {
+			case size > sizeCeiling:
+				t.Errorf("%s is %d bytes, above the ceiling of %d (target %d): see what it links with go tool nm -size -sort size and go version -m",
+					pkg, size, sizeCeiling, sizeTarget)
+			case size > sizeTarget:
+				t.Logf("%s is %d bytes: under the ceiling of %d, above the target of %d", pkg, size, sizeCeiling, sizeTarget)
+			}
+		})
+	}
+}

@@ -1,0 +1,239 @@
+package awslambda
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/kafkafn/kafkafn/shared/platform/internal/buffered"
+)
+
+// oldDetect is Detect as it was with encoding/json over the whole event.
+func oldDetect(payload []byte) (Kind, error) {
+	if !json.Valid(payload) {
+		return 0, errNotJSON
+	}
+	trimmed := bytes.TrimSpace(payload)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return KindTimer, nil
+	}
+	var s shape
+	if err := json.Unmarshal(trimmed, &s); err != nil {
+		return KindTimer, nil
+	}
+	switch {
+	case s.RequestContext != nil && isObject(s.RequestContext.HTTP):
+		return KindHTTPV2, nil
+	case s.RequestContext != nil && isObject(s.RequestContext.ELB):
+		return KindALB, nil
+	case s.RequestContext != nil && s.HTTPMethod != nil:
+		return KindREST, nil
+	case s.DetailType == "Scheduled Event":
+		return KindSchedule, nil
+	}
+	return KindTimer, nil
+}
+
+// compareDecode checks that splitting the event and decoding its rest extracts exactly what
+// encoding/json extracted from the whole event into E (every field: headers, multi-value
+// headers, query strings, cookies, paths, the request context), and the same body bytes.
+func compareDecode[E any](t *testing.T, payload []byte, body func(*E) (string, bool)) {
+	t.Helper()
+	var old, got E
+	oldErr := json.Unmarshal(payload, &old)
+	var oldBody []byte
+	if oldErr == nil {
+		s, b64 := body(&old)
+		oldBody = []byte(s)
+		if b64 {
+			oldBody, oldErr = base64.StdEncoding.DecodeString(s)
+		}
+	}
+	split, err := buffered.SplitEvent(payload)
+	if err == nil {
+		err = json.Unmarshal(split.Rest, &got)
+	}
+	var gotBody []byte
+	if err == nil {
+		_, b64 := body(&got)
+		gotBody, err = buffered.DecodeBody(split.Body, b64)
+	}
+	switch {
+	case oldErr != nil && err != nil:
+		return
+	case oldErr == nil && errors.Is(err, buffered.ErrBodyUTF8):
+		if s, _ := body(&old); !strings.ContainsRune(s, utf8.RuneError) {
+			t.Fatalf("%q: body refused as invalid UTF-8; encoding/json kept %q", payload, s)
+		}
+		return
+	case (oldErr == nil) != (err == nil):
+		t.Fatalf("%q: encoding/json err %v, split err %v", payload, oldErr, err)
+	}
+	if !bytes.Equal(oldBody, gotBody) {
+		t.Fatalf("%q: body %q, want %q", payload, gotBody, oldBody)
+	}
+	reflect.ValueOf(&old).Elem().FieldByName("Body").SetString("") // compared as bytes above
+	if !reflect.DeepEqual(old, got) {
+		t.Fatalf("%q: event\n%+v\nwant\n%+v", payload, got, old)
+	}
+}
+
+func compareAll(t *testing.T, payload []byte) {
+	t.Helper()
+	k1, err1 := oldDetect(payload)
+	k2, err2 := Detect(payload)
+	if k1 != k2 || (err1 == nil) != (err2 == nil) {
+		t.Fatalf("%q: Detect = %v, %v; encoding/json: %v, %v", payload, k2, err2, k1, err1)
+	}
+	compareDecode(t, payload, func(e *events.APIGatewayV2HTTPRequest) (string, bool) { return e.Body, e.IsBase64Encoded })
+	compareDecode(t, payload, func(e *events.APIGatewayProxyRequest) (string, bool) { return e.Body, e.IsBase64Encoded })
+	compareDecode(t, payload, func(e *events.ALBTargetGroupRequest) (string, bool) { return e.Body, e.IsBase64Encoded })
+}
+
+func eventSeeds(t testing.TB) [][]byte {
+	var out [][]byte
+	names, _ := filepath.Glob("testdata/*.json")
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	for _, s := range []string{
+		`{"requestContext":{"http":{"method":"POST"}},"body":"a\u00e9\"","Body":"b","isBase64Encoded":false}`,
+		`{"requestContext":{"elb":{}},"httpMethod":"GET","body":"AP8=","isBase64Encoded":true,"multiValueHeaders":{"a":["1","2"]}}`,
+		`{"requestContext":{},"httpMethod":"GET","body":"\ud800"}`,
+		"{\"requestContext\":{},\"httpMethod\":\"GET\",\"body\":\"\xff\"}",
+		`{"requestContext":{},"httpMethod":5,"body":"x"}`,
+		`{"body":"x"} x`, `[1]`, `"s"`, `{"detail-type":"Scheduled Event","body":"x"}`,
+	} {
+		out = append(out, []byte(s))
+	}
+	return out
+}
+
+func TestSplitMatchesEncodingJSON(t *testing.T) {
+	for i, ev := range eventSeeds(t) {
+		t.Run(strconv.Itoa(i), func(t *testing.T) { compareAll(t, ev) })
+	}
+}
+
+func FuzzDecodeEvent(f *testing.F) {
+	for _, ev := range eventSeeds(f) {
+		f.Add(ev)
+	}
+	f.Fuzz(compareAll)
+}
+
+// The responses as encoding/json wrote them before the envelopes were written directly.
+type oldV2Response struct {
+	StatusCode      int               `json:"statusCode"`
+	Headers         map[string]string `json:"headers,omitempty"`
+	Cookies         []string          `json:"cookies,omitempty"`
+	Body            string            `json:"body"`
+	IsBase64Encoded bool              `json:"isBase64Encoded"`
+}
+
+type oldRESTResponse struct {
+	StatusCode        int                 `json:"statusCode"`
+	StatusDescription string              `json:"statusDescription,omitempty"`
+	Headers           map[string]string   `json:"headers,omitempty"`
+	MultiValueHeaders map[string][]string `json:"multiValueHeaders,omitempty"`
+	Body              string              `json:"body"`
+	IsBase64Encoded   bool                `json:"isBase64Encoded"`
+}
+
+func oldBody(rec *buffered.Recorder) (string, bool) {
+	if buffered.IsText(rec.Header().Get("Content-Type"), rec.Body()) {
+		return string(rec.Body()), false
+	}
+	return base64.StdEncoding.EncodeToString(rec.Body()), true
+}
+
+func oldRenders(rec *buffered.Recorder) map[string]any {
+	hdr := rec.Header()
+	v2 := oldV2Response{StatusCode: rec.Status(), Headers: map[string]string{}}
+	for k, vs := range hdr {
+		if k == "Set-Cookie" {
+			v2.Cookies = append(v2.Cookies, vs...)
+			continue
+		}
+		v2.Headers[k] = buffered.JoinHeader(vs)
+	}
+	v2.Body, v2.IsBase64Encoded = oldBody(rec)
+	rest := oldRESTResponse{StatusCode: rec.Status(), MultiValueHeaders: map[string][]string(hdr.Clone())}
+	rest.Body, rest.IsBase64Encoded = oldBody(rec)
+	alb := oldRESTResponse{StatusCode: rec.Status(), Headers: map[string]string{}}
+	alb.StatusDescription = strconv.Itoa(alb.StatusCode) + " " + http.StatusText(alb.StatusCode)
+	for k, vs := range hdr {
+		alb.Headers[k] = buffered.JoinHeader(vs)
+	}
+	alb.Body, alb.IsBase64Encoded = oldBody(rec)
+	albMulti := alb
+	albMulti.Headers, albMulti.MultiValueHeaders = nil, map[string][]string(hdr.Clone())
+	return map[string]any{"v2": v2, "rest": rest, "alb": alb, "albMulti": albMulti}
+}
+
+func newRenders(rec *buffered.Recorder) map[string][]byte {
+	return map[string][]byte{
+		"v2": renderV2(nil, rec), "rest": renderREST(nil, rec),
+		"alb": renderALB(nil, rec, false), "albMulti": renderALB(nil, rec, true),
+	}
+}
+
+// compareRender checks that each envelope written directly is valid JSON that decodes to
+// what encoding/json wrote before (a semantic comparison: HTML characters are no longer
+// escaped as \u003c, which JSON readers do not tell apart).
+func compareRender(t *testing.T, status int, ct, k, v, body string) {
+	t.Helper()
+	rec := buffered.NewRecorder(1 << 20)
+	if ct != "" {
+		rec.Header().Set("Content-Type", ct)
+	}
+	if k != "" {
+		rec.Header()[k] = append(rec.Header()[k], v, v+"2")
+	}
+	rec.Header().Add("Set-Cookie", "a=1")
+	rec.WriteHeader(100 + status%500)
+	_, _ = rec.Write([]byte(body))
+	olds := oldRenders(rec)
+	for name, out := range newRenders(rec) {
+		if !json.Valid(out) {
+			t.Fatalf("%s: invalid JSON %q", name, out)
+		}
+		want, err := json.Marshal(olds[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a, b any
+		_ = json.Unmarshal(out, &a)
+		_ = json.Unmarshal(want, &b)
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("%s:\n%s\nwant\n%s", name, out, want)
+		}
+	}
+}
+
+func TestRenderMatchesEncodingJSON(t *testing.T) {
+	compareRender(t, 100, "application/json", "X-A", "<v>&\u2028", `{"a":"<b>"}`)
+	compareRender(t, 304, "application/octet-stream", "X-B", "\xff", "\x00\xff")
+	compareRender(t, 0, "", "", "", "")
+}
+
+func FuzzRender(f *testing.F) {
+	f.Add(100, "application/json", "X-A", "v", `{"a":"<b>"}`)
+	f.Add(304, "text/plain", "X-\xff", "\xff", "\xff")
+	f.Fuzz(compareRender)
+}

@@ -1,0 +1,163 @@
+package scf
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/kafkafn/kafkafn/shared/platform/internal/buffered"
+)
+
+// compareDecode checks that the split decoding extracts exactly what encoding/json extracted
+// from the whole event (shape, every APIGatewayEvent field including the polymorphic
+// queryString, and the body bytes); a text body encoding/json mangled into U+FFFD is refused.
+func compareDecode(t *testing.T, payload []byte) {
+	t.Helper()
+	var oldShape, newShape shape
+	oldShapeErr := json.Unmarshal(payload, &oldShape)
+	split, splitErr := buffered.SplitEvent(payload)
+	newShapeErr := splitErr
+	if splitErr == nil {
+		newShapeErr = json.Unmarshal(split.Rest, &newShape)
+	}
+	if (oldShapeErr == nil) != (newShapeErr == nil) || !reflect.DeepEqual(oldShape, newShape) {
+		t.Fatalf("%q: shape %+v %v, want %+v %v", payload, newShape, newShapeErr, oldShape, oldShapeErr)
+	}
+	if oldShapeErr != nil {
+		return
+	}
+	var old, got APIGatewayEvent
+	oldErr := json.Unmarshal(payload, &old)
+	oldBody := []byte(old.Body)
+	if oldErr == nil && old.IsBase64Encoded {
+		oldBody, oldErr = base64.StdEncoding.DecodeString(old.Body)
+	}
+	err := json.Unmarshal(split.Rest, &got)
+	var gotBody []byte
+	if err == nil {
+		gotBody, err = buffered.DecodeBody(split.Body, got.IsBase64Encoded)
+	}
+	switch {
+	case oldErr != nil && err != nil:
+		return
+	case oldErr == nil && errors.Is(err, buffered.ErrBodyUTF8):
+		if !strings.ContainsRune(old.Body, utf8.RuneError) {
+			t.Fatalf("%q: body refused as invalid UTF-8; encoding/json kept %q", payload, old.Body)
+		}
+		return
+	case (oldErr == nil) != (err == nil):
+		t.Fatalf("%q: encoding/json err %v, split err %v", payload, oldErr, err)
+	}
+	if !bytes.Equal(oldBody, gotBody) {
+		t.Fatalf("%q: body %q, want %q", payload, gotBody, oldBody)
+	}
+	old.Body = ""
+	if !reflect.DeepEqual(old, got) {
+		t.Fatalf("%q: event\n%+v\nwant\n%+v", payload, got, old)
+	}
+}
+
+func seeds(t testing.TB) [][]byte {
+	var out [][]byte
+	names, _ := filepath.Glob("testdata/*.json")
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	for _, s := range []string{
+		`{"requestContext":{},"httpMethod":"POST","body":"a\u00e9\"","BODY":"b","queryString":{"a":["1","2"],"f":true}}`,
+		`{"requestContext":{},"httpMethod":"POST","body":"AP8=","isBase64Encoded":true}`,
+		`{"requestContext":{},"httpMethod":"POST","body":"\udfff"}`,
+		`{"requestContext":{},"httpMethod":"POST","queryString":{"a":3},"body":"x"}`,
+		`{"Type":"Timer","body":"x"}`, `{"body":"x"},`, `[]`, `null`,
+	} {
+		out = append(out, []byte(s))
+	}
+	return out
+}
+
+func TestSplitMatchesEncodingJSON(t *testing.T) {
+	for i, ev := range seeds(t) {
+		t.Run(strconv.Itoa(i), func(t *testing.T) { compareDecode(t, ev) })
+	}
+}
+
+func FuzzDecodeEvent(f *testing.F) {
+	for _, ev := range seeds(f) {
+		f.Add(ev)
+	}
+	f.Fuzz(compareDecode)
+}
+
+// oldIntegrated is the response as encoding/json wrote it before.
+func oldIntegrated(rec *buffered.Recorder) IntegratedResponse {
+	resp := IntegratedResponse{StatusCode: rec.Status(), Headers: make(map[string]string, len(rec.Header()))}
+	for k, vs := range rec.Header() {
+		if len(vs) == 0 {
+			continue
+		}
+		if k == "Set-Cookie" {
+			resp.Headers[k] = vs[0]
+			continue
+		}
+		resp.Headers[k] = buffered.JoinHeader(vs)
+	}
+	body := rec.Body()
+	if buffered.IsText(rec.Header().Get("Content-Type"), body) {
+		resp.Body = string(body)
+	} else {
+		resp.Body, resp.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+	}
+	return resp
+}
+
+func compareRender(t *testing.T, ct, k, v, body string) {
+	t.Helper()
+	rec := buffered.NewRecorder(1 << 20)
+	if ct != "" {
+		rec.Header().Set("Content-Type", ct)
+	}
+	if k != "" {
+		rec.Header()[k] = append(rec.Header()[k], v, v+"2")
+	}
+	rec.Header()["X-Empty"] = []string{}
+	rec.Header().Add("Set-Cookie", "a=1")
+	rec.Header().Add("Set-Cookie", "b=2")
+	_, _ = rec.Write([]byte(body))
+	out := appendIntegrated(nil, rec)
+	var got IntegratedResponse
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("%q: %v", out, err)
+	}
+	var want IntegratedResponse // through JSON, as the platform reads it
+	old, _ := json.Marshal(oldIntegrated(rec))
+	if err := json.Unmarshal(old, &want); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s: %+v, want %+v", out, got, want)
+	}
+}
+
+func TestRenderMatchesEncodingJSON(t *testing.T) {
+	compareRender(t, "application/json", "X-A", "<v>&\u2028", `{"a":"<b>"}`)
+	compareRender(t, "application/octet-stream", "X-B", "\xff", "\x00\xff")
+	compareRender(t, "", "", "", "")
+}
+
+func FuzzRender(f *testing.F) {
+	f.Add("application/json", "X-A", "v", `{"a":"<b>"}`)
+	f.Add("text/plain", "X-\xff", "\xff", "\xff")
+	f.Fuzz(compareRender)
+}
