@@ -68,7 +68,7 @@ func invalidCommitToken(why string) error {
 }
 
 // decodeCommitToken parses and validates a commit token strictly. With a secret, the MAC must be
-// present and match; tokens older than ttl are refused.
+// present and match; commit tokens older than ttl are refused.
 func decodeCommitToken(s string, secret []byte, ttl time.Duration, now time.Time) (*commitToken, error) {
 	if len(s) > maxCommitTokenLen {
 		return nil, invalidCommitToken("it is too long")
@@ -135,7 +135,7 @@ func decodeCommitToken(s string, secret []byte, ttl time.Duration, now time.Time
 }
 
 // checkCommitTokenRange refuses a token that would commit an offset past the end of its
-// partition. A token this service issued never does, but an unsigned one (no
+// partition. A commit token this service issued never does, but an unsigned one (no
 // CONSUME_TOKEN_SECRET) can be edited by hand, and a topic deleted and re-created since the
 // window was read has shorter logs: either would park the group past the end, where it
 // reads nothing and reports lag 0 while new records arrive. Nothing is committed.

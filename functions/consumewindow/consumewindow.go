@@ -20,7 +20,7 @@ var Routes = auth.Specs(table(Deps{}))
 // commit with generation -1, so there is no membership to lose while a function instance is
 // frozen. Every group route needs consume on the topic and a grant on the consumer group:
 // Guard.AllowGroup in the handler, once the names are validated. The commit and lag routes
-// name their topic in the token or the query, so they are only Authenticated.
+// name their topic in the commit token or the query, so they are only Authenticated.
 func table(d Deps) []auth.Route {
 	return []auth.Route{
 		{Route: httpio.Route{Method: "GET", Path: "/v1/consumer/topics/{topic}/partitions/{partition}/offsets/{offset}", Name: "ConsumeFromOffset"},

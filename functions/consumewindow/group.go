@@ -122,11 +122,11 @@ func commitLock(group string) *sync.Mutex {
 	return &commitLocks[h.Sum32()%uint32(len(commitLocks))]
 }
 
-// commitOffsets stores the token's offsets if the group's committed offsets are still the
-// ones the window was read from. A partition that already holds the token's offset (the same
-// token committed before) is left alone, so a repeated commit succeeds. Any other change is
+// commitOffsets stores the commit token's offsets if the group's committed offsets are still
+// the ones the window was read from. A partition that already holds the token's offset (the
+// same token committed before) is left alone, so a repeated commit succeeds. Any other change is
 // a Conflict and nothing is committed: a committed offset is never moved backwards or
-// sideways by a stale token.
+// sideways by a stale commit token.
 func commitOffsets(ctx context.Context, d Deps, t *commitToken) (CommitResponse, error) {
 	out := CommitResponse{Group: t.Group, Topic: t.Topic, Committed: []PartitionOffset{}}
 	if len(t.Partitions) == 0 {
@@ -151,7 +151,7 @@ func commitOffsets(ctx context.Context, d Deps, t *commitToken) (CommitResponse,
 		switch now[p.Partition] {
 		case p.Committed:
 			todo[p.Partition] = p.Next
-		case p.Next: // already committed by this token
+		case p.Next: // already committed by this commit token
 		default:
 			return out, apierr.E(apierr.Conflict, "group_moved_on", fmt.Sprintf(
 				"consumer group %q moved on since the window was read: partition %d was at %s, is now at %s; nothing was committed (read the window again)",
