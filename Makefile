@@ -35,13 +35,13 @@ descriptors:
 	go run ./scripts/gendeploy
 
 build-ProduceFunction:
-	$(GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/produce/cmd
+	$(GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/produce/cmd/produce
 
 build-ConsumeWindowFunction:
-	$(GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/consumewindow/cmd
+	$(GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/consumewindow/cmd/consume-window
 
 build-ListTopicsFunction:
-	$(GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/listtopics/cmd
+	$(GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/listtopics/cmd/list-topics
 
 build-TokenFunction:
-	$(GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/token/cmd
+	$(GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/token/cmd/token

@@ -54,16 +54,16 @@ func concat(groups ...[]string) []string {
 // the functions marked InAll from one binary (AllPackage); it serves the token route only when
 // TOKEN_TENANT_ID is set.
 var Functions = []Function{
-	{LogicalID: "ProduceFunction", InAll: true, Name: "produce", Package: "functions/produce/cmd", Routes: produce.Routes,
+	{LogicalID: "ProduceFunction", InAll: true, Name: "produce", Package: "functions/produce/cmd/produce", Routes: produce.Routes,
 		MSKActions: []string{"Connect", "DescribeCluster", "DescribeTopic", "WriteData"},
 		Params:     concat(kafkaVars, authVars, []string{"AUTH_TC3_PUBLIC_HOSTS", "WEBHOOK_SECRETS", "GITHUB_WEBHOOK_SECRET", "CKAFKA_DATAHUBS"})},
-	{LogicalID: "ConsumeWindowFunction", InAll: true, Name: "consume-window", Package: "functions/consumewindow/cmd", Routes: consumewindow.Routes, Timer: true,
+	{LogicalID: "ConsumeWindowFunction", InAll: true, Name: "consume-window", Package: "functions/consumewindow/cmd/consume-window", Routes: consumewindow.Routes, Timer: true,
 		MSKActions: []string{"Connect", "DescribeCluster", "DescribeTopic", "ReadData", "DescribeGroup", "AlterGroup"},
 		Params:     concat(kafkaVars, authVars, []string{"CONSUME_TOKEN_SECRET"}, pullVars)},
-	{LogicalID: "ListTopicsFunction", InAll: true, Name: "list-topics", Package: "functions/listtopics/cmd", Routes: listtopics.Routes,
+	{LogicalID: "ListTopicsFunction", InAll: true, Name: "list-topics", Package: "functions/listtopics/cmd/list-topics", Routes: listtopics.Routes,
 		MSKActions: []string{"Connect", "DescribeCluster", "DescribeTopic", "ReadData", "CreateTopic", "DeleteTopic"},
 		Params:     concat(kafkaVars, authVars)},
-	{LogicalID: "TokenFunction", InAll: true, Name: "token", Package: "functions/token/cmd", Routes: token.Routes,
+	{LogicalID: "TokenFunction", InAll: true, Name: "token", Package: "functions/token/cmd/token", Routes: token.Routes,
 		Params: []string{"TOKEN_TENANT_ID", "TOKEN_ALLOWED_SCOPES"}},
 }
 

@@ -569,10 +569,10 @@ func TestBinaryLinks(t *testing.T) {
 		pkg     string
 		without []string
 	}{
-		{"functions/produce/cmd", []string{msal, franz, netrpc, re}},
-		{"functions/consumewindow/cmd", []string{msal, franz, netrpc, re}},
-		{"functions/listtopics/cmd", []string{msal, franz, netrpc, re}},
-		{"functions/token/cmd", []string{kafkago, franz, netrpc}},
+		{"functions/produce/cmd/produce", []string{msal, franz, netrpc, re}},
+		{"functions/consumewindow/cmd/consume-window", []string{msal, franz, netrpc, re}},
+		{"functions/listtopics/cmd/list-topics", []string{msal, franz, netrpc, re}},
+		{"functions/token/cmd/token", []string{kafkago, franz, netrpc}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg+" links no "+strings.Join(tt.without, " and no "), func(t *testing.T) {

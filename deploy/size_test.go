@@ -28,7 +28,7 @@ func TestRouteBinarySize(t *testing.T) {
 		t.Skip("builds three binaries")
 	}
 	dir := t.TempDir()
-	for _, pkg := range []string{"functions/produce/cmd", "functions/consumewindow/cmd", "functions/listtopics/cmd"} {
+	for _, pkg := range []string{"functions/produce/cmd/produce", "functions/consumewindow/cmd/consume-window", "functions/listtopics/cmd/list-topics"} {
 		t.Run(pkg, func(t *testing.T) {
 			out := filepath.Join(dir, filepath.Base(filepath.Dir(pkg)))
 			cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-ldflags=-s -w", "-o", out, "./"+pkg)

@@ -24,8 +24,8 @@ import (
 func build(_ context.Context, env platform.Env) (platform.App, error) {
 	var brokers []string
 	var closers []func()
-	if env.Platform == "local" && strings.TrimSpace(env.Getenv("KAFKA_BROKERS")) == "" {
-		dir := env.Getenv("EMBEDDED_KAFKA_DIR")
+	if ek, ok := config.EmbeddedKafkaFromEnv(env.Getenv); ok && env.Platform == "local" {
+		dir := ek.Dir
 		c, err := embedded.Start(dir)
 		if err != nil {
 			return platform.App{}, err

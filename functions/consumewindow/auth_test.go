@@ -40,9 +40,9 @@ func TestGroupRoutesAuthorizeTheTopicAndTheGroup(t *testing.T) {
 	bearerToken := "Bearer " + idp.Sign(claims)
 
 	secretToken := (&commitToken{V: 1, Group: "g", Topic: "secret", Issued: time.Now().UnixMilli(),
-		Partitions: []tokenOffset{{Partition: 0, Committed: -1, Next: 3}}}).encode(nil)
+		Partitions: []commitTokenOffset{{Partition: 0, Committed: -1, Next: 3}}}).encode(nil)
 	otherGroupToken := (&commitToken{V: 1, Group: "h", Topic: "events", Issued: time.Now().UnixMilli(),
-		Partitions: []tokenOffset{{Partition: 0, Committed: -1, Next: 3}}}).encode(nil)
+		Partitions: []commitTokenOffset{{Partition: 0, Committed: -1, Next: 3}}}).encode(nil)
 	tests := []struct {
 		name, method, path, body, authz string
 		status                          int

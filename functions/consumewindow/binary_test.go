@@ -36,10 +36,10 @@ var buildBinary = sync.OnceValues(func() (string, error) {
 		return "", err
 	}
 	out := filepath.Join(dir, "consume-window")
-	cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-o", out, "./cmd")
+	cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-o", out, "./cmd/consume-window")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd: %v\n%s", err, b)
+		return "", fmt.Errorf("go build ./cmd/consume-window: %v\n%s", err, b)
 	}
 	return out, nil
 })

@@ -15,7 +15,7 @@ import (
 func FuzzCommitBody(f *testing.F) {
 	now := time.UnixMilli(1_800_000_000_000)
 	tok := (&commitToken{V: 1, Group: "g", Topic: "events", Issued: now.UnixMilli(),
-		Partitions: []tokenOffset{{Partition: 0, Committed: -1, Next: 3}}}).encode(nil)
+		Partitions: []commitTokenOffset{{Partition: 0, Committed: -1, Next: 3}}}).encode(nil)
 	for _, s := range []string{
 		`{"token":"` + tok + `"}`, `{"token":"x","token":"` + tok + `"}`, `{"token":"x","Token":"` + tok + `"}`,
 		"{\"token\":\"" + tok + "\xff\"}", `{"token":"` + tok + `\ud800"}`, `{"token":1}`, `{}`,
@@ -26,7 +26,7 @@ func FuzzCommitBody(f *testing.F) {
 		var req CommitRequest
 		err := httpio.Unmarshal(body, &req)
 		if err == nil {
-			_, err = decodeToken(req.Token, nil, time.Hour, now)
+			_, err = decodeCommitToken(req.CommitToken, nil, time.Hour, now)
 		}
 		if err != nil {
 			if apierr.KindOf(err) != apierr.Invalid {

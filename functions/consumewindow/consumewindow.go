@@ -1,7 +1,6 @@
 package consumewindow
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/kafkafn/kafkafn/shared/auth"
@@ -21,7 +20,7 @@ var Routes = auth.Specs(table(Deps{}))
 // commit with generation -1, so there is no membership to lose while a function instance is
 // frozen. Every group route needs consume on the topic and a grant on the consumer group:
 // Guard.AllowGroup in the handler, once the names are validated. The commit and lag routes
-// name their topic in the token or the query, so they are only Authenticated.
+// name their topic in the commit token or the query, so they are only Authenticated.
 func table(d Deps) []auth.Route {
 	return []auth.Route{
 		{Route: httpio.Route{Method: "GET", Path: "/v1/consumer/topics/{topic}/partitions/{partition}/offsets/{offset}", Name: "ConsumeFromOffset"},
@@ -65,17 +64,13 @@ func Register(mux *http.ServeMux, d Deps) {
 	if d.Groups.Reset == "" {
 		d.Groups.Reset = config.ResetEarliest
 	}
-	if d.Groups.TokenTTL <= 0 {
-		d.Groups.TokenTTL = config.DefaultTokenTTL
+	if d.Groups.CommitTokenTTL <= 0 {
+		d.Groups.CommitTokenTTL = config.DefaultCommitTokenTTL
 	}
 	auth.Register(mux, auth.Table{Routes: table(d), Guard: d.Guard,
 		Timeout: d.Limits.RequestTimeout, Margin: d.Limits.DeadlineMargin,
 		Checks: []httpio.PathCheck{{Name: "group", Check: broker.ValidateGroupID}, {Name: "topic", Check: broker.ValidateTopicName}}})
 }
-
-// Timer returns the timer entry point (scheduled batch pulls), or nil when pulls are not
-// configured.
-func Timer(d Deps) func(context.Context, platform.TimerEvent) error { return timer(d) }
 
 // The response budget's per-request hold is what reads reserve their record data from.
 var _ broker.Budget = (*httpio.Hold)(nil)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -18,9 +19,6 @@ const cursorVersion = 1
 
 // maxCursorLen bounds an encoded cursor (a few thousand partitions).
 const maxCursorLen = 64 << 10
-
-// maxPartitionID bounds partition numbers read from outside input.
-const maxPartitionID = 1<<31 - 1
 
 // maxTimeMillis is 9999-12-31T23:59:59.999Z: times beyond it are refused.
 const maxTimeMillis = 253402300799999
@@ -59,17 +57,11 @@ func decodeCursor(s string) (*cursor, error) {
 	if err != nil {
 		return nil, invalidCursor("it is not unpadded base64url")
 	}
-	if err := httpio.CheckJSONText(raw, "", ""); err != nil {
-		return nil, invalidCursor("it is not a cursor this service issued")
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
 	var c cursor
-	if err := dec.Decode(&c); err != nil {
-		return nil, invalidCursor("it is not a cursor this service issued")
-	}
-	if _, err := dec.Token(); err != io.EOF { // dec.More() would accept a stray "}" or "]"
+	if trailing, err := decodeIssued(raw, &c); trailing {
 		return nil, invalidCursor("trailing data")
+	} else if err != nil {
+		return nil, invalidCursor("it is not a cursor this service issued")
 	}
 	if c.V != cursorVersion {
 		return nil, invalidCursor("unknown version")
@@ -80,7 +72,7 @@ func decodeCursor(s string) (*cursor, error) {
 	if c.From < 0 || c.To > maxTimeMillis || c.From >= c.To {
 		return nil, invalidCursor("bad time range")
 	}
-	if c.Partition != nil && (*c.Partition < 0 || *c.Partition > maxPartitionID) {
+	if c.Partition != nil && (*c.Partition < 0 || *c.Partition > broker.MaxPartitionID) {
 		return nil, invalidCursor("bad partition")
 	}
 	if c.Next == nil {
@@ -88,7 +80,7 @@ func decodeCursor(s string) (*cursor, error) {
 	}
 	for k, off := range c.Next {
 		p, err := strconv.Atoi(k)
-		if err != nil || p < 0 || p > maxPartitionID || strconv.Itoa(p) != k {
+		if err != nil || p < 0 || p > broker.MaxPartitionID || strconv.Itoa(p) != k {
 			return nil, invalidCursor(fmt.Sprintf("bad partition %.16q", k))
 		}
 		if c.Partition != nil && p != *c.Partition {
@@ -99,4 +91,23 @@ func decodeCursor(s string) (*cursor, error) {
 		}
 	}
 	return &c, nil
+}
+
+// decodeIssued decodes the JSON of a cursor or commit token this service issued into v
+// strictly: valid UTF-8 text without repeated names (httpio.CheckJSONText), no unknown
+// fields, and nothing after the value (trailing is then true). The error says nothing the
+// caller shows: both answer with their own "not issued by this service" message.
+func decodeIssued(raw []byte, v any) (trailing bool, err error) {
+	if err := httpio.CheckJSONText(raw, "", ""); err != nil {
+		return false, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return false, err
+	}
+	if _, err := dec.Token(); err != io.EOF { // dec.More() would accept a stray "}" or "]"
+		return true, errors.New("trailing data")
+	}
+	return false, nil
 }

@@ -10,10 +10,10 @@
 //     and return a commit token (the offsets read from and the offsets after the delivered
 //     records, optionally HMAC-signed). A commit stores the token's offsets only if the
 //     group's committed offsets are still the ones the window was read from (409 otherwise),
-//     so a stale token never moves a commit backwards.
+//     so a stale commit token never moves a commit backwards.
 //   - Scheduled pulls (App.Timer) deliver group windows to a Standard Webhooks-signed HTTP
-//     sink or to stdout and commit each batch only after the sink accepted it, stopping before
-//     the invocation deadline.
+//     sink or to stdout (the sinks are in shared/push) and commit each batch only after the
+//     sink accepted it, stopping before the invocation deadline.
 //
 // Design note: Kafka has no compare-and-set for committed offsets. The check and the commit
 // are serialised per group within one process; two instances committing one group at the

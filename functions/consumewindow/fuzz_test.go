@@ -52,11 +52,11 @@ func FuzzDecodeCursor(f *testing.F) {
 	})
 }
 
-func FuzzDecodeToken(f *testing.F) {
+func FuzzDecodeCommitToken(f *testing.F) {
 	secret := []byte("0123456789abcdef")
 	now := time.UnixMilli(1_800_000_000_000)
 	tok := &commitToken{V: 1, Group: "g", Topic: "events", Issued: now.UnixMilli(),
-		Partitions: []tokenOffset{{Partition: 0, Committed: -1, Next: 3}, {Partition: 1, Committed: 4, Next: 9}}}
+		Partitions: []commitTokenOffset{{Partition: 0, Committed: -1, Next: 3}, {Partition: 1, Committed: 4, Next: 9}}}
 	f.Add(tok.encode(secret), true)
 	f.Add(tok.encode(nil), false)
 	f.Add("ct1..", false)
@@ -66,19 +66,19 @@ func FuzzDecodeToken(f *testing.F) {
 		if !signed {
 			key = nil
 		}
-		got, err := decodeToken(s, key, time.Hour, now)
+		got, err := decodeCommitToken(s, key, time.Hour, now)
 		if err != nil {
 			return
 		}
-		if i := strings.LastIndexByte(s, '.'); i > len(tokenPrefix) {
-			textRules(t, s[len(tokenPrefix):i])
+		if i := strings.LastIndexByte(s, '.'); i > len(commitTokenPrefix) {
+			textRules(t, s[len(commitTokenPrefix):i])
 		}
 		for _, p := range got.Partitions {
 			if p.Next < 0 || (p.Committed >= 0 && p.Next < p.Committed) {
 				t.Fatalf("accepted a token that moves offsets backwards: %+v", p)
 			}
 		}
-		again, err := decodeToken(got.encode(key), key, time.Hour, now)
+		again, err := decodeCommitToken(got.encode(key), key, time.Hour, now)
 		if err != nil || !reflect.DeepEqual(got, again) {
 			t.Fatalf("a valid token does not survive re-encoding: %v", err)
 		}

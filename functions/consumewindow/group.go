@@ -18,9 +18,9 @@ import (
 // GroupWindowResponse is the body of a group-window answer.
 type GroupWindowResponse struct {
 	Records []ConsumeRecord `json:"records"`
-	// Token commits exactly these records: POST it to /v1/consumer/groups/{group}/commit
-	// once they are processed.
-	Token string `json:"token"`
+	// CommitToken commits exactly these records: POST it to
+	// /v1/consumer/groups/{group}/commit once they are processed.
+	CommitToken string `json:"token"`
 	// Committed is true when ?commit=immediate committed the window before answering.
 	Committed bool `json:"committed"`
 	// CaughtUp is true when the window reached the end of every partition.
@@ -29,7 +29,7 @@ type GroupWindowResponse struct {
 
 // CommitRequest is the body of a commit.
 type CommitRequest struct {
-	Token string `json:"token"`
+	CommitToken string `json:"token"` // a GroupWindowResponse's token
 }
 
 // CommitResponse is the body of a successful commit.
@@ -65,9 +65,9 @@ type PartitionLag struct {
 
 // groupBatch is one group window.
 type groupBatch struct {
-	messages []broker.Message
-	token    commitToken
-	caughtUp bool
+	messages    []broker.Message
+	commitToken commitToken
+	caughtUp    bool
 }
 
 // readGroupWindow reads the next window of topic for group from its committed offsets
@@ -102,10 +102,10 @@ func readGroupWindow(ctx context.Context, d Deps, group, topic, reset string, co
 		return groupBatch{}, err
 	}
 	b := groupBatch{messages: res.messages, caughtUp: res.done,
-		token: commitToken{V: tokenVersion, Group: group, Topic: topic, Issued: time.Now().UnixMilli(), Partitions: []tokenOffset{}}}
+		commitToken: commitToken{V: commitTokenVersion, Group: group, Topic: topic, Issued: time.Now().UnixMilli(), Partitions: []commitTokenOffset{}}}
 	for _, id := range ids {
 		if n := res.next[id]; n != committed[id] {
-			b.token.Partitions = append(b.token.Partitions, tokenOffset{Partition: id, Committed: committed[id], Next: n})
+			b.commitToken.Partitions = append(b.commitToken.Partitions, commitTokenOffset{Partition: id, Committed: committed[id], Next: n})
 		}
 	}
 	return b, nil
@@ -122,17 +122,17 @@ func commitLock(group string) *sync.Mutex {
 	return &commitLocks[h.Sum32()%uint32(len(commitLocks))]
 }
 
-// commitOffsets stores the token's offsets if the group's committed offsets are still the
-// ones the window was read from. A partition that already holds the token's offset (the same
-// token committed before) is left alone, so a repeated commit succeeds. Any other change is
+// commitOffsets stores the commit token's offsets if the group's committed offsets are still
+// the ones the window was read from. A partition that already holds the token's offset (the
+// same token committed before) is left alone, so a repeated commit succeeds. Any other change is
 // a Conflict and nothing is committed: a committed offset is never moved backwards or
-// sideways by a stale token.
+// sideways by a stale commit token.
 func commitOffsets(ctx context.Context, d Deps, t *commitToken) (CommitResponse, error) {
 	out := CommitResponse{Group: t.Group, Topic: t.Topic, Committed: []PartitionOffset{}}
 	if len(t.Partitions) == 0 {
 		return out, nil
 	}
-	if err := checkTokenRange(ctx, d.Broker, t); err != nil {
+	if err := checkCommitTokenRange(ctx, d.Broker, t); err != nil {
 		return out, err
 	}
 	mu := commitLock(t.Group)
@@ -151,7 +151,7 @@ func commitOffsets(ctx context.Context, d Deps, t *commitToken) (CommitResponse,
 		switch now[p.Partition] {
 		case p.Committed:
 			todo[p.Partition] = p.Next
-		case p.Next: // already committed by this token
+		case p.Next: // already committed by this commit token
 		default:
 			return out, apierr.E(apierr.Conflict, "group_moved_on", fmt.Sprintf(
 				"consumer group %q moved on since the window was read: partition %d was at %s, is now at %s; nothing was committed (read the window again)",
@@ -216,13 +216,13 @@ func (h *groupWindow) serve(r *httpio.Request) (httpio.Response, error) {
 		return nil, err
 	}
 	noteConsumed(r.Request, b.messages, start)
-	out := GroupWindowResponse{Records: make([]ConsumeRecord, len(b.messages)), Token: b.token.encode(h.Groups.TokenSecret), CaughtUp: b.caughtUp}
+	out := GroupWindowResponse{Records: make([]ConsumeRecord, len(b.messages)), CommitToken: b.commitToken.encode(h.Groups.CommitTokenSecret), CaughtUp: b.caughtUp}
 	for i := range b.messages {
 		out.Records[i] = ToRecord(topic, &b.messages[i], forceBase64)
 	}
 	if immediate {
 		// At-most-once: the records count as consumed even if this answer is lost.
-		if _, err := commitOffsets(ctx, h.Deps, &b.token); err != nil {
+		if _, err := commitOffsets(ctx, h.Deps, &b.commitToken); err != nil {
 			return nil, err
 		}
 		out.Committed = true
@@ -233,7 +233,7 @@ func (h *groupWindow) serve(r *httpio.Request) (httpio.Response, error) {
 type groupCommit struct{ Deps }
 
 // maxCommitBody bounds a commit request body.
-const maxCommitBody = maxTokenLen + 1024
+const maxCommitBody = maxCommitTokenLen + 1024
 
 func (h *groupCommit) serve(r *httpio.Request) (httpio.Response, error) {
 	group := r.PathValue("group")
@@ -241,12 +241,12 @@ func (h *groupCommit) serve(r *httpio.Request) (httpio.Response, error) {
 	if err := httpio.DecodeJSON(r.Writer(), r.Request, maxCommitBody, &req, false); err != nil {
 		return nil, err
 	}
-	t, err := decodeToken(req.Token, h.Groups.TokenSecret, h.Groups.TokenTTL, time.Now())
+	t, err := decodeCommitToken(req.CommitToken, h.Groups.CommitTokenSecret, h.Groups.CommitTokenTTL, time.Now())
 	if err != nil {
 		return nil, err
 	}
 	if t.Group != group {
-		return nil, invalidToken("it was issued for another consumer group")
+		return nil, invalidCommitToken("it was issued for another consumer group")
 	}
 	if err := h.Guard.AllowGroup(r.Context(), t.Topic, group); err != nil {
 		return nil, err

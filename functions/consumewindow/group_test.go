@@ -24,7 +24,7 @@ func (e *testEnv) groupWindow(t *testing.T, group, query string) GroupWindowResp
 
 func (e *testEnv) commit(t *testing.T, group, token string) (int, []byte) {
 	t.Helper()
-	return e.do(t, "POST", "/v1/consumer/groups/"+group+"/commit", jsonBody(t, CommitRequest{Token: token}))
+	return e.do(t, "POST", "/v1/consumer/groups/"+group+"/commit", jsonBody(t, CommitRequest{CommitToken: token}))
 }
 
 func (e *testEnv) lag(t *testing.T, group string) LagResponse {
@@ -53,7 +53,7 @@ func TestGroupWindowReadCommitRead(t *testing.T) {
 		}
 	})
 	t.Run("the commit stores exactly the delivered offsets", func(t *testing.T) {
-		status, body := e.commit(t, "billing", w1.Token)
+		status, body := e.commit(t, "billing", w1.CommitToken)
 		var out CommitResponse
 		decode(t, status, body, &out)
 		want := []PartitionOffset{{Partition: 0, Offset: 2}, {Partition: 1, Offset: 2}}
@@ -65,7 +65,7 @@ func TestGroupWindowReadCommitRead(t *testing.T) {
 		}
 	})
 	t.Run("committing the same token again succeeds and changes nothing", func(t *testing.T) {
-		status, body := e.commit(t, "billing", w1.Token)
+		status, body := e.commit(t, "billing", w1.CommitToken)
 		if status != 200 {
 			t.Fatalf("%d %s", status, body)
 		}
@@ -81,7 +81,7 @@ func TestGroupWindowReadCommitRead(t *testing.T) {
 		if got := values(w2.Records); !slices.Equal(got, vals(4, 10)) || !w2.CaughtUp {
 			t.Fatalf("second window %v caughtUp=%v", got, w2.CaughtUp)
 		}
-		if status, body := e.commit(t, "billing", w2.Token); status != 200 {
+		if status, body := e.commit(t, "billing", w2.CommitToken); status != 200 {
 			t.Fatalf("%d %s", status, body)
 		}
 		if l := e.lag(t, "billing"); l.Lag != 0 {
@@ -106,11 +106,11 @@ func TestGroupCommitRace(t *testing.T) {
 	// Two readers take the same window; then one reads further and commits.
 	a := e.groupWindow(t, "g", "count=3")
 	b := e.groupWindow(t, "g", "count=5")
-	if status, body := e.commit(t, "g", b.Token); status != 200 {
+	if status, body := e.commit(t, "g", b.CommitToken); status != 200 {
 		t.Fatalf("%d %s", status, body)
 	}
 	t.Run("a token read before the group moved on is 409 and commits nothing", func(t *testing.T) {
-		status, body := e.commit(t, "g", a.Token)
+		status, body := e.commit(t, "g", a.CommitToken)
 		if status != 409 || errorCode(t, body) != "group_moved_on" {
 			t.Fatalf("%d %s", status, body)
 		}
@@ -120,10 +120,10 @@ func TestGroupCommitRace(t *testing.T) {
 	})
 	t.Run("a stale token never moves a later commit back", func(t *testing.T) {
 		c := e.groupWindow(t, "g", "count=100")
-		if status, _ := e.commit(t, "g", c.Token); status != 200 {
+		if status, _ := e.commit(t, "g", c.CommitToken); status != 200 {
 			t.Fatal(status)
 		}
-		for _, tok := range []string{a.Token, b.Token} {
+		for _, tok := range []string{a.CommitToken, b.CommitToken} {
 			if status, _ := e.commit(t, "g", tok); status != 409 {
 				t.Fatalf("stale token: %d", status)
 			}
@@ -134,7 +134,7 @@ func TestGroupCommitRace(t *testing.T) {
 	})
 	t.Run("concurrent commits of windows read from one position: exactly one wins", func(t *testing.T) {
 		seedTimed(t, e, "events", 1, 4)
-		toks := []string{e.groupWindow(t, "g", "count=1").Token, e.groupWindow(t, "g", "count=2").Token, e.groupWindow(t, "g", "count=3").Token}
+		toks := []string{e.groupWindow(t, "g", "count=1").CommitToken, e.groupWindow(t, "g", "count=2").CommitToken, e.groupWindow(t, "g", "count=3").CommitToken}
 		statuses := make(chan int, len(toks))
 		for _, tok := range toks {
 			go func() {
@@ -178,7 +178,7 @@ func TestGroupWindowReset(t *testing.T) {
 		if len(w.Records) != 0 || !w.CaughtUp {
 			t.Fatalf("%+v", w)
 		}
-		if status, body := e.commit(t, "late", w.Token); status != 200 {
+		if status, body := e.commit(t, "late", w.CommitToken); status != 200 {
 			t.Fatalf("%d %s", status, body)
 		}
 		e.produce(t, "events", broker.Record{Partition: 1, Value: []byte("new")})
@@ -209,7 +209,7 @@ func TestGroupWindowReset(t *testing.T) {
 				t.Fatalf("read deleted offset %d", r.Offset)
 			}
 		}
-		if status, body := e.commit(t, "old", next.Token); status != 200 {
+		if status, body := e.commit(t, "old", next.CommitToken); status != 200 {
 			t.Fatalf("%d %s", status, body)
 		}
 	})
@@ -217,15 +217,15 @@ func TestGroupWindowReset(t *testing.T) {
 
 func TestGroupErrors(t *testing.T) {
 	secret := []byte("0123456789abcdef-secret")
-	e := startEnv(t, func(d *Deps) { d.Groups.TokenSecret = secret }, kfake.SeedTopics(1, "events"))
+	e := startEnv(t, func(d *Deps) { d.Groups.CommitTokenSecret = secret }, kfake.SeedTopics(1, "events"))
 	seedTimed(t, e, "events", 1, 3)
-	good := e.groupWindow(t, "g", "count=1").Token
+	good := e.groupWindow(t, "g", "count=1").CommitToken
 	unsigned := (&commitToken{V: 1, Group: "g", Topic: "events", Issued: time.Now().UnixMilli(),
-		Partitions: []tokenOffset{{Partition: 0, Committed: -1, Next: 3}}}).encode(nil)
+		Partitions: []commitTokenOffset{{Partition: 0, Committed: -1, Next: 3}}}).encode(nil)
 	forged := (&commitToken{V: 1, Group: "g", Topic: "events", Issued: time.Now().UnixMilli(),
-		Partitions: []tokenOffset{{Partition: 0, Committed: -1, Next: 3}}}).encode([]byte("another-secret-of-16"))
+		Partitions: []commitTokenOffset{{Partition: 0, Committed: -1, Next: 3}}}).encode([]byte("another-secret-of-16"))
 	expired := (&commitToken{V: 1, Group: "g", Topic: "events", Issued: time.Now().Add(-2 * time.Hour).UnixMilli(),
-		Partitions: []tokenOffset{}}).encode(secret)
+		Partitions: []commitTokenOffset{}}).encode(secret)
 	tests := []struct {
 		name, method, path, body string
 		status                   int
@@ -236,10 +236,10 @@ func TestGroupErrors(t *testing.T) {
 		{"an unknown reset policy is refused", "POST", "/v1/consumer/groups/g/topics/events/window?reset=middle", "", 400, "invalid_reset"},
 		{"an unknown commit mode is refused", "POST", "/v1/consumer/groups/g/topics/events/window?commit=later", "", 400, "invalid_commit"},
 		{"an unknown topic is 404", "POST", "/v1/consumer/groups/g/topics/nope/window", "", 404, "unknown_topic"},
-		{"a token for another group is refused", "POST", "/v1/consumer/groups/h/commit", jsonBody(t, CommitRequest{Token: good}), 400, "invalid_token"},
-		{"an unsigned token is refused when tokens are signed", "POST", "/v1/consumer/groups/g/commit", jsonBody(t, CommitRequest{Token: unsigned}), 400, "invalid_token"},
-		{"a token signed with another secret is refused", "POST", "/v1/consumer/groups/g/commit", jsonBody(t, CommitRequest{Token: forged}), 400, "invalid_token"},
-		{"an expired token is refused", "POST", "/v1/consumer/groups/g/commit", jsonBody(t, CommitRequest{Token: expired}), 400, "token_expired"},
+		{"a token for another group is refused", "POST", "/v1/consumer/groups/h/commit", jsonBody(t, CommitRequest{CommitToken: good}), 400, "invalid_token"},
+		{"an unsigned token is refused when tokens are signed", "POST", "/v1/consumer/groups/g/commit", jsonBody(t, CommitRequest{CommitToken: unsigned}), 400, "invalid_token"},
+		{"a token signed with another secret is refused", "POST", "/v1/consumer/groups/g/commit", jsonBody(t, CommitRequest{CommitToken: forged}), 400, "invalid_token"},
+		{"an expired token is refused", "POST", "/v1/consumer/groups/g/commit", jsonBody(t, CommitRequest{CommitToken: expired}), 400, "token_expired"},
 		{"a commit body with unknown fields is refused", "POST", "/v1/consumer/groups/g/commit", `{"token":"x","extra":1}`, 400, ""},
 		{"lag needs a topic", "GET", "/v1/consumer/groups/g/lag", "", 400, "invalid_topic"},
 		{"lag of an unknown topic is 404", "GET", "/v1/consumer/groups/g/lag?topic=nope", "", 404, "unknown_topic"},
@@ -264,7 +264,7 @@ func TestGroupErrors(t *testing.T) {
 func TestGroupCommitRefusesInvalidText(t *testing.T) {
 	e := startEnv(t, nil, kfake.SeedTopics(1, "events"))
 	seedTimed(t, e, "events", 1, 3)
-	good := e.groupWindow(t, "g", "count=2").Token
+	good := e.groupWindow(t, "g", "count=2").CommitToken
 	for _, tc := range []struct{ name, body, msg string }{
 		{"a repeated token", `{"token":"x","token":"` + good + `"}`, "invalid JSON body: duplicate field token"},
 		{"the token field named twice in different case", `{"token":"x","Token":"` + good + `"}`, "invalid JSON body: duplicate field Token (names match ignoring case)"},
@@ -310,7 +310,7 @@ func TestGroupRoutesWithZeroConfigUseTheDefaults(t *testing.T) {
 	if len(w.Records) != 2 {
 		t.Fatalf("reset is not earliest: %v", values(w.Records))
 	}
-	if status, body := e.commit(t, "g", w.Token); status != 200 {
+	if status, body := e.commit(t, "g", w.CommitToken); status != 200 {
 		t.Fatalf("%d %s", status, body)
 	}
 }

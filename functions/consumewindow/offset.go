@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/kafkafn/kafkafn/shared/apierr"
+	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
@@ -17,7 +17,7 @@ type byOffset struct{ Deps }
 
 func (h *byOffset) serve(r *httpio.Request) (httpio.Response, error) {
 	topic := r.Topic
-	partition, err := httpio.PathInt(r.Request, "partition", 0, 1<<31-1)
+	partition, err := httpio.PathInt(r.Request, "partition", 0, broker.MaxPartitionID)
 	if err != nil {
 		return nil, err
 	}
@@ -29,7 +29,7 @@ func (h *byOffset) serve(r *httpio.Request) (httpio.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	forceBase64, err := encodingParam(r.Request)
+	forceBase64, err := httpio.Base64Param(r.Request)
 	if err != nil {
 		return nil, err
 	}
@@ -73,16 +73,5 @@ func (s stream) WriteResponse(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	if err := s.write(w); err != nil {
 		httpio.NoteError(r, err)
-	}
-}
-
-func encodingParam(r *http.Request) (bool, error) {
-	switch r.URL.Query().Get("encoding") {
-	case "", "json":
-		return false, nil
-	case "base64":
-		return true, nil
-	default:
-		return false, apierr.E(apierr.Invalid, "invalid_encoding", `query parameter encoding must be "json" or "base64"`)
 	}
 }

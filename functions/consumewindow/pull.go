@@ -18,14 +18,18 @@ import (
 	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
+	"github.com/kafkafn/kafkafn/shared/push"
 	"github.com/kafkafn/kafkafn/shared/webhook"
 )
+
+// Batch is what a scheduled pull delivers to its sink: one group window.
+type Batch = push.Batch[ConsumeRecord]
 
 // PullDeps configures scheduled batch pulls (see config.Pull). Pulls are off when no sink
 // is configured: the function then has no timer entry point.
 type PullDeps struct {
 	Config config.Pull
-	sink   sink
+	sink   push.Sink[ConsumeRecord]
 	log    *slog.Logger
 }
 
@@ -37,8 +41,9 @@ func loadPull(env platform.Env, groups config.Groups) (PullDeps, error) {
 	return newPullDeps(cfg, os.Stdout)
 }
 
-// newPullDeps builds the sink named by cfg; the log sink writes to out.
-func newPullDeps(cfg config.Pull, out io.Writer) (PullDeps, error) {
+// newPullDeps builds the sink named by cfg; the log sink writes to out, opts configure the
+// http sink.
+func newPullDeps(cfg config.Pull, out io.Writer, opts ...push.Option) (PullDeps, error) {
 	d := PullDeps{Config: cfg, log: slog.Default()}
 	switch cfg.Sink {
 	case config.SinkHTTP:
@@ -46,14 +51,16 @@ func newPullDeps(cfg config.Pull, out io.Writer) (PullDeps, error) {
 		if err != nil {
 			return PullDeps{}, fmt.Errorf("PULL_SINK_SECRET: %w", err)
 		}
-		d.sink = newHTTPSink(cfg.SinkURL, signer, cfg.SinkTimeout)
+		d.sink = push.NewHTTP[ConsumeRecord](cfg.SinkURL, signer, cfg.SinkTimeout, opts...)
 	case config.SinkLog:
-		d.sink = &logSink{w: out}
+		d.sink = push.NewLog[ConsumeRecord](out)
 	}
 	return d, nil
 }
 
-func timer(d Deps) func(context.Context, platform.TimerEvent) error {
+// Timer returns the timer entry point (scheduled batch pulls: each tick runs pull), or nil
+// when pulls are not configured.
+func Timer(d Deps) func(context.Context, platform.TimerEvent) error {
 	if d.Pull.sink == nil {
 		return nil
 	}
@@ -191,14 +198,14 @@ func pull(ctx context.Context, d Deps, ev platform.TimerEvent) (PullStats, error
 			for i := range b.messages {
 				batch.Records[i] = ToRecord(st.Topic, &b.messages[i], false)
 			}
-			if err := d.Pull.sink.deliver(workCtx, &batch); err != nil {
+			if err := d.Pull.sink.Deliver(workCtx, &batch); err != nil {
 				// Not committed: the next tick delivers these records again.
 				return st, pullFailed(st, "deliver", err)
 			}
 		}
 		// Commit what was delivered (or, for an empty window, pin the reset position of
 		// partitions without a commit). hardCtx: the margin is kept for this.
-		if _, err := commitOffsets(hardCtx, d, &b.token); err != nil {
+		if _, err := commitOffsets(hardCtx, d, &b.commitToken); err != nil {
 			return st, pullFailed(st, "commit", err)
 		}
 		if len(b.messages) > 0 {

@@ -24,6 +24,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/platform"
+	"github.com/kafkafn/kafkafn/shared/push"
 )
 
 // testSecret is a Standard Webhooks secret (32 bytes).
@@ -107,10 +108,10 @@ func pullConfig(t *testing.T, kv ...string) config.Pull {
 }
 
 // withPull installs pulls on e's deps; the log sink writes to out.
-func (e *testEnv) withPull(cfg config.Pull, out io.Writer) Deps {
+func (e *testEnv) withPull(cfg config.Pull, out io.Writer, opts ...push.Option) Deps {
 	d := e.deps
 	var err error
-	if d.Pull, err = newPullDeps(cfg, out); err != nil {
+	if d.Pull, err = newPullDeps(cfg, out, opts...); err != nil {
 		panic(err)
 	}
 	d.Pull.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -122,6 +123,13 @@ func tick(t *testing.T, d Deps, payload string) (PullStats, error) {
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	return pull(ctx, d, platform.TimerEvent{Platform: "local", Name: "test", Time: time.Now(), Payload: []byte(payload)})
+}
+
+// logLine is one line of the log sink.
+type logLine struct {
+	Batch string `json:"batch"`
+	Group string `json:"group"`
+	ConsumeRecord
 }
 
 func batchRecords(bs []Batch) []ConsumeRecord {
@@ -273,8 +281,7 @@ func TestPullSinkFailures(t *testing.T) {
 				}
 				return ok
 			})
-			d := e.withPull(pullConfig(t, "PULL_SINK_URL", sink.URL, "PULL_SINK_SECRET", testSecret, "PULL_TOPIC", "events", "PULL_GROUP", "g"), nil)
-			d.Pull.sink.(*httpSink).backoff = 10 * time.Millisecond
+			d := e.withPull(pullConfig(t, "PULL_SINK_URL", sink.URL, "PULL_SINK_SECRET", testSecret, "PULL_TOPIC", "events", "PULL_GROUP", "g"), nil, push.WithBackoff(10*time.Millisecond))
 			_, err := tick(t, d, "")
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v", err)
@@ -305,8 +312,7 @@ func TestPullRedeliversAfterFailure(t *testing.T) {
 		return true
 	})
 	d := e.withPull(pullConfig(t, "PULL_SINK_URL", sink.URL, "PULL_SINK_SECRET", testSecret, "PULL_TOPIC", "events", "PULL_GROUP", "g",
-		"PULL_BATCH_COUNT", "4"), nil)
-	d.Pull.sink.(*httpSink).backoff = 10 * time.Millisecond
+		"PULL_BATCH_COUNT", "4"), nil, push.WithBackoff(10*time.Millisecond))
 
 	// A tick whose sink stays down until its deadline: error, nothing committed.
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)

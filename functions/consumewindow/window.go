@@ -161,7 +161,7 @@ func windowParams(r *http.Request, topic string, now time.Time) (*cursor, error)
 	q := r.URL.Query()
 	var part *int
 	if q.Has("partition") {
-		p, err := httpio.QueryInt(r, "partition", 0, 0, maxPartitionID)
+		p, err := httpio.QueryInt(r, "partition", 0, 0, broker.MaxPartitionID)
 		if err != nil {
 			return nil, err
 		}
@@ -211,7 +211,7 @@ func windowParams(r *http.Request, topic string, now time.Time) (*cursor, error)
 func parseTime(name, v string) (int64, error) {
 	bad := func() error {
 		return apierr.E(apierr.Invalid, "invalid_"+name, "query parameter "+name+
-			" must be an RFC 3339 time (2026-11-22T10:00:00Z) or epoch milliseconds, got "+strconv.Quote(truncateText(v, 40)))
+			" must be an RFC 3339 time (2026-11-22T10:00:00Z) or epoch milliseconds, got "+strconv.Quote(apierr.Clip(v, 40)))
 	}
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -231,13 +231,6 @@ func parseTime(name, v string) (int64, error) {
 	return t.UnixMilli(), nil
 }
 
-func truncateText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
-
 func containsInt(s []int, v int) bool {
 	for _, x := range s {
 		if x == v {
@@ -254,6 +247,6 @@ func windowQuery(r *http.Request, maxCount int) (count int64, forceBase64 bool, 
 	if err != nil {
 		return 0, false, err
 	}
-	forceBase64, err = encodingParam(r)
+	forceBase64, err = httpio.Base64Param(r)
 	return count, forceBase64, err
 }

@@ -137,7 +137,7 @@ func (h *handlers) partitions(r *httpio.Request) (httpio.Response, error) {
 }
 
 func (h *handlers) partition(r *httpio.Request) (httpio.Response, error) {
-	p, err := httpio.PathInt(r.Request, "partition", 0, 1<<31-1)
+	p, err := httpio.PathInt(r.Request, "partition", 0, broker.MaxPartitionID)
 	if err != nil {
 		return nil, err
 	}

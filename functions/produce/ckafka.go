@@ -216,7 +216,7 @@ func (h *ckafka) sendMessage(r *httpio.Request) ([]string, error) {
 	if err != nil {
 		acked := 0
 		for _, p := range produced {
-			if p.Err == nil && p.Offset >= 0 {
+			if p.Acknowledged() {
 				acked++
 			}
 		}

@@ -1,7 +1,9 @@
 // Package produce serves the produce function: HTTP records into Kafka topics through the
-// HDInsight Kafka REST proxy's produce operation (and, as other issues land, the Tencent
-// CKafka DataHub SendMessage action and webhook ingestion).
+// HDInsight Kafka REST proxy's produce operation (hdinsight.go, hdinsight_decode.go), the
+// Tencent CKafka DataHub SendMessage action (ckafka.go) and webhook ingestion (webhook.go);
+// trace.go copies W3C trace context into record headers.
 //
 // Every record of a request is decoded and validated before anything is sent to Kafka; the
-// whole batch is produced with acks=all; a 200 answer lists only offsets Kafka acknowledged.
+// whole batch is produced with acks=all; an answer lists only offsets Kafka acknowledged, and
+// a failure after some partitions acknowledged their records says which ones did.
 package produce

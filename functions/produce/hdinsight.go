@@ -93,7 +93,7 @@ func (h *hdinsight) serve(r *httpio.Request) (httpio.Response, error) {
 	results := make([]RecordResult, len(produced))
 	for i, p := range produced {
 		results[i] = RecordResult{Partition: p.Partition, Timestamp: p.Time.UnixMilli()}
-		if p.Err == nil && p.Offset >= 0 {
+		if p.Acknowledged() {
 			off := p.Offset
 			results[i].Offset = &off
 		} else if p.Err != nil {
@@ -101,7 +101,7 @@ func (h *hdinsight) serve(r *httpio.Request) (httpio.Response, error) {
 		}
 	}
 	if err != nil {
-		if !anyAcknowledged(produced) {
+		if !broker.AnyAcknowledged(produced) {
 			return nil, err
 		}
 		return nil, &partialFailure{err: err, records: results}
@@ -118,15 +118,12 @@ const (
 	EncodingBase64                 // keys and values are base64 strings
 )
 
+// encodingParam reads ?encoding= (httpio.Base64Param) as an Encoding.
 func encodingParam(r *http.Request) (Encoding, error) {
-	switch v := r.URL.Query().Get("encoding"); v {
-	case "", "json":
-		return EncodingJSON, nil
-	case "base64":
-		return EncodingBase64, nil
-	default:
-		return 0, apierr.E(apierr.Invalid, "invalid_encoding", `query parameter encoding must be "json" or "base64"`)
+	if b64, err := httpio.Base64Param(r); err != nil || !b64 {
+		return EncodingJSON, err
 	}
+	return EncodingBase64, nil
 }
 
 // DecodeRecords validates every record and converts them for the broker. It fails on the
@@ -236,13 +233,4 @@ func decodeData(field string, raw json.RawMessage, enc Encoding, checked bool) (
 		return nil, fmt.Errorf("%s is not valid JSON", field)
 	}
 	return buf.Bytes(), nil
-}
-
-func anyAcknowledged(ps []broker.Produced) bool {
-	for _, p := range ps {
-		if p.Err == nil && p.Offset >= 0 {
-			return true
-		}
-	}
-	return false
 }

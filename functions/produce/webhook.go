@@ -204,9 +204,5 @@ func (s *webhookSource) recordHeaders(r *http.Request) []broker.Header {
 	return append(out, broker.Header{Key: webhookSourceHeader, Value: []byte(s.name)})
 }
 
-func quote(s string) string {
-	if len(s) > 64 {
-		s = s[:64] + "…"
-	}
-	return fmt.Sprintf("%q", s)
-}
+// quote quotes a name from the request for an error message.
+func quote(s string) string { return fmt.Sprintf("%q", apierr.Clip(s, 64)) }

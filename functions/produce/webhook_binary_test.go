@@ -25,7 +25,7 @@ import (
 func buildProduce(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "produce")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, "./cmd")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, "./cmd/produce")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -27,7 +27,7 @@ func goTool(t *testing.T) string {
 
 func TestBinaryDependencies(t *testing.T) {
 	t.Run("the token binary links MSAL and no Kafka client", func(t *testing.T) {
-		out, err := exec.Command(goTool(t), "list", "-deps", "./cmd").CombinedOutput()
+		out, err := exec.Command(goTool(t), "list", "-deps", "./cmd/token").CombinedOutput()
 		if err != nil {
 			t.Fatalf("go list: %v\n%s", err, out)
 		}
@@ -53,7 +53,7 @@ func TestBinary(t *testing.T) {
 	srv.Register(entratest.App{ClientID: clientID, Secret: secret})
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "token")
-	if out, err := exec.Command(goTool(t), "build", "-o", bin, "./cmd").CombinedOutput(); err != nil {
+	if out, err := exec.Command(goTool(t), "build", "-o", bin, "./cmd/token").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	certFile := filepath.Join(dir, "entra.pem")

@@ -53,7 +53,7 @@ func Register(mux *http.ServeMux, d Deps) {
 		d.Log = slog.Default()
 	}
 	if d.Limits.RequestTimeout <= 0 {
-		d.Limits.RequestTimeout = 25 * time.Second
+		d.Limits.RequestTimeout = config.DefaultRequestTimeout
 	}
 	h := &handler{Deps: d, throttle: newThrottle(d.Config.FailureLimit, d.Config.FailureWindow)}
 	auth.Register(mux, auth.Table{Routes: h.routes(), Timeout: d.Limits.RequestTimeout, Margin: d.Limits.DeadlineMargin})
@@ -255,7 +255,7 @@ func ParseRequest(contentType string, body []byte, basic Basic) (Request, error)
 		}
 		for name, vals := range form {
 			if len(vals) > 1 {
-				return req, oauthErr(apierr.Invalid, entra.CodeInvalidRequest, "parameter "+strconv.Quote(clip(name))+" is repeated")
+				return req, oauthErr(apierr.Invalid, entra.CodeInvalidRequest, "parameter "+strconv.Quote(apierr.Clip(name, 40))+" is repeated")
 			}
 		}
 		req = Request{GrantType: form.Get("grant_type"), ClientID: form.Get("client_id"),
@@ -310,11 +310,4 @@ func jsonProblem(err error) string {
 		return m
 	}
 	return "the JSON body is not valid"
-}
-
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }

@@ -27,10 +27,10 @@ var binaries = []struct {
 	method, path string // first invocation; {topic} is replaced
 	body         []byte
 }{
-	{"produce", "./functions/produce/cmd", "POST", "/v1/producer/topics/{topic}", []byte(`{"records":[{"value":"cold"}]}`)},
-	{"consume-window", "./functions/consumewindow/cmd", "GET", "/v1/consumer/topics/{topic}/partitions/0/offsets/0", nil},
-	{"list-topics", "./functions/listtopics/cmd", "GET", "/v1/metadata/topics", nil},
-	{"token", "./functions/token/cmd", "", "", nil},
+	{"produce", "./functions/produce/cmd/produce", "POST", "/v1/producer/topics/{topic}", []byte(`{"records":[{"value":"cold"}]}`)},
+	{"consume-window", "./functions/consumewindow/cmd/consume-window", "GET", "/v1/consumer/topics/{topic}/partitions/0/offsets/0", nil},
+	{"list-topics", "./functions/listtopics/cmd/list-topics", "GET", "/v1/metadata/topics", nil},
+	{"token", "./functions/token/cmd/token", "", "", nil},
 	{"all", "./functions/all", "GET", "/v1/metadata/topics", nil},
 }
 
@@ -344,7 +344,7 @@ func (b *bench) memory(ctx context.Context) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	path, err := build(ctx, dir, "./functions/produce/cmd", "linux", goarch())
+	path, err := build(ctx, dir, "./functions/produce/cmd/produce", "linux", goarch())
 	if err != nil {
 		return err
 	}
@@ -440,7 +440,7 @@ func (b *bench) memory(ctx context.Context) error {
 // ~6 MB window (offset route, count=10, base64), twice. Its answers hold record data from
 // HTTP_MAX_INFLIGHT_RESPONSE_BYTES (default 32 MiB).
 func (b *bench) memoryReads(ctx context.Context, dir string) error {
-	path, err := build(ctx, dir, "./functions/consumewindow/cmd", "linux", goarch())
+	path, err := build(ctx, dir, "./functions/consumewindow/cmd/consume-window", "linux", goarch())
 	if err != nil {
 		return err
 	}

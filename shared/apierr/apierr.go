@@ -165,3 +165,12 @@ func MessageOf(err error) string {
 		return "internal error"
 	}
 }
+
+// Clip shortens outside input quoted in a public message: s itself if it has at most n
+// bytes, else its first n bytes and "…".
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -42,3 +42,15 @@ func TestMessageOfDefaults(t *testing.T) {
 		}
 	})
 }
+
+func TestClip(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"abc", "abc"},
+		{"abcd", "abc…"},
+	} {
+		if got := apierr.Clip(tc.in, 3); got != tc.want {
+			t.Errorf("Clip(%q, 3) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -25,7 +25,7 @@ type TopicSpec struct {
 // it again, so no route can write to an internal topic.
 func ValidateTopicName(name string) error {
 	invalid := func(why string) error {
-		return apierr.E(apierr.Invalid, "invalid_topic", fmt.Sprintf("invalid topic name %q: %s", truncate(name, 64), why))
+		return apierr.E(apierr.Invalid, "invalid_topic", fmt.Sprintf("invalid topic name %q: %s", apierr.Clip(name, 64), why))
 	}
 	switch {
 	case name == "":
@@ -45,13 +45,6 @@ func ValidateTopicName(name string) error {
 			"topic %q is internal to Kafka or its tools (the \"__\" prefix, e.g. __consumer_offsets, __transaction_state); kafkafn neither lists, reads, writes, creates nor deletes such topics", name))
 	}
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // CreateTopic creates a topic. An existing topic is a Conflict error. It is retried once

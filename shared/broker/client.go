@@ -142,9 +142,6 @@ func (c *Client) Close() {
 // flat across invocations.
 func (c *Client) Dials() int64 { return c.dials.Load() }
 
-// Brokers returns the configured bootstrap addresses.
-func (c *Client) BootstrapBrokers() []string { return c.cfg.Brokers }
-
 // prepare is called before every call through the transport. After an idle longer than
 // IdleTimeout (a frozen container thawing, where the transport's idle reaper could not run)
 // the pooled connections are dropped instead of being trusted.
@@ -170,7 +167,7 @@ func (c *Client) refresh(gen int64) {
 	c.gen.Add(1)
 }
 
-// callTimeout bounds ctx by RequestTimeout.
+// callContext bounds ctx by RequestTimeout.
 func (c *Client) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, c.cfg.RequestTimeout)
 }

@@ -8,7 +8,7 @@
 // Message, PartitionInfo, BrokerInfo) and errors of type *Error, which carry an apierr.Kind.
 //
 // Design notes:
-//   - Produce uses Client.Produce per partition with acks=all: no batching timer (the Writer's
+//   - Produce uses kafka-go's Client.Produce per partition with acks=all: no batching timer (the Writer's
 //     1 s BatchTimeout trap) and offsets come back as BaseOffset+i. A request's records are
 //     sent only after the whole request was validated by the caller.
 //   - Every Kafka error code has one answer (classifyKafka, audited code by code against

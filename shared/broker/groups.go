@@ -18,7 +18,7 @@ const NoCommit int64 = -1
 // group names safe in paths, logs and commit tokens.
 func ValidateGroupID(id string) error {
 	invalid := func(why string) error {
-		return apierr.E(apierr.Invalid, "invalid_group", fmt.Sprintf("invalid consumer group name %q: %s", truncate(id, 64), why))
+		return apierr.E(apierr.Invalid, "invalid_group", fmt.Sprintf("invalid consumer group name %q: %s", apierr.Clip(id, 64), why))
 	}
 	switch {
 	case id == "":
@@ -113,10 +113,10 @@ func groupError(op, group, topic string, err error) error {
 		switch ke {
 		case kafka.InvalidGroupId:
 			return newError(op, topic, -1, apierr.Invalid, "invalid_group",
-				fmt.Sprintf("Kafka refused the consumer group name %q", truncate(group, 64)), err)
+				fmt.Sprintf("Kafka refused the consumer group name %q", apierr.Clip(group, 64)), err)
 		case kafka.IllegalGeneration, kafka.UnknownMemberId, kafka.RebalanceInProgress, kafka.FencedInstanceID:
 			return newError(op, topic, -1, apierr.Conflict, "group_has_members",
-				fmt.Sprintf("consumer group %q has live members; kafkafn commits only for groups without members", truncate(group, 64)), err)
+				fmt.Sprintf("consumer group %q has live members; kafkafn commits only for groups without members", apierr.Clip(group, 64)), err)
 		case kafka.UnknownTopicOrPartition:
 			return newError(op, topic, -1, apierr.NotFound, "unknown_topic", fmt.Sprintf("topic %q does not exist", topic), err)
 		}

@@ -18,6 +18,10 @@ type Header struct {
 // AnyPartition asks Produce to choose the partition.
 const AnyPartition = -1
 
+// MaxPartitionID is the largest partition number Kafka can hold (an int32); it bounds
+// partition numbers read from outside input.
+const MaxPartitionID = 1<<31 - 1
+
 // Record is one record to produce.
 type Record struct {
 	// Partition is the target partition, or AnyPartition: then a keyed record goes to
@@ -54,7 +58,7 @@ func (c *Client) Produce(ctx context.Context, topic string, records []Record) ([
 	}
 	out, err := c.produceOnce(ctx, topic, records)
 	var be *Error
-	if err != nil && errors.As(err, &be) && be.Code == "unknown_partition" && !anyAcknowledged(out) && allUnpartitioned(records) {
+	if err != nil && errors.As(err, &be) && be.Code == "unknown_partition" && !AnyAcknowledged(out) && allUnpartitioned(records) {
 		// Every partition was chosen here, from a cached partition count that turned out
 		// stale (the topic was re-created with fewer partitions). Nothing was written:
 		// choose again from fresh metadata.
@@ -179,9 +183,14 @@ func failAll(out []Produced, records []Record, err error) []Produced {
 	return out
 }
 
-func anyAcknowledged(ps []Produced) bool {
-	for _, p := range ps {
-		if p.Err == nil && p.Offset >= 0 {
+// Acknowledged reports whether Kafka acknowledged the record: it has an offset and no error.
+func (p *Produced) Acknowledged() bool { return p.Err == nil && p.Offset >= 0 }
+
+// AnyAcknowledged reports whether Kafka acknowledged at least one of the records: a failed
+// produce that acknowledged some is a partial failure, not a clean one.
+func AnyAcknowledged(ps []Produced) bool {
+	for i := range ps {
+		if ps[i].Acknowledged() {
 			return true
 		}
 	}

@@ -1,7 +1,7 @@
 // Package buildinfo holds what a kafkafn binary knows about its own build. scripts/build and
 // the Makefile stamp the version in at link time:
 //
-//	go build -ldflags "-X github.com/kafkafn/kafkafn/shared/buildinfo.Version=v1.2.3" ./functions/produce/cmd
+//	go build -ldflags "-X github.com/kafkafn/kafkafn/shared/buildinfo.Version=v1.2.3" ./functions/produce/cmd/produce
 //
 // with the output of `git describe --tags --always --dirty`; a binary built without it (go
 // run, go test, plain go build) reports "dev".

@@ -43,6 +43,9 @@ type Limits struct {
 	DeadlineMargin time.Duration
 }
 
+// DefaultRequestTimeout is REQUEST_TIMEOUT's default.
+const DefaultRequestTimeout = 25 * time.Second
+
 // LimitsFromEnv reads the request limits.
 func LimitsFromEnv(getenv Getenv) (Limits, error) {
 	r := &reader{getenv: getenv}
@@ -51,7 +54,7 @@ func LimitsFromEnv(getenv Getenv) (Limits, error) {
 		MaxRecords:      int(r.integer("PRODUCE_MAX_RECORDS", 500, 1, 100000)),
 		ConsumeMaxBytes: r.integer("CONSUME_MAX_BYTES", 6<<20, 1<<10, 100<<20),
 		ConsumeMaxCount: int(r.integer("CONSUME_MAX_COUNT", 10000, 1, 1000000)),
-		RequestTimeout:  r.duration("REQUEST_TIMEOUT", 25*time.Second, 100*time.Millisecond, 15*time.Minute),
+		RequestTimeout:  r.duration("REQUEST_TIMEOUT", DefaultRequestTimeout, 100*time.Millisecond, 15*time.Minute),
 		DeadlineMargin:  r.duration("DEADLINE_MARGIN", 500*time.Millisecond, 0, time.Minute),
 		BodyTimeout:     r.duration("HTTP_BODY_TIMEOUT", 20*time.Second, 100*time.Millisecond, 15*time.Minute),
 	}

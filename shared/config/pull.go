@@ -13,8 +13,8 @@ const (
 	ResetLatest   = "latest"
 )
 
-// DefaultTokenTTL is CONSUME_TOKEN_TTL's default.
-const DefaultTokenTTL = time.Hour
+// DefaultCommitTokenTTL is CONSUME_TOKEN_TTL's default.
+const DefaultCommitTokenTTL = time.Hour
 
 // Groups configures stateless consumer-group windows. The zero value means the defaults.
 type Groups struct {
@@ -22,20 +22,20 @@ type Groups struct {
 	// before the log start (records deleted): "earliest" (default) or "latest"
 	// (CONSUME_GROUP_RESET). Requests may override it with ?reset=.
 	Reset string
-	// TokenSecret, when set, signs commit tokens with HMAC-SHA256 so that a client cannot
+	// CommitTokenSecret, when set, signs commit tokens with HMAC-SHA256 so that a client cannot
 	// alter the offsets it commits (CONSUME_TOKEN_SECRET, at least 16 bytes). Every instance of
 	// a deployment must share it. Empty: tokens are validated strictly but not signed.
-	TokenSecret []byte
-	// TokenTTL is how long a commit token stays valid (CONSUME_TOKEN_TTL, default 1h).
-	TokenTTL time.Duration
+	CommitTokenSecret []byte
+	// CommitTokenTTL is how long a commit token stays valid (CONSUME_TOKEN_TTL, default 1h).
+	CommitTokenTTL time.Duration
 }
 
 // GroupsFromEnv reads the consumer-group window settings.
 func GroupsFromEnv(getenv Getenv) (Groups, error) {
 	r := &reader{getenv: getenv}
 	g := Groups{
-		Reset:    r.str("CONSUME_GROUP_RESET", ResetEarliest),
-		TokenTTL: r.duration("CONSUME_TOKEN_TTL", DefaultTokenTTL, time.Second, 7*24*time.Hour),
+		Reset:          r.str("CONSUME_GROUP_RESET", ResetEarliest),
+		CommitTokenTTL: r.duration("CONSUME_TOKEN_TTL", DefaultCommitTokenTTL, time.Second, 7*24*time.Hour),
 	}
 	if g.Reset != ResetEarliest && g.Reset != ResetLatest {
 		r.fail("CONSUME_GROUP_RESET", "must be earliest or latest, got %q", g.Reset)
@@ -44,7 +44,7 @@ func GroupsFromEnv(getenv Getenv) (Groups, error) {
 		if len(s) < 16 {
 			r.fail("CONSUME_TOKEN_SECRET", "must be at least 16 bytes long")
 		}
-		g.TokenSecret = []byte(s)
+		g.CommitTokenSecret = []byte(s)
 	}
 	return g, r.err()
 }

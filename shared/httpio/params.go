@@ -40,7 +40,7 @@ func parseInt(what, name, v string, min, max int64) (int64, error) {
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
 		return 0, apierr.E(apierr.Invalid, "invalid_"+name,
-			what+" "+name+" must be an integer, got "+strconv.Quote(truncate(v, 32)))
+			what+" "+name+" must be an integer, got "+strconv.Quote(apierr.Clip(v, 32)))
 	}
 	if n < min || n > max {
 		return 0, apierr.E(apierr.Invalid, "invalid_"+name,
@@ -49,9 +49,15 @@ func parseInt(what, name, v string, min, max int64) (int64, error) {
 	return n, nil
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+// Base64Param reads the encoding query parameter of the HDInsight-style routes: absent or
+// "json" (false), or "base64" (true); anything else is invalid_encoding.
+func Base64Param(r *http.Request) (bool, error) {
+	switch r.URL.Query().Get("encoding") {
+	case "", "json":
+		return false, nil
+	case "base64":
+		return true, nil
+	default:
+		return false, apierr.E(apierr.Invalid, "invalid_encoding", `query parameter encoding must be "json" or "base64"`)
 	}
-	return s[:n] + "…"
 }

@@ -46,7 +46,7 @@ func adminAndGroupRoutes(t *testing.T, s *stacktest.Stack) []request {
 		{name: "create topic", method: "PUT", path: "/v1/topics/created", ok: http.StatusCreated, admin: true},
 		{name: "delete topic", method: "DELETE", path: "/v1/topics/doomed", ok: http.StatusOK, admin: true},
 		{name: "group window", method: "POST", path: "/v1/consumer/groups/reader/topics/" + topic + "/window?count=1", ok: http.StatusOK},
-		{name: "group commit", method: "POST", path: "/v1/consumer/groups/committer/commit", body: consumewindow.CommitRequest{Token: w.Token}, ok: http.StatusOK},
+		{name: "group commit", method: "POST", path: "/v1/consumer/groups/committer/commit", body: consumewindow.CommitRequest{CommitToken: w.CommitToken}, ok: http.StatusOK},
 		{name: "group lag", method: "GET", path: "/v1/consumer/groups/committer/lag?topic=" + topic, ok: http.StatusOK},
 	}
 }

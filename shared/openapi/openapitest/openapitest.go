@@ -17,6 +17,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/openapi"
 )
 
@@ -126,16 +127,9 @@ func validateAgainst(s *spec, tmpl, method, code string, body []byte) error {
 		return fmt.Errorf("openapitest: %s %s %s: body is not JSON: %w", method, tmpl, code, err)
 	}
 	if err := sch.Validate(v); err != nil {
-		return fmt.Errorf("openapitest: %s %s %s: body %s does not match the document: %w", method, tmpl, code, truncate(body), err)
+		return fmt.Errorf("openapitest: %s %s %s: body %s does not match the document: %w", method, tmpl, code, apierr.Clip(string(body), 300), err)
 	}
 	return nil
-}
-
-func truncate(b []byte) string {
-	if len(b) > 300 {
-		return string(b[:300]) + "…"
-	}
-	return string(b)
 }
 
 // Check wraps h so that every answer is validated against the document; a mismatch fails t.

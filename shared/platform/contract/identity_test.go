@@ -30,7 +30,7 @@ const awsAuthPolicy = `{"rules":[
 // TestAWSAuthorizerContext drives the real list-topics binary on the fake Lambda Runtime API
 // with events shaped as API Gateway and Function URLs send them after their authorizers ran.
 func TestAWSAuthorizerContext(t *testing.T) {
-	bin := binary(t, "functions/listtopics/cmd")
+	bin := binary(t, "functions/listtopics/cmd/list-topics")
 	cluster := brokertest.NewCluster(t, kfake.SeedTopics(1, "orders", "payments"))
 	rt := newFakeRuntime(t)
 	p := start(t, bin, append(cluster.Env(), "AWS_LAMBDA_RUNTIME_API="+rt.Addr(), "AUTH_AWS_AUTHORIZER=true",
@@ -91,7 +91,7 @@ func TestAWSAuthorizerContext(t *testing.T) {
 // TestAWSAuthorizerRefusedOffLambda: nothing vouches for a caller context on the local
 // server or behind the Azure Functions host, so the mode is refused at start.
 func TestAWSAuthorizerRefusedOffLambda(t *testing.T) {
-	bin := binary(t, "functions/listtopics/cmd")
+	bin := binary(t, "functions/listtopics/cmd/list-topics")
 	cluster := brokertest.NewCluster(t, kfake.SeedTopics(1, "orders"))
 	for name, env := range map[string]string{"azure": "FUNCTIONS_CUSTOMHANDLER_PORT=", "local": "ADDR=127.0.0.1:"} {
 		t.Run(name, func(t *testing.T) {
@@ -116,7 +116,7 @@ func TestAWSAuthorizerRefusedOffLambda(t *testing.T) {
 // TestNativeIdentitiesOnRouteBinary runs the real list-topics binary as a local server with
 // API keys, an OIDC issuer and TC3 credentials, and calls it over HTTP with each.
 func TestNativeIdentitiesOnRouteBinary(t *testing.T) {
-	bin := binary(t, "functions/listtopics/cmd")
+	bin := binary(t, "functions/listtopics/cmd/list-topics")
 	cluster := brokertest.NewCluster(t, kfake.SeedTopics(1, "orders", "payments"))
 	is := entratest.NewIssuer(t, "/realms/kafkafn")
 	certFile := filepath.Join(t.TempDir(), "issuer.pem")

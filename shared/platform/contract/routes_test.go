@@ -27,9 +27,9 @@ type routeBinary struct {
 }
 
 var routeBinaries = []routeBinary{
-	{"list-topics", "functions/listtopics/cmd", "GET", "/v1/metadata/topics", "", `"orders"`},
-	{"produce", "functions/produce/cmd", "POST", "/v1/producer/topics/orders", `{"records":[{"value":"hello"}]}`, ""},
-	{"consume-window", "functions/consumewindow/cmd", "GET", "/v1/consumer/topics/orders/partitions/0/offsets/0?count=1", "", ""},
+	{"list-topics", "functions/listtopics/cmd/list-topics", "GET", "/v1/metadata/topics", "", `"orders"`},
+	{"produce", "functions/produce/cmd/produce", "POST", "/v1/producer/topics/orders", `{"records":[{"value":"hello"}]}`, ""},
+	{"consume-window", "functions/consumewindow/cmd/consume-window", "GET", "/v1/consumer/topics/orders/partitions/0/offsets/0?count=1", "", ""},
 	{"all", "functions/all", "GET", "/v1/metadata/topics", "", `"orders"`},
 }
 

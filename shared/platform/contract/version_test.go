@@ -15,10 +15,10 @@ import (
 
 // binaries are the deployed binaries by the name they give launch.Start.
 var binaries = []struct{ name, pkg string }{
-	{"produce", "functions/produce/cmd"},
-	{"consume-window", "functions/consumewindow/cmd"},
-	{"list-topics", "functions/listtopics/cmd"},
-	{"token", "functions/token/cmd"},
+	{"produce", "functions/produce/cmd/produce"},
+	{"consume-window", "functions/consumewindow/cmd/consume-window"},
+	{"list-topics", "functions/listtopics/cmd/list-topics"},
+	{"token", "functions/token/cmd/token"},
 	{"all", "functions/all"},
 }
 
@@ -90,12 +90,12 @@ func TestCommandLine(t *testing.T) {
 			}
 		})
 	}
-	if !exists("functions/listtopics/cmd") {
+	if !exists("functions/listtopics/cmd/list-topics") {
 		return
 	}
 	t.Run("the start log line and GET /v1/status carry the version", func(t *testing.T) {
 		port := freePort(t)
-		p := start(t, binary(t, "functions/listtopics/cmd"), "ADDR=127.0.0.1:"+port, "AUTH_INSECURE_DEV=true",
+		p := start(t, binary(t, "functions/listtopics/cmd/list-topics"), "ADDR=127.0.0.1:"+port, "AUTH_INSECURE_DEV=true",
 			"KAFKA_BROKERS=127.0.0.1:1", "KAFKA_DIAL_TIMEOUT=200ms", "REQUEST_TIMEOUT=2s")
 		waitDial(t, p, "127.0.0.1:"+port)
 		status, _, body := httpDo(t, "GET", "http://127.0.0.1:"+port+"/v1/status", nil, nil)

@@ -42,7 +42,7 @@ func (l *countingListener) Accept() (net.Conn, error) {
 // TestWarmReuse sends the same produce request twice to one process of the real produce
 // binary on each platform: the second request must open no new Kafka connection.
 func TestWarmReuse(t *testing.T) {
-	const pkg = "functions/produce/cmd"
+	const pkg = "functions/produce/cmd/produce"
 	if !exists(pkg) {
 		t.Skip(pkg + " does not exist yet")
 	}

@@ -7,16 +7,16 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
-// TestUnsignedTokenLimits: without CONSUME_TOKEN_SECRET a commit token is plain JSON a
+// TestUnsignedCommitTokenLimits: without CONSUME_TOKEN_SECRET a commit token is plain JSON a
 // caller can edit. An edited token must not move the group past the end of the log or
 // stretch its own lifetime; nothing is committed either way.
-func TestUnsignedTokenLimits(t *testing.T) {
+func TestUnsignedCommitTokenLimits(t *testing.T) {
 	e := startEnv(t, nil, kfake.SeedTopics(2, "events"))
 	seedTimed(t, e, "events", 2, 6) // 3 records per partition
 	token := func(issued time.Time, next ...int64) string {
-		ct := &commitToken{V: tokenVersion, Group: "g", Topic: "events", Issued: issued.UnixMilli()}
+		ct := &commitToken{V: commitTokenVersion, Group: "g", Topic: "events", Issued: issued.UnixMilli()}
 		for p, n := range next {
-			ct.Partitions = append(ct.Partitions, tokenOffset{Partition: p, Committed: -1, Next: n})
+			ct.Partitions = append(ct.Partitions, commitTokenOffset{Partition: p, Committed: -1, Next: n})
 		}
 		return ct.encode(nil)
 	}
