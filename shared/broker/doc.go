@@ -3,9 +3,10 @@
 //
 // A Client holds one kafka.Transport for the life of the process (connections and metadata
 // stay warm across invocations and are shared by concurrent invocations), plus one
-// long-lived connection for the metadata calls that must be fresh (kafka-go serves metadata
-// from a cache refreshed every MetadataTTL). Handlers see only this package's DTOs (Record,
-// Message, PartitionInfo, BrokerInfo) and errors of type *Error, which carry an apierr.Kind.
+// long-lived connection for the metadata calls that must be fresh (metadata_conn.go; kafka-go
+// serves metadata from a cache refreshed every MetadataTTL). Handlers see only this package's
+// DTOs (Record, Message, PartitionInfo and BrokerInfo, the last two in metadata_types.go) and
+// errors of type *Error, which carry an apierr.Kind.
 //
 // Design notes:
 //   - Produce uses kafka-go's Client.Produce per partition with acks=all: no batching timer (the Writer's
@@ -15,7 +16,7 @@
 //     franz-go's kerr and kafka-go's Temporary in errors_test.go). Errors that prove nothing
 //     was done (NOT_LEADER, unknown topic in a stale cache, a broker missing from kafka-go's
 //     layout, coordinator or controller moved) are retried once after a metadata refresh, a
-//     loading coordinator once after a pause (retryOf), and so is a broken connection
+//     loading coordinator once after a pause (retryOf, retry.go), and so is a broken connection
 //     (usually a pooled connection that died while idle) except for topic admin; if it broke
 //     after Kafka appended the batch, the retry duplicates it (at-least-once). A timeout is
 //     reported as Timeout; only failed writes say the outcome is unknown.

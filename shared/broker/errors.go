@@ -10,7 +10,6 @@ import (
 	"net"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/protocol"
@@ -253,79 +252,6 @@ func classifyKafka(op, topic string, partition int, ke kafka.Error, err error) e
 		return e(apierr.Unavailable, "kafka_unavailable", "Kafka is temporarily unavailable: "+msg)
 	}
 	return e(apierr.Internal, "kafka_error", "Kafka error: "+msg)
-}
-
-// callKind is what repeating a call can do.
-type callKind uint8
-
-const (
-	idempotentCall callKind = iota // fetch, metadata, list offsets, offset fetch; an offset commit (the same offsets again)
-	produceCall                    // appends: a repeat after an unknown outcome duplicates
-	adminCall                      // creates or deletes: a repeat after an unknown outcome answers a false 409/404
-)
-
-// retryMode is what kafkafn itself does about a failed call before answering.
-type retryMode uint8
-
-const (
-	noRetry      retryMode = iota
-	retryRefresh           // refresh metadata and connections, then try once more
-	retryPause             // wait retryPauseTime (the broker is loading state), then once more
-)
-
-// retryPauseTime is the pause before the one retry of a coordinator that is loading or not
-// yet elected, or a partition short of in-sync replicas.
-const retryPauseTime = 200 * time.Millisecond
-
-// retryOf decides whether kafkafn retries a failed call once itself. Only errors that
-// prove nothing was done are retried for every call; a broken connection is retried for
-// reads and, as before, for produce (docs/reliability.md: the source of duplicates), never
-// for topic creation or deletion; timeouts never.
-func retryOf(err error, call callKind) retryMode {
-	var ke kafka.Error
-	if errors.As(err, &ke) {
-		switch ke {
-		case kafka.NotLeaderForPartition, kafka.LeaderNotAvailable, kafka.BrokerNotAvailable, kafka.ReplicaNotAvailable,
-			kafka.NotCoordinatorForGroup, kafka.NotController, kafka.FencedLeaderEpoch, kafka.UnknownLeaderEpoch,
-			kafka.ListenerNotFound, kafka.InconsistentTopicID:
-			return retryRefresh
-		case kafka.UnknownTopicOrPartition, kafka.UnknownTopicID:
-			if call == adminCall {
-				return noRetry // a delete of a topic that is not there
-			}
-			return retryRefresh
-		case kafka.GroupLoadInProgress, kafka.GroupCoordinatorNotAvailable, kafka.NotEnoughReplicas:
-			return retryPause
-		case kafka.OffsetNotAvailable, kafka.UnstableOffsetCommit:
-			if call == idempotentCall {
-				return retryPause
-			}
-		case kafka.NetworkException, kafka.KafkaStorageError, kafka.FetchSessionIDNotFound,
-			kafka.InvalidFetchSessionEpoch, kafka.FetchSessionTopicIDError, kafka.InvalidMessage:
-			if call == idempotentCall {
-				return retryRefresh
-			}
-		}
-		return noRetry
-	}
-	switch {
-	case errors.Is(err, protocol.ErrNoTopic), errors.Is(err, protocol.ErrNoPartition), errors.Is(err, protocol.ErrNoLeader):
-		return retryRefresh
-	case isTLSError(err):
-		return noRetry
-	case isDialError(err):
-		return retryRefresh
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return noRetry
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return noRetry
-	}
-	if isConnError(err) && call != adminCall {
-		return retryRefresh
-	}
-	return noRetry
 }
 
 // mayHaveBeenApplied reports a failure after the request may have reached Kafka: a broken

@@ -2,95 +2,14 @@ package broker
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/segmentio/kafka-go"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 )
-
-// BrokerInfo describes one broker, in HDInsight's BrokerEndpoint shape.
-type BrokerInfo struct {
-	ID   int
-	Host string
-	Port int
-	Rack string
-}
-
-// PartitionInfo describes one partition with its offset range.
-type PartitionInfo struct {
-	ID       int
-	Leader   BrokerInfo
-	Replicas []BrokerInfo
-	ISR      []BrokerInfo
-	Earliest int64 // log start offset
-	Latest   int64 // high watermark: the offset the next record will get
-}
-
-// OffsetRange is a partition's log start and end.
-type OffsetRange struct {
-	Earliest int64
-	Latest   int64
-}
-
-// withMetaConn runs fn on the Client's long-lived metadata connection, (re)dialling it when
-// missing, idle for too long, or broken (one retry: metadata calls are idempotent). These
-// calls are fresh: they are not answered from the transport's metadata cache.
-func (c *Client) withMetaConn(ctx context.Context, op string, fn func(*kafka.Conn) error) error {
-	ctx, cancel := c.callContext(ctx)
-	defer cancel()
-	c.metaMu.Lock()
-	defer c.metaMu.Unlock()
-	var err error
-	for attempt := 0; attempt < 2; attempt++ {
-		if c.metaConn != nil && (time.Since(c.metaUsed) > c.cfg.IdleTimeout || c.metaSessionEnding()) {
-			_ = c.metaConn.Close()
-			c.metaConn = nil
-		}
-		if c.metaConn == nil {
-			if c.metaConn, err = c.dialAny(ctx); err != nil {
-				return classify(op, "", -1, err)
-			}
-		}
-		deadline, _ := ctx.Deadline()
-		_ = c.metaConn.SetDeadline(deadline)
-		err = fn(c.metaConn)
-		c.metaUsed = time.Now()
-		if err == nil {
-			return nil
-		}
-		if !isConnError(err) || ctx.Err() != nil {
-			break
-		}
-		_ = c.metaConn.Close()
-		c.metaConn = nil
-	}
-	if isConnError(err) && c.metaConn != nil {
-		_ = c.metaConn.Close()
-		c.metaConn = nil
-	}
-	return err
-}
-
-// dialAny dials the bootstrap brokers in order until one answers.
-func (c *Client) dialAny(ctx context.Context) (*kafka.Conn, error) {
-	var errs []error
-	for _, addr := range c.cfg.Brokers {
-		conn, err := c.dialer.DialContext(ctx, "tcp", addr)
-		if err == nil {
-			return conn, nil
-		}
-		errs = append(errs, err)
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	return nil, errors.Join(errs...)
-}
 
 // Ping checks that a broker answers a metadata request.
 func (c *Client) Ping(ctx context.Context) error {
@@ -266,81 +185,4 @@ func (c *Client) Offsets(ctx context.Context, topic string, partitions []int) (m
 		return nil
 	})
 	return out, err
-}
-
-// retryOnce runs fn under the request timeout and retries it once when retryOf says a
-// repeat is safe for a call of this kind: after refreshing the transport (stale metadata,
-// a broker missing from the cached layout, a broken pooled connection) or after a short
-// pause (a coordinator loading its state). Except for topic admin, errors about the topic's
-// layout are first checked with a broker directly: a topic or partition that really does
-// not exist is answered without disturbing the warm pools.
-func (c *Client) retryOnce(ctx context.Context, op, topic string, partition int, call callKind, fn func(context.Context) error) error {
-	c.prepare()
-	ctx, cancel := c.callContext(ctx)
-	defer cancel()
-	gen := c.gen.Load()
-	err := fn(ctx)
-	if err == nil || ctx.Err() != nil {
-		return classify(op, topic, partition, err)
-	}
-	mode := retryOf(err, call)
-	if mode == noRetry {
-		return classify(op, topic, partition, err)
-	}
-	if call != adminCall && topic != "" && isStaleMetadata(err) {
-		parts, ferr := c.topicPartitions(ctx, topic)
-		if ferr != nil {
-			return ferr
-		}
-		if partition >= len(parts) {
-			return unknownPartition(op, topic, partition, len(parts))
-		}
-	}
-	if mode == retryPause {
-		// No refresh: kafka-go asks for the coordinator on every group call, and the layout
-		// is not what is wrong.
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < 2*retryPauseTime {
-			return classify(op, topic, partition, err) // no time left for a useful retry
-		}
-		t := time.NewTimer(retryPauseTime)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return classify(op, topic, partition, err)
-		}
-	}
-	if mode == retryRefresh {
-		c.refresh(gen)
-	}
-	first := err
-	err = fn(ctx)
-	var out error
-	if err != nil && call != adminCall && topic != "" && ctx.Err() == nil && isStaleMetadata(err) {
-		// After a refresh the transport reports a topic it could not rediscover (the broker
-		// is unreachable) as unknown: ask a broker directly before answering "not found".
-		if _, ferr := c.topicPartitions(ctx, topic); ferr != nil && apierr.KindOf(ferr) != apierr.NotFound {
-			out = ferr
-		}
-	}
-	if out == nil {
-		out = classify(op, topic, partition, err)
-	}
-	if out != nil && writeOps[op] && mayHaveBeenApplied(first) {
-		// Whatever the retry says, the first attempt may have been applied.
-		out = withUnknownOutcome(out)
-	}
-	return out
-}
-
-func brokerInfo(b kafka.Broker) BrokerInfo {
-	return BrokerInfo{ID: b.ID, Host: b.Host, Port: b.Port, Rack: b.Rack}
-}
-
-func brokerInfos(bs []kafka.Broker) []BrokerInfo {
-	out := make([]BrokerInfo, 0, len(bs))
-	for _, b := range bs {
-		out = append(out, brokerInfo(b))
-	}
-	return out
 }
