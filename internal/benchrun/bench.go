@@ -18,6 +18,7 @@ import (
 
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform/local"
 	"github.com/kafkafn/kafkafn/test/stacktest"
 )
@@ -35,7 +36,7 @@ type bench struct {
 	report  Report
 	cluster *kfake.Cluster // nil with KAFKA_BROKERS
 	kcfg    config.Kafka
-	limits  config.Limits
+	limits  httpio.Limits
 	bc      *broker.Client
 	handler http.Handler
 	url     string // the local server over loopback

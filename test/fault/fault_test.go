@@ -17,6 +17,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/test/stacktest"
 )
 
@@ -40,7 +41,7 @@ func newStack(t *testing.T, brokers int, tune func(*config.Kafka)) *stacktest.St
 		Cluster: []kfake.Opt{kfake.NumBrokers(brokers), kfake.SeedTopics(3, topic)},
 		Proxy:   true,
 		Kafka:   tune,
-		Limits:  func(l *config.Limits) { l.RequestTimeout = 2 * time.Second },
+		Limits:  func(l *httpio.Limits) { l.RequestTimeout = 2 * time.Second },
 	})
 	for p := int32(0); p < 3; p++ {
 		if r := produce(t, s, &p, "warm"); r.Status != http.StatusOK {

@@ -16,10 +16,10 @@ import (
 type Deps struct {
 	Broker *broker.Client
 	Guard  *auth.Guard
-	Limits config.Limits
+	Limits httpio.Limits
 	Kafka  config.Kafka
 	// Ops and Metrics are the operations settings for httpio.WithOps.
-	Ops     config.Ops
+	Ops     httpio.Ops
 	Metrics *metrics.Registry
 }
 
@@ -41,7 +41,7 @@ func Load(env platform.Env, brokers []string, auth ...authconfig.Option) (Deps, 
 	if err != nil {
 		return Deps{}, err
 	}
-	ops, reg, err := httpio.LoadOps(env)
+	ops, reg, err := config.LoadOps(env)
 	if err != nil {
 		return Deps{}, err
 	}
