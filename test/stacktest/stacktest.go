@@ -32,7 +32,7 @@ import (
 type Options struct {
 	Cluster []kfake.Opt          // extra kfake options (topics, broker count, ...)
 	Proxy   bool                 // put a brokertest.Proxy between the client and the cluster
-	Kafka   func(*config.Kafka)  // adjust the client's Kafka settings
+	Kafka   func(*broker.Config) // adjust the client's Kafka settings
 	Limits  func(*httpio.Limits) // adjust the request limits
 	Log     *slog.Logger         // request log; nil discards it
 }
@@ -45,7 +45,7 @@ type Stack struct {
 	Server  *httptest.Server
 	Handler http.Handler
 	Limits  httpio.Limits
-	Kafka   config.Kafka
+	Kafka   broker.Config
 }
 
 // DefaultLimits are config.LimitsFromEnv's defaults.
