@@ -11,9 +11,10 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kfake"
+
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/config/kafkaenv"
-	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 // secureCluster starts a kfake broker that needs TLS and SASL/SCRAM-SHA-512, with topic

@@ -15,8 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/kafkafn/kafkafn/shared/broker"
 )
 
 // Cluster is a running kfake cluster and the kafkafn configuration that reaches it.
