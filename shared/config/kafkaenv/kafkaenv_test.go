@@ -1,7 +1,9 @@
 package kafkaenv_test
 
 import (
+	"os/exec"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/kafkafn/kafkafn/shared/config"
@@ -63,5 +65,31 @@ func checkSet(t *testing.T, path string, v reflect.Value) {
 		} else if f.IsZero() {
 			t.Errorf("%s is not mapped from config.Kafka", name)
 		}
+	}
+}
+
+// TestLayering keeps the direction of this package's arrows: broker and httpio own their
+// settings and import no config; config (linked by every binary) links no kafka-go.
+func TestLayering(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("go is not on PATH")
+	}
+	tests := []struct{ pkg, without string }{
+		{"github.com/kafkafn/kafkafn/shared/broker", "github.com/kafkafn/kafkafn/shared/config"},
+		{"github.com/kafkafn/kafkafn/shared/httpio", "github.com/kafkafn/kafkafn/shared/config"},
+		{"github.com/kafkafn/kafkafn/shared/config", "github.com/segmentio/kafka-go"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pkg+" does not depend on "+tt.without, func(t *testing.T) {
+			out, err := exec.Command("go", "list", "-deps", tt.pkg).Output()
+			if err != nil {
+				t.Fatalf("go list -deps %s: %v", tt.pkg, err)
+			}
+			for _, d := range strings.Fields(string(out)) {
+				if d == tt.without || strings.HasPrefix(d, tt.without+"/") {
+					t.Errorf("depends on %s", d)
+				}
+			}
+		})
 	}
 }
