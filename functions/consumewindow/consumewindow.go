@@ -40,7 +40,7 @@ func table(d Deps) []auth.Route {
 type Deps struct {
 	Broker *broker.Client
 	Guard  *auth.Guard
-	Limits config.Limits
+	Limits httpio.Limits
 	Groups config.Groups // consumer-group windows (group.go)
 	Pull   PullDeps      // scheduled batch pulls (pull.go)
 }

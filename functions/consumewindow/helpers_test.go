@@ -32,7 +32,7 @@ type testEnv struct {
 	srv     *httptest.Server
 }
 
-func testLimits() config.Limits {
+func testLimits() httpio.Limits {
 	l, err := config.LimitsFromEnv(func(string) string { return "" })
 	if err != nil {
 		panic(err)

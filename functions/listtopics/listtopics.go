@@ -9,7 +9,6 @@ import (
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/buildinfo"
-	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/metrics"
 	"github.com/kafkafn/kafkafn/shared/openapi"
@@ -45,7 +44,7 @@ func serve(h http.Handler) httpio.Handler {
 type Deps struct {
 	Broker *broker.Client
 	Guard  *auth.Guard
-	Limits config.Limits
+	Limits httpio.Limits
 	// Metrics is served on GET /metrics when it is a Prometheus registry (METRICS=prometheus);
 	// otherwise that route answers 404 metrics_disabled.
 	Metrics *metrics.Registry

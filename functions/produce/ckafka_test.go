@@ -65,10 +65,10 @@ type ckServer struct {
 	authz   []string // every Authorization header received, to check the logs against
 }
 
-func startCKafka(t *testing.T, env map[string]string, kafkaCfg *config.Kafka, opts ...kfake.Opt) *ckServer {
+func startCKafka(t *testing.T, env map[string]string, kafkaCfg *broker.Config, opts ...kfake.Opt) *ckServer {
 	t.Helper()
 	s := &ckServer{logs: &logtest.Buffer{}}
-	var kc config.Kafka
+	var kc broker.Config
 	if kafkaCfg != nil {
 		kc = *kafkaCfg
 	} else {

@@ -17,7 +17,6 @@ import (
 	"github.com/kafkafn/kafkafn/internal/jsontest"
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/test/stacktest"
 )
@@ -127,7 +126,7 @@ func FuzzProduceHandler(f *testing.F) {
 	f.Add(`{"records":[{"value":"v"}]}`, "hex")
 	s := stacktest.New(f, stacktest.Options{
 		Cluster: []kfake.Opt{kfake.SeedTopics(2, "fuzz")},
-		Limits:  func(l *config.Limits) { l.MaxBodyBytes = 16 << 10; l.MaxRecords = 50 },
+		Limits:  func(l *httpio.Limits) { l.MaxBodyBytes = 16 << 10; l.MaxRecords = 50 },
 	})
 	f.Fuzz(func(t *testing.T, body, encoding string) {
 		req := httptest.NewRequest("POST", "/v1/producer/topics/fuzz", bytes.NewReader([]byte(body)))

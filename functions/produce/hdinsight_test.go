@@ -15,10 +15,10 @@ import (
 
 	"github.com/kafkafn/kafkafn/functions/internal/routetest"
 	"github.com/kafkafn/kafkafn/functions/produce"
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
-func start(t *testing.T, limits *config.Limits, opts ...kfake.Opt) *routetest.Server {
+func start(t *testing.T, limits *httpio.Limits, opts ...kfake.Opt) *routetest.Server {
 	return routetest.Start(t, limits, func(mux *http.ServeMux, d routetest.Deps) {
 		produce.Register(mux, produce.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits})
 	}, opts...)

@@ -5,7 +5,6 @@ import (
 
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
@@ -36,7 +35,7 @@ func table(d Deps) []auth.Route {
 type Deps struct {
 	Broker   *broker.Client
 	Guard    *auth.Guard
-	Limits   config.Limits
+	Limits   httpio.Limits
 	CKafka   CKafkaDeps  // the CKafka DataHub SendMessage action (ckafka.go)
 	Webhooks WebhookDeps // webhook ingestion (webhook.go)
 }

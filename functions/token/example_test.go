@@ -10,6 +10,7 @@ import (
 	"github.com/kafkafn/kafkafn/functions/token"
 	"github.com/kafkafn/kafkafn/shared/auth/entra"
 	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
 // Register puts POST /v1/token on a mux. Requests that fail local checks are answered
@@ -28,7 +29,7 @@ func ExampleRegister() {
 		return
 	}
 	mux := http.NewServeMux()
-	token.Register(mux, token.Deps{Source: src, Config: cfg, Limits: config.Limits{RequestTimeout: 10 * time.Second}})
+	token.Register(mux, token.Deps{Source: src, Config: cfg, Limits: httpio.Limits{RequestTimeout: 10 * time.Second}})
 
 	r := httptest.NewRequest(http.MethodPost, "/v1/token", strings.NewReader("grant_type=password"))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")

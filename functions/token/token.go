@@ -43,7 +43,7 @@ type Deps struct {
 	// set) and answers 404 route_not_found, saying how to turn it on.
 	Source *entra.Source
 	Config config.Token
-	Limits config.Limits // RequestTimeout and DeadlineMargin bound each request
+	Limits httpio.Limits // RequestTimeout and DeadlineMargin bound each request
 	Log    *slog.Logger  // default slog.Default()
 }
 
@@ -69,7 +69,7 @@ func Build(_ context.Context, env platform.Env) (platform.App, error) {
 	if err != nil {
 		return platform.App{}, err
 	}
-	ops, reg, err := httpio.LoadOps(env)
+	ops, reg, err := config.LoadOps(env)
 	if err != nil {
 		return platform.App{}, err
 	}

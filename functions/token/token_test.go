@@ -59,7 +59,7 @@ func newFixture(t *testing.T) *fixture {
 	logs := &logtest.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	mux := http.NewServeMux()
-	token.Register(mux, token.Deps{Source: src, Config: cfg, Limits: config.Limits{RequestTimeout: 10 * time.Second}, Log: log})
+	token.Register(mux, token.Deps{Source: src, Config: cfg, Limits: httpio.Limits{RequestTimeout: 10 * time.Second}, Log: log})
 	f := &fixture{srv: srv, src: src, h: httpio.Serve(mux, log), logs: logs}
 	t.Cleanup(func() {
 		for _, s := range []string{secret, secret2, "wrong-" + secret} {

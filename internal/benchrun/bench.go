@@ -18,6 +18,8 @@ import (
 
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/kafkaenv"
+	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform/local"
 	"github.com/kafkafn/kafkafn/test/stacktest"
 )
@@ -34,8 +36,8 @@ type bench struct {
 	o       options
 	report  Report
 	cluster *kfake.Cluster // nil with KAFKA_BROKERS
-	kcfg    config.Kafka
-	limits  config.Limits
+	kcfg    broker.Config
+	limits  httpio.Limits
 	bc      *broker.Client
 	handler http.Handler
 	url     string // the local server over loopback
@@ -62,7 +64,7 @@ func newBench(ctx context.Context, o options) (*bench, error) {
 	b.brokers = brokers
 	b.report.Machine = machine(o.brokers)
 	var err error
-	if b.kcfg, err = config.KafkaFromEnv(func(k string) string {
+	if b.kcfg, err = kafkaenv.FromEnv(func(k string) string {
 		if k == "KAFKA_BROKERS" {
 			return joinComma(brokers)
 		}

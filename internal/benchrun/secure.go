@@ -13,51 +13,52 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/config/kafkaenv"
 )
 
 // secureCluster starts a kfake broker that needs TLS and SASL/SCRAM-SHA-512, with topic
 // seeded, and returns the kafkafn configuration that reaches it (CA-verified, host name not
 // checked: CKafka's mode).
-func secureCluster(topic string) (config.Kafka, func(), error) {
+func secureCluster(topic string) (broker.Config, func(), error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return config.Kafka{}, nil, err
+		return broker.Config{}, nil, err
 	}
 	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "bench CA"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
 		IsCA: true, KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
-		return config.Kafka{}, nil, err
+		return broker.Config{}, nil, err
 	}
 	ca, _ := x509.ParseCertificate(caDER)
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return config.Kafka{}, nil, err
+		return broker.Config{}, nil, err
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "kafka.bench.invalid"},
 		DNSNames: []string{"kafka.bench.invalid"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {
-		return config.Kafka{}, nil, err
+		return broker.Config{}, nil, err
 	}
 	cert := tls.Certificate{Certificate: [][]byte{der, caDER}, PrivateKey: key}
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topic),
 		kfake.TLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}),
 		kfake.EnableSASL(), kfake.Superuser("SCRAM-SHA-512", "bench", "bench-secret"))
 	if err != nil {
-		return config.Kafka{}, nil, err
+		return broker.Config{}, nil, err
 	}
-	kcfg, err := config.KafkaFromEnv(func(string) string { return "" })
+	kcfg, err := kafkaenv.FromEnv(func(string) string { return "" })
 	if err != nil {
 		c.Close()
-		return config.Kafka{}, nil, err
+		return broker.Config{}, nil, err
 	}
 	kcfg.Brokers = c.ListenAddrs()
 	kcfg.TLS, kcfg.TLSSkipHostnameCheck = true, true
 	kcfg.TLSCAPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
-	kcfg.SASLMechanism, kcfg.SASLUsername, kcfg.SASLPassword = config.SASLScramSHA512, "bench", "bench-secret"
+	kcfg.SASLMechanism, kcfg.SASLUsername, kcfg.SASLPassword = broker.SASLScramSHA512, "bench", "bench-secret"
 	return kcfg, c.Close, nil
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/segmentio/kafka-go/sasl/scram"
 
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/platform/awslambda"
 	"github.com/kafkafn/kafkafn/shared/platform/azurefunc"
@@ -257,7 +256,7 @@ func (b *bench) requestRate(ctx context.Context) error {
 
 // naiveHandler is what a tutorial-style function does: a fresh kafka-go client and
 // connection per invocation (with the same TLS and SASL settings as kafkafn).
-func naiveHandler(kcfg config.Kafka, topic string) (http.Handler, error) {
+func naiveHandler(kcfg broker.Config, topic string) (http.Handler, error) {
 	tlsCfg, err := broker.TLSConfig(kcfg)
 	if err != nil {
 		return nil, err
@@ -324,7 +323,7 @@ func (b *bench) warmVsNaive(ctx context.Context) error {
 	return b.compareNaive(ctx, "TLS + SASL/SCRAM-SHA-512", kcfg, url, "naive")
 }
 
-func (b *bench) compareNaive(ctx context.Context, how string, kcfg config.Kafka, warmURL, topic string) error {
+func (b *bench) compareNaive(ctx context.Context, how string, kcfg broker.Config, warmURL, topic string) error {
 	body := produceBody(1)
 	postTo := func(url string) func(ctx context.Context) error {
 		return func(ctx context.Context) error {

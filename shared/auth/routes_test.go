@@ -15,7 +15,6 @@ import (
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/auth/apikey"
 	"github.com/kafkafn/kafkafn/shared/auth/policy"
-	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
@@ -127,7 +126,7 @@ func TestAuthenticatedRoutesBudgetTheBodyAsAuthenticated(t *testing.T) {
 		{Route: httpio.Route{Method: "POST", Path: "/commit", Name: "Commit"}, Op: auth.Authenticated, Handle: read},
 		{Route: httpio.Route{Method: "POST", Path: "/op", Name: "Op"}, Op: auth.OpConsume, Handle: read},
 	}})
-	limits := config.Limits{MaxBodyBytes: 1 << 20, MaxInflightBytes: 4 << 20, MaxInflightUnauthBytes: 1 << 10,
+	limits := httpio.Limits{MaxBodyBytes: 1 << 20, MaxInflightBytes: 4 << 20, MaxInflightUnauthBytes: 1 << 10,
 		RequestTimeout: time.Second, BodyTimeout: 5 * time.Second}
 	srv := httptest.NewServer(httpio.Serve(mux, slog.New(slog.DiscardHandler), httpio.WithBodyBudget(limits)))
 	defer srv.Close()

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"sync"
@@ -14,14 +13,12 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/sasl"
-
-	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 // Client is a warm, concurrency-safe connection to one Kafka cluster. Build one per process
 // with New and share it; Close it on shutdown.
 type Client struct {
-	cfg       config.Kafka
+	cfg       Config
 	log       *slog.Logger
 	tlsConfig *tls.Config
 	mechanism sasl.Mechanism
@@ -57,9 +54,9 @@ func WithDialer(dial func(ctx context.Context, network, addr string) (net.Conn, 
 
 // New builds a Client from cfg. It validates TLS and SASL settings but does not dial: the
 // first call connects, under its own deadline.
-func New(cfg config.Kafka, opts ...Option) (*Client, error) {
-	if err := cfg.RequireBrokers(); err != nil {
-		return nil, fmt.Errorf("broker: %w", err)
+func New(cfg Config, opts ...Option) (*Client, error) {
+	if len(cfg.Brokers) == 0 { // the message of config.Kafka.RequireBrokers
+		return nil, errors.New("broker: KAFKA_BROKERS: is required (comma-separated host:port list)")
 	}
 	c := &Client{cfg: cfg, log: slog.Default()}
 	for _, o := range opts {
@@ -175,7 +172,7 @@ func (c *Client) callContext(ctx context.Context) (context.Context, context.Canc
 // TLSConfig builds the TLS settings for cfg, or nil when TLS is off. With
 // TLSSkipHostnameCheck the host name is not compared but the chain is still verified against
 // the CA (the CKafka tutorial's ssl_check_hostname=False).
-func TLSConfig(cfg config.Kafka) (*tls.Config, error) {
+func TLSConfig(cfg Config) (*tls.Config, error) {
 	if !cfg.TLS {
 		return nil, nil
 	}

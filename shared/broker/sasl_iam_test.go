@@ -22,7 +22,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/broker/saslcred"
 )
 
 // vars is an environment that a test can change while the client runs.
@@ -134,12 +134,12 @@ func verifyMSKIAM(region string, keys *awsKeys, lifetime time.Duration) func([]b
 	}
 }
 
-func iamConfig(c *brokertest.Cluster, env *vars) config.Kafka {
+func iamConfig(c *brokertest.Cluster, env *vars) broker.Config {
 	cfg := c.Config
 	cfg.DialTimeout = 2 * time.Second
 	cfg.RequestTimeout = 4 * time.Second
-	cfg.SASLMechanism = config.SASLAWSMSKIAM
-	cfg.AWS = config.AWSCredentials{Region: "eu-west-1", Getenv: env.get}
+	cfg.SASLMechanism = broker.SASLAWSMSKIAM
+	cfg.AWS = saslcred.AWSCredentials{Region: "eu-west-1", Getenv: env.get}
 	return cfg
 }
 

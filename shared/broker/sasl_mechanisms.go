@@ -15,18 +15,17 @@ import (
 	"github.com/segmentio/kafka-go/sasl/scram"
 
 	"github.com/kafkafn/kafkafn/shared/broker/saslcred"
-	"github.com/kafkafn/kafkafn/shared/config"
 )
 
-func saslMechanism(cfg config.Kafka) (sasl.Mechanism, error) {
+func saslMechanism(cfg Config) (sasl.Mechanism, error) {
 	switch cfg.SASLMechanism {
 	case "":
 		return nil, nil
-	case config.SASLPlain:
+	case SASLPlain:
 		return plain.Mechanism{Username: cfg.SASLUsername, Password: cfg.SASLPassword}, nil
-	case config.SASLScramSHA256, config.SASLScramSHA512:
+	case SASLScramSHA256, SASLScramSHA512:
 		algo := scram.SHA256
-		if cfg.SASLMechanism == config.SASLScramSHA512 {
+		if cfg.SASLMechanism == SASLScramSHA512 {
 			algo = scram.SHA512
 		}
 		m, err := scram.Mechanism(algo, cfg.SASLUsername, cfg.SASLPassword)
@@ -34,9 +33,9 @@ func saslMechanism(cfg config.Kafka) (sasl.Mechanism, error) {
 			return nil, fmt.Errorf("broker: KAFKA_SASL_MECHANISM: %w", err)
 		}
 		return m, nil
-	case config.SASLAWSMSKIAM:
+	case SASLAWSMSKIAM:
 		return mskIAM(cfg)
-	case config.SASLOAuthBearer:
+	case SASLOAuthBearer:
 		return oauthBearer(cfg)
 	default:
 		return nil, fmt.Errorf("broker: KAFKA_SASL_MECHANISM: unsupported %q", cfg.SASLMechanism)
@@ -46,7 +45,7 @@ func saslMechanism(cfg config.Kafka) (sasl.Mechanism, error) {
 // mskIAM is kafka-go's own AWS_MSK_IAM mechanism (SigV4 presign by the AWS SDK's signer)
 // with credentials that are retrieved for every connection, never a snapshot
 // (segmentio/kafka-go#975). SignTime stays zero so each connection signs with its own time.
-func mskIAM(cfg config.Kafka) (sasl.Mechanism, error) {
+func mskIAM(cfg Config) (sasl.Mechanism, error) {
 	if cfg.AWS.Region == "" {
 		return nil, errors.New("broker: AWS_REGION is required with KAFKA_SASL_MECHANISM=AWS_MSK_IAM")
 	}
@@ -76,7 +75,7 @@ func (p expiryNoting) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	return c, err
 }
 
-func oauthBearer(cfg config.Kafka) (sasl.Mechanism, error) {
+func oauthBearer(cfg Config) (sasl.Mechanism, error) {
 	if cfg.OAuth.ManagedIdentity && cfg.OAuth.Getenv == nil {
 		return nil, errors.New("broker: KAFKA_OAUTH_MANAGED_IDENTITY needs the environment to read IDENTITY_HEADER from")
 	}

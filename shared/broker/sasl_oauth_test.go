@@ -21,7 +21,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/broker/saslcred"
 )
 
 const (
@@ -144,12 +144,12 @@ func verifyBearer(is *issuer, aud string, ext map[string]string) func([]byte) (t
 	}
 }
 
-func oauthConfig(c *brokertest.Cluster, is *issuer) config.Kafka {
+func oauthConfig(c *brokertest.Cluster, is *issuer) broker.Config {
 	cfg := c.Config
 	cfg.DialTimeout = 2 * time.Second
 	cfg.RequestTimeout = 4 * time.Second
-	cfg.SASLMechanism = config.SASLOAuthBearer
-	cfg.OAuth = config.OAuth{TokenURL: is.tls.URL + "/oauth2/v2.0/token", ClientID: "kafkafn-app", ClientSecret: "app-s3cret",
+	cfg.SASLMechanism = broker.SASLOAuthBearer
+	cfg.OAuth = saslcred.OAuth{TokenURL: is.tls.URL + "/oauth2/v2.0/token", ClientID: "kafkafn-app", ClientSecret: "app-s3cret",
 		Scopes: []string{ehScope}, CAPEM: is.caPEM()}
 	return cfg
 }
@@ -163,23 +163,23 @@ func TestOAuthBearer(t *testing.T) {
 	sb.install(c.Cluster)
 	tests := []struct {
 		name     string
-		mutate   func(*config.Kafka)
+		mutate   func(*broker.Config)
 		before   func()
 		wantCode string
 		wantErr  string // in the error text
 	}{
 		{"a client-credentials token for the namespace is accepted", nil, nil, "", ""},
-		{"the managed identity's token is accepted", func(k *config.Kafka) {
-			k.OAuth = config.OAuth{ManagedIdentity: true, Scopes: []string{ehScope}, IdentityEndpoint: is.msi.URL + "/msi/token",
+		{"the managed identity's token is accepted", func(k *broker.Config) {
+			k.OAuth = saslcred.OAuth{ManagedIdentity: true, Scopes: []string{ehScope}, IdentityEndpoint: is.msi.URL + "/msi/token",
 				Getenv: newVars("IDENTITY_HEADER", "msi-header-1").get}
 		}, nil, "", ""},
-		{"a wrong client secret names the token endpoint, not the secret", func(k *config.Kafka) { k.OAuth.ClientSecret = "wrong-s3cret" }, nil,
+		{"a wrong client secret names the token endpoint, not the secret", func(k *broker.Config) { k.OAuth.ClientSecret = "wrong-s3cret" }, nil,
 			"kafka_credentials_unavailable", "invalid_client"},
-		{"a token for another audience is refused by the broker", func(k *config.Kafka) {
+		{"a token for another audience is refused by the broker", func(k *broker.Config) {
 			k.OAuth.Scopes = []string{"https://other.servicebus.windows.net/.default"}
 		}, nil, "kafka_auth_failed", "status invalid_token"},
-		{"a stale identity header names IDENTITY_ENDPOINT", func(k *config.Kafka) {
-			k.OAuth = config.OAuth{ManagedIdentity: true, Scopes: []string{ehScope}, IdentityEndpoint: is.msi.URL + "/msi/token",
+		{"a stale identity header names IDENTITY_ENDPOINT", func(k *broker.Config) {
+			k.OAuth = saslcred.OAuth{ManagedIdentity: true, Scopes: []string{ehScope}, IdentityEndpoint: is.msi.URL + "/msi/token",
 				Getenv: newVars("IDENTITY_HEADER", "msi-header-0").get}
 		}, nil, "kafka_credentials_unavailable", "IDENTITY_ENDPOINT"},
 		{"a token endpoint that never answers fails within the dial timeout", nil, func() { is.hang.Store(true) },

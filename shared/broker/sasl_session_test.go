@@ -10,7 +10,6 @@ import (
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
-	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 // TestSCRAMReauthLifetime uses kfake's own SASL and its KIP-368 session lifetime
@@ -19,12 +18,12 @@ import (
 func TestSCRAMReauthLifetime(t *testing.T) {
 	const lifetime = 2 * time.Second
 	c := brokertest.NewCluster(t, kfake.SeedTopics(2, "events"), kfake.EnableSASL(),
-		kfake.Superuser(config.SASLScramSHA512, "bob", "s3cret"),
+		kfake.Superuser(broker.SASLScramSHA512, "bob", "s3cret"),
 		kfake.BrokerConfigs(map[string]string{"connections.max.reauth.ms": "2000"}))
 	enf := &sessionEnforcer{lifetime: lifetime}
 	cfg := c.Config
 	cfg.RequestTimeout = 4 * time.Second
-	cfg.SASLMechanism, cfg.SASLUsername, cfg.SASLPassword = config.SASLScramSHA512, "bob", "s3cret"
+	cfg.SASLMechanism, cfg.SASLUsername, cfg.SASLPassword = broker.SASLScramSHA512, "bob", "s3cret"
 	bc, err := broker.New(cfg, broker.WithDialer(enf.Dial))
 	if err != nil {
 		t.Fatal(err)

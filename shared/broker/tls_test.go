@@ -10,7 +10,6 @@ import (
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
-	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 // secureCluster starts a cluster that speaks TLS with a certificate for a host name other
@@ -29,37 +28,37 @@ func TestTLSAndSASL(t *testing.T) {
 	other := brokertest.NewCA(t, "someone else's CA")
 	c := secureCluster(t, ca,
 		kfake.EnableSASL(),
-		kfake.Superuser(config.SASLPlain, "ckafka-abc123#alice", "s3cret"),
-		kfake.Superuser(config.SASLScramSHA256, "bob", "s3cret-256"),
-		kfake.Superuser(config.SASLScramSHA512, "carol", "s3cret-512"),
+		kfake.Superuser(broker.SASLPlain, "ckafka-abc123#alice", "s3cret"),
+		kfake.Superuser(broker.SASLScramSHA256, "bob", "s3cret-256"),
+		kfake.Superuser(broker.SASLScramSHA512, "carol", "s3cret-512"),
 	)
 	base := c.Config
 	base.DialTimeout = 2 * time.Second
 	base.RequestTimeout = 4 * time.Second
 	tests := []struct {
 		name    string
-		mutate  func(*config.Kafka)
+		mutate  func(*broker.Config)
 		wantErr bool
 	}{
-		{"PLAIN over TLS with a CA and the host name check skipped connects", func(k *config.Kafka) {
-			k.SASLMechanism, k.SASLUsername, k.SASLPassword = config.SASLPlain, "ckafka-abc123#alice", "s3cret"
+		{"PLAIN over TLS with a CA and the host name check skipped connects", func(k *broker.Config) {
+			k.SASLMechanism, k.SASLUsername, k.SASLPassword = broker.SASLPlain, "ckafka-abc123#alice", "s3cret"
 		}, false},
-		{"SCRAM-SHA-256 connects", func(k *config.Kafka) {
-			k.SASLMechanism, k.SASLUsername, k.SASLPassword = config.SASLScramSHA256, "bob", "s3cret-256"
+		{"SCRAM-SHA-256 connects", func(k *broker.Config) {
+			k.SASLMechanism, k.SASLUsername, k.SASLPassword = broker.SASLScramSHA256, "bob", "s3cret-256"
 		}, false},
-		{"SCRAM-SHA-512 connects", func(k *config.Kafka) {
-			k.SASLMechanism, k.SASLUsername, k.SASLPassword = config.SASLScramSHA512, "carol", "s3cret-512"
+		{"SCRAM-SHA-512 connects", func(k *broker.Config) {
+			k.SASLMechanism, k.SASLUsername, k.SASLPassword = broker.SASLScramSHA512, "carol", "s3cret-512"
 		}, false},
-		{"a wrong CA fails even with the host name check skipped", func(k *config.Kafka) {
+		{"a wrong CA fails even with the host name check skipped", func(k *broker.Config) {
 			k.TLSCAPEM = other.CertPEM
-			k.SASLMechanism, k.SASLUsername, k.SASLPassword = config.SASLPlain, "ckafka-abc123#alice", "s3cret"
+			k.SASLMechanism, k.SASLUsername, k.SASLPassword = broker.SASLPlain, "ckafka-abc123#alice", "s3cret"
 		}, true},
-		{"the host name check is on unless skipped", func(k *config.Kafka) {
+		{"the host name check is on unless skipped", func(k *broker.Config) {
 			k.TLSSkipHostnameCheck = false
-			k.SASLMechanism, k.SASLUsername, k.SASLPassword = config.SASLPlain, "ckafka-abc123#alice", "s3cret"
+			k.SASLMechanism, k.SASLUsername, k.SASLPassword = broker.SASLPlain, "ckafka-abc123#alice", "s3cret"
 		}, true},
-		{"a wrong password fails", func(k *config.Kafka) {
-			k.SASLMechanism, k.SASLUsername, k.SASLPassword = config.SASLPlain, "ckafka-abc123#alice", "wrong"
+		{"a wrong password fails", func(k *broker.Config) {
+			k.SASLMechanism, k.SASLUsername, k.SASLPassword = broker.SASLPlain, "ckafka-abc123#alice", "wrong"
 		}, true},
 	}
 	for _, tt := range tests {
@@ -94,7 +93,7 @@ func TestTLSAndSASL(t *testing.T) {
 }
 
 func TestTLSConfigNeedsPEM(t *testing.T) {
-	_, err := broker.TLSConfig(config.Kafka{TLS: true, TLSCAPEM: []byte("not a pem")})
+	_, err := broker.TLSConfig(broker.Config{TLS: true, TLSCAPEM: []byte("not a pem")})
 	if err == nil {
 		t.Fatal("a CA without PEM certificates must be refused")
 	}

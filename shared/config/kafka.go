@@ -17,7 +17,9 @@ const (
 	SASLOAuthBearer = "OAUTHBEARER" // RFC 7628 / KIP-255: an OAuth 2.0 access token
 )
 
-// Kafka is the connection to the Kafka cluster.
+// Kafka is the Kafka section as read and validated from the environment. broker owns the
+// type it connects with (broker.Config, which names each field's default); kafkaenv.Broker
+// maps this onto it, apart from this package because broker links kafka-go.
 type Kafka struct {
 	Brokers []string // KAFKA_BROKERS, comma separated host:port
 

@@ -3,53 +3,22 @@ package config
 import (
 	"fmt"
 	"time"
+
+	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
 func errorf(name, format string, args ...any) error {
 	return fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...))
 }
 
-// Limits bound what one request may ask for.
-type Limits struct {
-	// MaxBodyBytes caps request bodies (HTTP_MAX_BODY_BYTES, default 6 MiB).
-	MaxBodyBytes int64
-	// MaxRecords caps records per produce request (PRODUCE_MAX_RECORDS, default 500).
-	MaxRecords int
-	// ConsumeMaxBytes caps the record data in one consume response (CONSUME_MAX_BYTES, default 6 MiB).
-	ConsumeMaxBytes int64
-	// ConsumeMaxCount caps count on consume (CONSUME_MAX_COUNT, default 10000).
-	ConsumeMaxCount int
-	// RequestTimeout bounds one request when the platform gives no deadline (REQUEST_TIMEOUT,
-	// default 25s; Azure's front end gives up at 230 s).
-	RequestTimeout time.Duration
-	// MaxInflightBytes bounds the request bodies being handled at once; more wait, then 503
-	// (HTTP_MAX_INFLIGHT_BYTES, default 16 MiB; at least HTTP_MAX_BODY_BYTES; 0 turns it off).
-	MaxInflightBytes int64
-	// MaxInflightUnauthBytes is the share of MaxInflightBytes that bodies read before their
-	// caller is authenticated may hold (webhooks and TC3 sign the body itself), so such
-	// callers cannot take the budget of bearer-authenticated ones
-	// (HTTP_MAX_INFLIGHT_UNAUTHENTICATED_BYTES, default a quarter of HTTP_MAX_INFLIGHT_BYTES
-	// and at least HTTP_MAX_BODY_BYTES; between HTTP_MAX_BODY_BYTES and HTTP_MAX_INFLIGHT_BYTES).
-	MaxInflightUnauthBytes int64
-	// BodyTimeout bounds the time a request body may take to arrive once the server starts
-	// reading it; a slower body is answered 408 and its connection closed (HTTP_BODY_TIMEOUT,
-	// default 20s).
-	BodyTimeout time.Duration
-	// MaxInflightResponseBytes bounds the record data held for answers at once (reads); a read
-	// that cannot get room in time is a retryable 503 (HTTP_MAX_INFLIGHT_RESPONSE_BYTES, default
-	// 32 MiB; at least CONSUME_MAX_BYTES; 0 turns it off).
-	MaxInflightResponseBytes int64
-	// DeadlineMargin is kept free before the platform deadline to answer (DEADLINE_MARGIN, default 500ms).
-	DeadlineMargin time.Duration
-}
-
 // DefaultRequestTimeout is REQUEST_TIMEOUT's default.
 const DefaultRequestTimeout = 25 * time.Second
 
-// LimitsFromEnv reads the request limits.
-func LimitsFromEnv(getenv Getenv) (Limits, error) {
+// LimitsFromEnv reads the request limits (httpio owns the type; its fields name their
+// variables and defaults).
+func LimitsFromEnv(getenv Getenv) (httpio.Limits, error) {
 	r := &reader{getenv: getenv}
-	l := Limits{
+	l := httpio.Limits{
 		MaxBodyBytes:    r.integer("HTTP_MAX_BODY_BYTES", 6<<20, 1<<10, 100<<20),
 		MaxRecords:      int(r.integer("PRODUCE_MAX_RECORDS", 500, 1, 100000)),
 		ConsumeMaxBytes: r.integer("CONSUME_MAX_BYTES", 6<<20, 1<<10, 100<<20),

@@ -2,37 +2,19 @@ package config
 
 import (
 	"net/url"
+	"os"
 	"strings"
-)
 
-// Ops configures what operators and browsers see around every route: trace propagation,
-// metrics and CORS. Request ids are always on.
-type Ops struct {
-	// TracePropagation copies a valid W3C traceparent/tracestate (and, on Lambda, the X-Ray
-	// trace header) into the headers of produced records (TRACE_PROPAGATION, default true).
-	TracePropagation bool
-	// Metrics is where request metrics go (METRICS): "emf" (CloudWatch Embedded Metric
-	// Format lines on stdout), "prometheus" (GET /metrics, behind the metadata permission)
-	// or "off". Default: "emf" on AWS Lambda, "prometheus" for the local server on
-	// loopback, "off" on the public platforms SCF and Azure and for a local server on a
-	// public address (a scrape there reaches one random instance).
-	Metrics string
-	// MetricsNamespace is the EMF namespace (METRICS_NAMESPACE, default "kafkafn").
-	MetricsNamespace string
-	// CORSOrigins are the browser origins allowed to call the routes (HTTP_CORS_ORIGINS,
-	// comma-separated exact origins such as https://app.example.com, or "*"). Empty: CORS
-	// is off and no CORS header is ever sent.
-	CORSOrigins []string
-	// CORSCredentials lets browsers send cookies and TLS client certificates
-	// (HTTP_CORS_CREDENTIALS, default false). Refused together with "*".
-	CORSCredentials bool
-}
+	"github.com/kafkafn/kafkafn/shared/httpio"
+	"github.com/kafkafn/kafkafn/shared/metrics"
+	"github.com/kafkafn/kafkafn/shared/platform"
+)
 
 // OpsFromEnv reads the operations section. platform picks the METRICS default: "aws" →
 // emf, "local" (a loopback-only server) → prometheus, anything else → off.
-func OpsFromEnv(getenv Getenv, platform string) (Ops, error) {
+func OpsFromEnv(getenv Getenv, platform string) (httpio.Ops, error) {
 	r := &reader{getenv: getenv}
-	o := Ops{
+	o := httpio.Ops{
 		TracePropagation: r.boolean("TRACE_PROPAGATION", true),
 		MetricsNamespace: r.str("METRICS_NAMESPACE", "kafkafn"),
 		CORSOrigins:      r.list("HTTP_CORS_ORIGINS"),
@@ -79,4 +61,24 @@ func validOrigin(s string) bool {
 		return false
 	}
 	return s == strings.ToLower(u.Scheme)+"://"+strings.ToLower(u.Host)
+}
+
+// LoadOps reads the operations settings (OpsFromEnv) for the binary env describes
+// (a local server that does not listen on loopback only counts as public) and builds its
+// metrics registry: EMF lines go to stdout (Lambda's log stream; the process
+// logs go to stderr), nil when METRICS is off. httpio.Serve(…, httpio.WithOps(ops, m)) uses both.
+func LoadOps(env platform.Env) (httpio.Ops, *metrics.Registry, error) {
+	p := env.Platform
+	if p == "local" && !env.LoopbackOnly {
+		p = "local-public" // an SCF web function or any public host: metrics off by default
+	}
+	o, err := OpsFromEnv(env.Getenv, p)
+	if err != nil {
+		return httpio.Ops{}, nil, err
+	}
+	name := env.Name
+	if name == "" {
+		name = "kafkafn"
+	}
+	return o, metrics.New(metrics.Options{Mode: o.Metrics, Namespace: o.MetricsNamespace, Function: name, Out: os.Stdout}), nil
 }

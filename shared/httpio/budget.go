@@ -13,7 +13,6 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
-	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 // Design note: the budgets below bound memory, so they must count what a request really
@@ -56,7 +55,7 @@ const bodyChunk = 64 << 10
 // when none frees up. A body of unknown length counts as MaxBodyBytes. Bodies read before
 // their caller is authenticated share limits.MaxInflightUnauthBytes of it. Every body must
 // arrive within limits.BodyTimeout of the server starting to read it, or it is answered 408.
-func WithBodyBudget(limits config.Limits) Option {
+func WithBodyBudget(limits Limits) Option {
 	return func(o *serveOptions) {
 		bb := &bodyBudget{maxBody: limits.MaxBodyBytes, timeout: limits.BodyTimeout}
 		if limits.MaxInflightBytes > 0 {
@@ -79,7 +78,7 @@ func WithBodyBudget(limits config.Limits) Option {
 // WithResponseBudget bounds the record data held for answers at once to
 // limits.MaxInflightResponseBytes: handlers reserve it through Hold as they fetch, and a
 // read that cannot get room within limits.RequestTimeout is a retryable 503.
-func WithResponseBudget(limits config.Limits) Option {
+func WithResponseBudget(limits Limits) Option {
 	return func(o *serveOptions) {
 		if limits.MaxInflightResponseBytes > 0 {
 			o.response = newBudget(limits.MaxInflightResponseBytes, limits.RequestTimeout, "HTTP_MAX_INFLIGHT_RESPONSE_BYTES", "response")

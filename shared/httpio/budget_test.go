@@ -32,7 +32,7 @@ func TestBodyBudget(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /fast", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	limits := config.Limits{MaxBodyBytes: 100, MaxInflightBytes: 150, RequestTimeout: 200 * time.Millisecond}
+	limits := httpio.Limits{MaxBodyBytes: 100, MaxInflightBytes: 150, RequestTimeout: 200 * time.Millisecond}
 	srv := httptest.NewServer(httpio.Serve(mux, nil, httpio.WithBodyBudget(limits)))
 	defer srv.Close()
 
@@ -148,7 +148,7 @@ func TestBodyBudgetMechanics(t *testing.T) {
 	mux.HandleFunc("POST /refused", func(w http.ResponseWriter, r *http.Request) {
 		httpio.WriteError(w, r, apierr.E(apierr.Unauthorized, "unauthorized", "credentials are required"))
 	})
-	limits := config.Limits{MaxBodyBytes: 100, MaxInflightBytes: 200, MaxInflightUnauthBytes: 100,
+	limits := httpio.Limits{MaxBodyBytes: 100, MaxInflightBytes: 200, MaxInflightUnauthBytes: 100,
 		RequestTimeout: 300 * time.Millisecond, BodyTimeout: time.Second}
 	srv := httptest.NewServer(httpio.Serve(mux, nil, httpio.WithBodyBudget(limits)))
 	t.Cleanup(srv.Close)
@@ -223,7 +223,7 @@ func TestResponseHold(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
-	limits := config.Limits{MaxInflightResponseBytes: 100, RequestTimeout: 200 * time.Millisecond}
+	limits := httpio.Limits{MaxInflightResponseBytes: 100, RequestTimeout: 200 * time.Millisecond}
 	srv := httptest.NewServer(httpio.Serve(mux, nil, httpio.WithResponseBudget(limits)))
 	defer srv.Close()
 	get := func(path string) (int, httpio.ErrorBody) {

@@ -3,8 +3,6 @@ package httpio
 import (
 	"net/http"
 	"strings"
-
-	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 // cors answers browsers (the Fetch standard's CORS protocol) for HTTP_CORS_ORIGINS. A
@@ -33,7 +31,7 @@ const corsMaxAge = "600"
 
 var corsMethods = [...]string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete}
 
-func newCORS(o config.Ops) *cors {
+func newCORS(o Ops) *cors {
 	if len(o.CORSOrigins) == 0 {
 		return nil
 	}

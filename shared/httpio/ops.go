@@ -2,13 +2,10 @@ package httpio
 
 import (
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
-	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/metrics"
-	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
 // opsOptions are Serve's operations settings (WithOps).
@@ -18,10 +15,10 @@ type opsOptions struct {
 	metrics *metrics.Registry
 }
 
-// WithOps applies config.Ops: trace-context propagation (TraceHeaders; on without WithOps
+// WithOps applies Ops: trace-context propagation (TraceHeaders; on without WithOps
 // too, off with TRACE_PROPAGATION=false), CORS for HTTP_CORS_ORIGINS, and request metrics
 // into m (nil: none). Request ids are always on.
-func WithOps(o config.Ops, m *metrics.Registry) Option {
+func WithOps(o Ops, m *metrics.Registry) Option {
 	return func(so *serveOptions) {
 		so.ops = opsOptions{noTrace: !o.TracePropagation, cors: newCORS(o), metrics: m}
 	}
@@ -68,24 +65,4 @@ func errPreflight(r *http.Request, method, methods string) error {
 	}
 	return apierr.E(apierr.MethodNotAllowed, "method_not_allowed",
 		"CORS preflight: method "+method+" is not allowed on "+r.URL.Path)
-}
-
-// LoadOps reads the operations settings (config.OpsFromEnv) for the binary env describes
-// (a local server that does not listen on loopback only counts as public) and builds its
-// metrics registry: EMF lines go to stdout (Lambda's log stream; the process
-// logs go to stderr), nil when METRICS is off. Serve(…, WithOps(ops, m)) uses both.
-func LoadOps(env platform.Env) (config.Ops, *metrics.Registry, error) {
-	p := env.Platform
-	if p == "local" && !env.LoopbackOnly {
-		p = "local-public" // an SCF web function or any public host: metrics off by default
-	}
-	o, err := config.OpsFromEnv(env.Getenv, p)
-	if err != nil {
-		return config.Ops{}, nil, err
-	}
-	name := env.Name
-	if name == "" {
-		name = "kafkafn"
-	}
-	return o, metrics.New(metrics.Options{Mode: o.Metrics, Namespace: o.MetricsNamespace, Function: name, Out: os.Stdout}), nil
 }

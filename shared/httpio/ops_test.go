@@ -13,7 +13,6 @@ import (
 
 	"github.com/kafkafn/kafkafn/internal/logtest"
 	"github.com/kafkafn/kafkafn/shared/apierr"
-	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/metrics"
 	"github.com/kafkafn/kafkafn/shared/metrics/metricstest"
@@ -187,7 +186,7 @@ func TestTraceContext(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, logs := opsServer(t, tt.inv, httpio.WithOps(config.Ops{TracePropagation: !tt.off}, nil))
+			srv, logs := opsServer(t, tt.inv, httpio.WithOps(httpio.Ops{TracePropagation: !tt.off}, nil))
 			_, body := do(t, "GET", srv.URL+"/v1/things/a", tt.header)
 			var got struct{ Trace map[string]string }
 			if err := json.Unmarshal(body, &got); err != nil {
@@ -225,15 +224,15 @@ func TestTraceContext(t *testing.T) {
 
 func TestCORS(t *testing.T) {
 	const app = "https://app.example.com"
-	exact := config.Ops{CORSOrigins: []string{app}}
-	creds := config.Ops{CORSOrigins: []string{app}, CORSCredentials: true}
-	anyOrigin := config.Ops{CORSOrigins: []string{"*"}}
+	exact := httpio.Ops{CORSOrigins: []string{app}}
+	creds := httpio.Ops{CORSOrigins: []string{app}, CORSCredentials: true}
+	anyOrigin := httpio.Ops{CORSOrigins: []string{"*"}}
 	preflight := func(origin, method string) map[string]string {
 		return map[string]string{"Origin": origin, "Access-Control-Request-Method": method, "Access-Control-Request-Headers": "authorization,content-type"}
 	}
 	tests := []struct {
 		name        string
-		ops         *config.Ops // nil: no WithOps (CORS off)
+		ops         *httpio.Ops // nil: no WithOps (CORS off)
 		method      string
 		path        string
 		header      map[string]string
@@ -295,7 +294,7 @@ func TestCORS(t *testing.T) {
 
 func TestServeCountsMetrics(t *testing.T) {
 	reg := metrics.New(metrics.Options{Mode: metrics.ModePrometheus})
-	srv, _ := opsServer(t, nil, httpio.WithOps(config.Ops{}, reg))
+	srv, _ := opsServer(t, nil, httpio.WithOps(httpio.Ops{}, reg))
 	do(t, "GET", srv.URL+"/v1/things/a", nil)
 	do(t, "POST", srv.URL+"/v1/things/a", nil)
 	do(t, "GET", srv.URL+"/nowhere", nil)

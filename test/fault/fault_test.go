@@ -16,7 +16,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"go.uber.org/goleak"
 
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/test/stacktest"
 )
 
@@ -25,7 +26,7 @@ const topic = "orders"
 // newStack starts kafkafn behind a fault proxy with a short request deadline, registers the
 // leak checks (they run after every other cleanup), and warms the stack up: pooled
 // connections and cached metadata exist before the fault.
-func newStack(t *testing.T, brokers int, tune func(*config.Kafka)) *stacktest.Stack {
+func newStack(t *testing.T, brokers int, tune func(*broker.Config)) *stacktest.Stack {
 	t.Helper()
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
@@ -40,7 +41,7 @@ func newStack(t *testing.T, brokers int, tune func(*config.Kafka)) *stacktest.St
 		Cluster: []kfake.Opt{kfake.NumBrokers(brokers), kfake.SeedTopics(3, topic)},
 		Proxy:   true,
 		Kafka:   tune,
-		Limits:  func(l *config.Limits) { l.RequestTimeout = 2 * time.Second },
+		Limits:  func(l *httpio.Limits) { l.RequestTimeout = 2 * time.Second },
 	})
 	for p := int32(0); p < 3; p++ {
 		if r := produce(t, s, &p, "warm"); r.Status != http.StatusOK {
@@ -413,7 +414,7 @@ func TestFreezeThaw(t *testing.T) {
 	for _, f := range freezes {
 		for _, rq := range requests {
 			t.Run(rq.name+" after "+f.name, func(t *testing.T) {
-				s := newStack(t, 1, func(k *config.Kafka) { k.IdleTimeout = idle })
+				s := newStack(t, 1, func(k *broker.Config) { k.IdleTimeout = idle })
 				// Keep the pools busy up to the freeze so the transport's own reaper has not
 				// already closed them.
 				f.freeze(s)

@@ -32,8 +32,8 @@ import (
 type Options struct {
 	Cluster []kfake.Opt          // extra kfake options (topics, broker count, ...)
 	Proxy   bool                 // put a brokertest.Proxy between the client and the cluster
-	Kafka   func(*config.Kafka)  // adjust the client's Kafka settings
-	Limits  func(*config.Limits) // adjust the request limits
+	Kafka   func(*broker.Config) // adjust the client's Kafka settings
+	Limits  func(*httpio.Limits) // adjust the request limits
 	Log     *slog.Logger         // request log; nil discards it
 }
 
@@ -44,12 +44,12 @@ type Stack struct {
 	Broker  *broker.Client
 	Server  *httptest.Server
 	Handler http.Handler
-	Limits  config.Limits
-	Kafka   config.Kafka
+	Limits  httpio.Limits
+	Kafka   broker.Config
 }
 
 // DefaultLimits are config.LimitsFromEnv's defaults.
-func DefaultLimits() config.Limits {
+func DefaultLimits() httpio.Limits {
 	l, err := config.LimitsFromEnv(func(string) string { return "" })
 	if err != nil {
 		panic(err)
@@ -59,7 +59,7 @@ func DefaultLimits() config.Limits {
 
 // Handler returns every kafkafn route on one mux behind httpio.Serve, as functions/all
 // builds it, with the development guard (no authentication).
-func Handler(bc *broker.Client, limits config.Limits, log *slog.Logger) http.Handler {
+func Handler(bc *broker.Client, limits httpio.Limits, log *slog.Logger) http.Handler {
 	g := auth.NewDevGuard()
 	mux := http.NewServeMux()
 	listtopics.Register(mux, listtopics.Deps{Broker: bc, Guard: g, Limits: limits})

@@ -7,6 +7,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/kafkaenv"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/metrics"
 	"github.com/kafkafn/kafkafn/shared/platform"
@@ -16,10 +17,10 @@ import (
 type Deps struct {
 	Broker *broker.Client
 	Guard  *auth.Guard
-	Limits config.Limits
-	Kafka  config.Kafka
+	Limits httpio.Limits
+	Kafka  broker.Config
 	// Ops and Metrics are the operations settings for httpio.WithOps.
-	Ops     config.Ops
+	Ops     httpio.Ops
 	Metrics *metrics.Registry
 }
 
@@ -41,7 +42,7 @@ func Load(env platform.Env, brokers []string, auth ...authconfig.Option) (Deps, 
 	if err != nil {
 		return Deps{}, err
 	}
-	ops, reg, err := httpio.LoadOps(env)
+	ops, reg, err := config.LoadOps(env)
 	if err != nil {
 		return Deps{}, err
 	}
@@ -49,9 +50,10 @@ func Load(env platform.Env, brokers []string, auth ...authconfig.Option) (Deps, 
 	if err != nil {
 		return Deps{}, err
 	}
-	bc, err := broker.New(kc)
+	bcfg := kafkaenv.Broker(kc)
+	bc, err := broker.New(bcfg)
 	if err != nil {
 		return Deps{}, err
 	}
-	return Deps{Broker: bc, Guard: guard, Limits: limits, Kafka: kc, Ops: ops, Metrics: reg}, nil
+	return Deps{Broker: bc, Guard: guard, Limits: limits, Kafka: bcfg, Ops: ops, Metrics: reg}, nil
 }

@@ -26,7 +26,7 @@ import (
 type Deps struct {
 	Broker *broker.Client
 	Guard  *auth.Guard
-	Limits config.Limits
+	Limits httpio.Limits
 }
 
 // Server is a running route server.
@@ -34,11 +34,11 @@ type Server struct {
 	*httptest.Server
 	Cluster *brokertest.Cluster
 	Broker  *broker.Client
-	Limits  config.Limits
+	Limits  httpio.Limits
 }
 
 // DefaultLimits are the production defaults with a short request timeout.
-func DefaultLimits() config.Limits {
+func DefaultLimits() httpio.Limits {
 	l, err := config.LimitsFromEnv(func(string) string { return "" })
 	if err != nil {
 		panic(err)
@@ -49,7 +49,7 @@ func DefaultLimits() config.Limits {
 
 // Start starts a kfake cluster (with opts) and serves the routes that register adds, in the
 // insecure dev auth mode, with the given limits (nil: DefaultLimits).
-func Start(t *testing.T, limits *config.Limits, register func(*http.ServeMux, Deps), opts ...kfake.Opt) *Server {
+func Start(t *testing.T, limits *httpio.Limits, register func(*http.ServeMux, Deps), opts ...kfake.Opt) *Server {
 	t.Helper()
 	c := brokertest.NewCluster(t, opts...)
 	bc, err := broker.New(c.Config)

@@ -17,13 +17,13 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/broker"
 )
 
 // Cluster is a running kfake cluster and the kafkafn configuration that reaches it.
 type Cluster struct {
 	*kfake.Cluster
-	Config config.Kafka
+	Config broker.Config
 }
 
 // NewCluster starts a one-broker kfake cluster (pass kfake.NumBrokers to change) and
@@ -39,8 +39,8 @@ func NewCluster(t testing.TB, opts ...kfake.Opt) *Cluster {
 }
 
 // Config returns a Kafka configuration for brokers with kafkafn's defaults.
-func Config(brokers []string) config.Kafka {
-	return config.Kafka{
+func Config(brokers []string) broker.Config {
+	return broker.Config{
 		Brokers:        brokers,
 		ClientID:       "kafkafn-test",
 		DialTimeout:    3 * time.Second,

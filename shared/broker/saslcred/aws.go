@@ -14,15 +14,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"golang.org/x/sync/singleflight"
-
-	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 // NewAWSCredentials returns the credentials provider cfg describes: the container credentials
 // endpoint when cfg.ContainerURI is set (cached until five minutes, or half their lifetime,
 // before the credentials expire), else the AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN variables,
 // read afresh for every call. timeout bounds each fetch from the endpoint.
-func NewAWSCredentials(cfg config.AWSCredentials, timeout time.Duration) (aws.CredentialsProvider, error) {
+func NewAWSCredentials(cfg AWSCredentials, timeout time.Duration) (aws.CredentialsProvider, error) {
 	if cfg.ContainerURI == "" {
 		return envCredentials{getenv: cfg.Getenv}, nil
 	}
@@ -78,7 +76,7 @@ func (c *awsCache) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	}
 }
 
-type envCredentials struct{ getenv config.Getenv }
+type envCredentials struct{ getenv func(string) string }
 
 func (e envCredentials) Retrieve(context.Context) (aws.Credentials, error) {
 	id, secret := strings.TrimSpace(e.getenv("AWS_ACCESS_KEY_ID")), e.getenv("AWS_SECRET_ACCESS_KEY")
@@ -92,7 +90,7 @@ func (e envCredentials) Retrieve(context.Context) (aws.Credentials, error) {
 // authorization token, answered with {"AccessKeyId","SecretAccessKey","Token","Expiration"}.
 type containerCredentials struct {
 	uri    string
-	getenv config.Getenv
+	getenv func(string) string
 	hc     *http.Client
 }
 

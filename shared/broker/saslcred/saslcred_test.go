@@ -12,8 +12,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 // counting is a Fetcher that hands out numbered tokens with the given lifetime.
@@ -259,7 +257,7 @@ func TestManagedIdentityRequest(t *testing.T) {
 	env := map[string]string{"IDENTITY_HEADER": "h1"}
 	var mu sync.Mutex
 	getenv := func(k string) string { mu.Lock(); defer mu.Unlock(); return env[k] }
-	fetch := managedIdentity(srv.Client(), config.OAuth{ManagedIdentity: true, IdentityEndpoint: srv.URL + "/msi/token",
+	fetch := managedIdentity(srv.Client(), OAuth{ManagedIdentity: true, IdentityEndpoint: srv.URL + "/msi/token",
 		Scopes: []string{"https://ns.servicebus.windows.net/.default"}, ClientID: "user-assigned-id", Getenv: getenv})
 	tok, err := fetch(context.Background())
 	if err != nil || tok.Value != "tok-h1" {

@@ -19,8 +19,6 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 	"golang.org/x/sync/singleflight"
-
-	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 // Token is an OAuth 2.0 access token.
@@ -169,7 +167,7 @@ func httpClient(caPEM []byte) (*http.Client, error) {
 // NewTokenSource returns the cached token source cfg describes: the managed identity when
 // cfg.ManagedIdentity, else the client-credentials grant at cfg.TokenURL. timeout bounds each
 // fetch.
-func NewTokenSource(cfg config.OAuth, timeout time.Duration) (*Tokens, error) {
+func NewTokenSource(cfg OAuth, timeout time.Duration) (*Tokens, error) {
 	hc, err := httpClient(cfg.CAPEM)
 	if err != nil {
 		return nil, err
@@ -180,7 +178,7 @@ func NewTokenSource(cfg config.OAuth, timeout time.Duration) (*Tokens, error) {
 	return NewTokens(clientCredentials(hc, cfg), timeout), nil
 }
 
-func clientCredentials(hc *http.Client, cfg config.OAuth) Fetcher {
+func clientCredentials(hc *http.Client, cfg OAuth) Fetcher {
 	cc := &clientcredentials.Config{
 		ClientID:     cfg.ClientID,
 		ClientSecret: cfg.ClientSecret,
@@ -226,7 +224,7 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 
 // managedIdentity asks the Azure Functions (App Service) identity endpoint for a token:
 // GET $IDENTITY_ENDPOINT?resource=R&api-version=2019-08-01 with X-IDENTITY-HEADER.
-func managedIdentity(hc *http.Client, cfg config.OAuth) Fetcher {
+func managedIdentity(hc *http.Client, cfg OAuth) Fetcher {
 	q := url.Values{"resource": {cfg.Resource()}, "api-version": {"2019-08-01"}}
 	if cfg.ClientID != "" {
 		q.Set("client_id", cfg.ClientID) // a user-assigned identity

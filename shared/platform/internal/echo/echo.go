@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
@@ -84,7 +85,7 @@ func Build(_ context.Context, env platform.Env) (platform.App, error) {
 		upstream: env.Getenv("ECHO_UPSTREAM"),
 		client:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}, Timeout: 10 * time.Second},
 	}
-	ops, reg, err := httpio.LoadOps(env)
+	ops, reg, err := config.LoadOps(env)
 	if err != nil {
 		return platform.App{}, err
 	}

@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/kafkaenv"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/platform/internal/echo"
@@ -32,7 +32,7 @@ func build(ctx context.Context, env platform.Env) (platform.App, error) {
 	if err != nil || strings.TrimSpace(env.Getenv("KAFKA_BROKERS")) == "" {
 		return app, err
 	}
-	kc, err := config.KafkaFromEnv(env.Getenv)
+	kc, err := kafkaenv.FromEnv(env.Getenv)
 	if err != nil {
 		return platform.App{}, err
 	}
