@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -359,10 +360,13 @@ func ResponseHold(r *http.Request) *Hold {
 // when nothing is held yet) and reports how much it got: at most the budget's size. Later
 // Grow calls draw from it before they take more from the budget, so a read that fans out
 // (one fetch per partition) never waits for room its own other fetches hold. A nil Hold
-// prepays n (there is no budget).
+// (no budget) reports math.MaxInt64: there is no limit to fit in.
 func (h *Hold) Prepay(ctx context.Context, n int64) (int64, error) {
-	if h == nil || n <= 0 {
-		return n, nil
+	if h == nil {
+		return math.MaxInt64, nil
+	}
+	if n <= 0 {
+		return 0, nil
 	}
 	n = min(n, h.b.total)
 	h.mu.Lock()
