@@ -172,14 +172,21 @@ func v1IssuerHost(loginHost string) string {
 
 // Authenticate implements auth.Authenticator.
 func (a *Authenticator) Authenticate(r *http.Request) (*auth.Principal, error) {
-	raw, err := ParseAuthorization(r.Header.Values("Authorization"))
+	raw, err := requestToken(r, a.log)
 	if err != nil {
-		if !errors.Is(err, auth.ErrNoCredentials) {
-			a.log.DebugContext(r.Context(), "bearer: request rejected", "reason", err.Error())
-		}
 		return nil, err
 	}
 	return a.authenticate(r.Context(), raw)
+}
+
+// requestToken is the bearer token of r's Authorization header (ParseAuthorization); a
+// malformed header is logged at debug level, never with its value.
+func requestToken(r *http.Request, log *slog.Logger) (string, error) {
+	raw, err := ParseAuthorization(r.Header.Values("Authorization"))
+	if err != nil && !errors.Is(err, auth.ErrNoCredentials) {
+		log.DebugContext(r.Context(), "bearer: request rejected", "reason", err.Error())
+	}
+	return raw, err
 }
 
 func (a *Authenticator) authenticate(ctx context.Context, raw string) (*auth.Principal, error) {

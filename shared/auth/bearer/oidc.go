@@ -107,11 +107,8 @@ func NewOIDC(issuers []config.OIDCIssuer, entra *Authenticator, opts ...Option) 
 
 // Authenticate implements auth.Authenticator.
 func (a *OIDC) Authenticate(r *http.Request) (*auth.Principal, error) {
-	raw, err := ParseAuthorization(r.Header.Values("Authorization"))
+	raw, err := requestToken(r, a.log)
 	if err != nil {
-		if !errors.Is(err, auth.ErrNoCredentials) {
-			a.log.DebugContext(r.Context(), "bearer: request rejected", "reason", err.Error())
-		}
 		return nil, err
 	}
 	return a.AuthenticateToken(r.Context(), raw)
