@@ -29,9 +29,12 @@ const (
 	maxXRayLen      = 256
 )
 
-// ParseTraceParent reports whether v is a valid traceparent value and returns it in its
-// canonical form. Version 00 must be exactly 55 characters; a higher version (not ff) is
-// parsed with the version 00 layout and may carry more fields after a "-". All hex must be
+// ParseTraceParent reports whether v is a valid traceparent value and returns the value to
+// forward. Version 00 must be exactly 55 characters and is forwarded as it came. A higher
+// version (not ff) is parsed with the version 00 layout, may carry more fields after a "-",
+// and is forwarded as the version 00 value of its trace-id, parent-id and flags, as the
+// specification asks of a participant that does not know the version (and as OpenTelemetry's
+// propagator does): fields kafkafn cannot validate never reach a record. All hex must be
 // lower case; an all-zero trace-id or parent-id is invalid.
 func ParseTraceParent(v string) (string, bool) {
 	if len(v) < 55 {
@@ -50,11 +53,11 @@ func ParseTraceParent(v string) (string, bool) {
 		}
 		return v, true
 	}
-	// A future version: more fields may follow after a dash.
+	// A future version: more fields may follow after a dash; they are not forwarded.
 	if len(v) > 55 && v[55] != '-' {
 		return "", false
 	}
-	return v, true
+	return "00" + v[2:55], true
 }
 
 // ParseTraceState validates a tracestate value (several header lines already joined with

@@ -10,28 +10,34 @@ import (
 func TestParseTraceParent(t *testing.T) {
 	const valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 	tests := []struct {
-		in string
-		ok bool
+		in   string
+		ok   bool
+		want string // the forwarded value when it is not in itself
 	}{
-		{valid, true},
-		{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", true},
-		{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03", true}, // random-trace-id flag (Level 2)
-		{"cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-the-future-holds", true},
-		{"cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", true},
-		{"", false},
-		{valid + "-", false}, // version 00 is exactly 55 characters
-		{valid[:54], false},
-		{"ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", false},
-		{"00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", false},
-		{"00-00000000000000000000000000000000-00f067aa0ba902b7-01", false},
-		{"00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", false},
-		{"00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", false},
-		{"00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01", false},
-		{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0x", false},
-		{"cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x", false},
+		{valid, true, ""},
+		{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", true, ""},
+		{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03", true, ""}, // random-trace-id flag (Level 2)
+		{"cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-the-future-holds", true, valid},
+		{"cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", true, valid},
+		{"01-00000000000000000000000000000001-0000000000000001-00-A", true, "00-00000000000000000000000000000001-0000000000000001-00"},
+		{"", false, ""},
+		{valid + "-", false, ""}, // version 00 is exactly 55 characters
+		{valid[:54], false, ""},
+		{"ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", false, ""},
+		{"00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", false, ""},
+		{"00-00000000000000000000000000000000-00f067aa0ba902b7-01", false, ""},
+		{"00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", false, ""},
+		{"00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", false, ""},
+		{"00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01", false, ""},
+		{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0x", false, ""},
+		{"cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x", false, ""},
 	}
 	for _, tt := range tests {
-		if got, ok := tracectx.ParseTraceParent(tt.in); ok != tt.ok || (ok && got != tt.in) {
+		want := tt.in
+		if tt.want != "" {
+			want = tt.want
+		}
+		if got, ok := tracectx.ParseTraceParent(tt.in); ok != tt.ok || (ok && got != want) {
 			t.Errorf("ParseTraceParent(%q) = %q, %v; want ok %v", tt.in, got, ok, tt.ok)
 		}
 	}
@@ -93,8 +99,13 @@ func FuzzParseTraceContext(f *testing.F) {
 	f.Add("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x", "a@b=1, ,c=2")
 	f.Fuzz(func(t *testing.T, tp, ts string) {
 		if v, ok := tracectx.ParseTraceParent(tp); ok {
-			if v != tp || len(v) < 55 || strings.ToLower(v) != v {
+			// What is forwarded is a version 00 value, itself valid, and the input's
+			// first 55 characters but for the version.
+			if len(v) != 55 || v[:2] != "00" || v[2:] != tp[2:55] || strings.ToLower(v) != v {
 				t.Fatalf("accepted %q as %q", tp, v)
+			}
+			if again, ok2 := tracectx.ParseTraceParent(v); !ok2 || again != v {
+				t.Fatalf("the forwarded value %q does not parse to itself (%q, %v)", v, again, ok2)
 			}
 		}
 		if v, ok := tracectx.ParseTraceState(ts); ok {
