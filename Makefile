@@ -15,7 +15,7 @@
 
 LAMBDA_ARCH ?= arm64
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-GO_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_ARCH) go build -trimpath -tags lambda.norpc -ldflags='-s -w -X github.com/kafkafn/kafkafn/shared/buildinfo.Version=$(VERSION)'
+GO_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_ARCH) go build -trimpath -tags lambda.norpc,nethttpomithttp2 -ldflags='-s -w -X github.com/kafkafn/kafkafn/shared/buildinfo.Version=$(VERSION)'
 
 .PHONY: build test check clean descriptors build-ProduceFunction build-ConsumeWindowFunction build-ListTopicsFunction build-TokenFunction
 

@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kafkafn/kafkafn/deploy"
+	"github.com/kafkafn/kafkafn/shared/buildinfo"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform/azurefunc"
 )
@@ -374,13 +375,33 @@ func TestMakefile(t *testing.T) {
 			}
 		})
 	}
-	t.Run("GO_BUILD is static, stripped and without the RPC mode", func(t *testing.T) {
-		for _, want := range []string{"CGO_ENABLED=0", "GOOS=linux", "-tags lambda.norpc", "-trimpath", "-s -w"} {
+	t.Run("GO_BUILD is static, stripped and with the shipped build tags", func(t *testing.T) {
+		for _, want := range []string{"CGO_ENABLED=0", "GOOS=linux", "-tags " + buildinfo.Tags + " ", "-trimpath", "-s -w"} {
 			if !strings.Contains(mk, want) {
 				t.Errorf("Makefile lacks %s", want)
 			}
 		}
 	})
+}
+
+// TestBuildTags: every script that builds a binary uses the shipped build tags, so what runs
+// locally and what the tests build is what ships.
+func TestBuildTags(t *testing.T) {
+	for _, f := range []string{"scripts/build", "scripts/run", "Makefile"} {
+		n := 0
+		for line := range strings.Lines(string(read(t, f))) {
+			if !strings.Contains(line, "go build ") || strings.Contains(line, "./scripts/") {
+				continue // scripts/mkzip is a build tool, not a shipped binary
+			}
+			n++
+			if !strings.Contains(line, " -tags "+buildinfo.Tags+" ") {
+				t.Errorf("%s: %q lacks -tags %s", f, strings.TrimSpace(line), buildinfo.Tags)
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s builds no binary", f)
+		}
+	}
 }
 
 // scfEnv checks that an SCF instance passes exactly want from the deploying environment, and
@@ -564,14 +585,17 @@ func TestBinaryLinks(t *testing.T) {
 		// regexp (with the Unicode tables regexp/syntax keeps) was ~130–200 KB of each route
 		// binary for a few one-line name checks, now hand-written (issue 11).
 		re = "regexp"
+		// SASLprep's tables (~290 KB); Kafka does not SASLprep SCRAM passwords, and neither
+		// does kafkafn's own SCRAM (shared/broker/sasl_scram.go).
+		saslprep = "github.com/xdg-go/stringprep"
 	)
 	tests := []struct {
 		pkg     string
 		without []string
 	}{
-		{"functions/produce/cmd/produce", []string{msal, franz, netrpc, re}},
-		{"functions/consumewindow/cmd/consume-window", []string{msal, franz, netrpc, re}},
-		{"functions/listtopics/cmd/list-topics", []string{msal, franz, netrpc, re}},
+		{"functions/produce/cmd/produce", []string{msal, franz, netrpc, re, saslprep}},
+		{"functions/consumewindow/cmd/consume-window", []string{msal, franz, netrpc, re, saslprep}},
+		{"functions/listtopics/cmd/list-topics", []string{msal, franz, netrpc, re, saslprep}},
 		{"functions/token/cmd/token", []string{kafkago, franz, netrpc}},
 	}
 	for _, tt := range tests {
@@ -579,7 +603,7 @@ func TestBinaryLinks(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(root, tt.pkg, "main.go")); err != nil {
 				t.Skip(tt.pkg + " does not exist yet")
 			}
-			cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", "./"+tt.pkg)
+			cmd := exec.Command("go", "list", "-deps", "-tags", buildinfo.Tags, "./"+tt.pkg)
 			cmd.Dir = root
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
 			out, err := cmd.Output()

@@ -12,13 +12,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kafkafn/kafkafn/shared/buildinfo"
 )
 
 // buildAll builds this binary once per test run.
 func buildAll(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "kafkafn-all")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, ".")
+	cmd := exec.Command("go", "build", "-tags", buildinfo.Tags, "-o", bin, ".")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("go build: %v", err)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/kafkafn/kafkafn/internal/logtest"
 	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/buildinfo"
 )
 
 // The binary tests build the consume-window main as scripts/build does and drive a real
@@ -36,7 +37,7 @@ var buildBinary = sync.OnceValues(func() (string, error) {
 		return "", err
 	}
 	out := filepath.Join(dir, "consume-window")
-	cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-o", out, "./cmd/consume-window")
+	cmd := exec.Command("go", "build", "-trimpath", "-tags", buildinfo.Tags, "-o", out, "./cmd/consume-window")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build ./cmd/consume-window: %v\n%s", err, b)

@@ -19,13 +19,14 @@ import (
 	"github.com/kafkafn/kafkafn/functions/produce"
 	"github.com/kafkafn/kafkafn/internal/logtest"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
+	"github.com/kafkafn/kafkafn/shared/buildinfo"
 )
 
 // buildProduce builds the produce binary as it ships (-tags lambda.norpc).
 func buildProduce(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "produce")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, "./cmd/produce")
+	cmd := exec.Command("go", "build", "-tags", buildinfo.Tags, "-o", bin, "./cmd/produce")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/segmentio/kafka-go/sasl"
 	"github.com/segmentio/kafka-go/sasl/aws_msk_iam_v2"
 	"github.com/segmentio/kafka-go/sasl/plain"
-	"github.com/segmentio/kafka-go/sasl/scram"
 
 	"github.com/kafkafn/kafkafn/shared/broker/saslcred"
 )
@@ -24,11 +23,7 @@ func saslMechanism(cfg Config) (sasl.Mechanism, error) {
 	case SASLPlain:
 		return plain.Mechanism{Username: cfg.SASLUsername, Password: cfg.SASLPassword}, nil
 	case SASLScramSHA256, SASLScramSHA512:
-		algo := scram.SHA256
-		if cfg.SASLMechanism == SASLScramSHA512 {
-			algo = scram.SHA512
-		}
-		m, err := scram.Mechanism(algo, cfg.SASLUsername, cfg.SASLPassword)
+		m, err := newSCRAM(cfg.SASLMechanism, cfg.SASLUsername, cfg.SASLPassword)
 		if err != nil {
 			return nil, fmt.Errorf("broker: KAFKA_SASL_MECHANISM: %w", err)
 		}

@@ -4,7 +4,7 @@
 // local and SCF web functions.
 //
 // The binaries are built once per test run with the same flags as scripts/build
-// (CGO_ENABLED=0, -trimpath, -tags lambda.norpc). The adapters' behaviour is checked on
+// (CGO_ENABLED=0, -trimpath, -tags buildinfo.Tags). The adapters' behaviour is checked on
 // testapp (shared/platform/internal/testapp: the echo App plus a warm broker.Client); the
 // route binaries are checked on every adapter against an in-process kfake cluster.
 package contract_test

@@ -57,7 +57,7 @@ func binary(t testing.TB, pkg string) string {
 	}
 	f, _ := builds.LoadOrStore(pkg, sync.OnceValues(func() (string, error) {
 		out := filepath.Join(binDir, strings.NewReplacer("/", "_", ".", "_").Replace(pkg))
-		cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc",
+		cmd := exec.Command("go", "build", "-trimpath", "-tags", buildinfo.Tags,
 			"-ldflags", "-X "+buildinfo.VersionVar+"="+stampedVersion, "-o", out, "./"+pkg)
 		cmd.Dir = modRoot
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
