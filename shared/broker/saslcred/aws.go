@@ -52,28 +52,17 @@ func (c *awsCache) Retrieve(ctx context.Context) (aws.Credentials, error) {
 			return creds, nil
 		}
 	}
-	ch := c.sf.DoChan("creds", func() (any, error) {
+	return sharedFetch(ctx, &c.sf, c.timeout, "AWS credentials", func(fctx context.Context) (aws.Credentials, error) {
 		start := time.Now()
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
-		defer cancel()
 		creds, err := c.src.Retrieve(fctx)
 		if err != nil {
-			return nil, err
+			return aws.Credentials{}, err
 		}
 		c.mu.Lock()
 		c.creds, c.fetched = creds, start
 		c.mu.Unlock()
 		return creds, nil
 	})
-	select {
-	case <-ctx.Done():
-		return aws.Credentials{}, fmt.Errorf("no AWS credentials in time: %w", ctx.Err())
-	case r := <-ch:
-		if r.Err != nil {
-			return aws.Credentials{}, r.Err
-		}
-		return r.Val.(aws.Credentials), nil
-	}
 }
 
 type envCredentials struct{ getenv func(string) string }

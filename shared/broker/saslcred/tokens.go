@@ -75,10 +75,7 @@ func (t *Tokens) Token(ctx context.Context) (Token, error) {
 	if failed != nil && now.Sub(failedAt) < failureHold && !(cached.Value != "" && time.Until(cached.Expiry) > fallbackLeft) {
 		return Token{}, failed
 	}
-	ch := t.sf.DoChan("token", func() (any, error) {
-		// The fetch is shared: it must not end with the first caller's context.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.timeout)
-		defer cancel()
+	tok, err := sharedFetch(ctx, &t.sf, t.timeout, "token", func(fctx context.Context) (Token, error) {
 		start := time.Now()
 		tok, err := t.fetch(fctx)
 		if err == nil && tok.Value == "" {
@@ -88,7 +85,7 @@ func (t *Tokens) Token(ctx context.Context) (Token, error) {
 			t.mu.Lock()
 			t.failed, t.failedAt = err, time.Now()
 			t.mu.Unlock()
-			return nil, err
+			return Token{}, err
 		}
 		if exp := jwtExpiry(tok.Value); !exp.IsZero() && (tok.Expiry.IsZero() || exp.Before(tok.Expiry)) {
 			tok.Expiry = exp // the broker goes by the token's own exp
@@ -97,25 +94,17 @@ func (t *Tokens) Token(ctx context.Context) (Token, error) {
 			tok.Expiry = start.Add(unknownLifetime)
 		}
 		if !tok.Expiry.After(start) {
-			return nil, fmt.Errorf("the token endpoint returned a token that expired at %s", tok.Expiry.UTC().Format(time.RFC3339))
+			return Token{}, fmt.Errorf("the token endpoint returned a token that expired at %s", tok.Expiry.UTC().Format(time.RFC3339))
 		}
 		t.mu.Lock()
 		t.tok, t.issued = tok, start
 		t.mu.Unlock()
 		return tok, nil
 	})
-	select {
-	case <-ctx.Done():
-		return Token{}, fmt.Errorf("no token in time: %w", ctx.Err())
-	case r := <-ch:
-		if r.Err != nil {
-			if cached.Value != "" && time.Until(cached.Expiry) > fallbackLeft {
-				return cached, nil
-			}
-			return Token{}, r.Err
-		}
-		return r.Val.(Token), nil
+	if err != nil && ctx.Err() == nil && cached.Value != "" && time.Until(cached.Expiry) > fallbackLeft {
+		return cached, nil // the renewal failed; the cached token still has time left
 	}
+	return tok, err
 }
 
 // jwtExpiry reads the exp claim of a JWT without verifying it (the broker verifies the
