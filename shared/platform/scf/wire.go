@@ -2,12 +2,10 @@ package scf
 
 import (
 	"bufio"
-	"encoding/gob"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
-	"reflect"
 	"sync"
 )
 
@@ -39,9 +37,8 @@ type noReply struct{}
 // serveConn serves the calls of one runtime connection until it closes.
 func serveConn(conn io.ReadWriteCloser, fn *Function) {
 	defer conn.Close()
-	dec := gob.NewDecoder(bufio.NewReader(conn))
-	w := bufio.NewWriter(conn)
-	enc := gob.NewEncoder(w)
+	dec := newGobDecoder(bufio.NewReader(conn))
+	enc := newGobEncoder(bufio.NewWriter(conn))
 	var mu sync.Mutex
 	var calls sync.WaitGroup
 	defer calls.Wait()
@@ -51,21 +48,14 @@ func serveConn(conn io.ReadWriteCloser, fn *Function) {
 		if errText != "" {
 			body = noReply{}
 		}
-		err := enc.Encode(rpcResponse{ServiceMethod: h.ServiceMethod, Seq: h.Seq, Error: errText})
-		if err == nil {
-			err = enc.Encode(body)
-		}
-		if err == nil {
-			err = w.Flush()
-		}
-		if err != nil {
+		if err := enc.reply(rpcResponse{ServiceMethod: h.ServiceMethod, Seq: h.Seq, Error: errText}, body); err != nil {
 			slog.Warn("scf: write reply", "method", h.ServiceMethod, "err", err)
 			conn.Close()
 		}
 	}
 	for {
 		var h rpcRequest
-		if err := dec.Decode(&h); err != nil {
+		if err := dec.decode(&h); err != nil {
 			if err != io.EOF && !isClosed(err) {
 				slog.Warn("scf: read request header", "err", err)
 			}
@@ -73,15 +63,14 @@ func serveConn(conn io.ReadWriteCloser, fn *Function) {
 		}
 		switch h.ServiceMethod {
 		case "Function.Ping":
-			var req PingRequest
-			if err := dec.Decode(&req); err != nil {
+			if err := dec.decode(nil); err != nil { // PingRequest, an empty struct
 				return
 			}
 			var resp PingResponse
-			reply(h, &resp, errText(fn.Ping(&req, &resp)))
+			reply(h, &resp, errText(fn.Ping(&PingRequest{}, &resp)))
 		case "Function.Invoke":
 			req := new(InvokeRequest)
-			if err := dec.Decode(req); err != nil {
+			if err := dec.decode(req); err != nil {
 				slog.Warn("scf: read invoke request", "err", err)
 				return
 			}
@@ -92,7 +81,7 @@ func serveConn(conn io.ReadWriteCloser, fn *Function) {
 				reply(h, resp, errText(fn.Invoke(req, resp)))
 			}()
 		default:
-			if err := dec.DecodeValue(reflect.Value{}); err != nil { // discard the argument
+			if err := dec.discard(); err != nil { // the argument
 				return
 			}
 			reply(h, nil, "rpc: can't find method "+h.ServiceMethod)
