@@ -564,15 +564,18 @@ func TestBinaryLinks(t *testing.T) {
 		// regexp (with the Unicode tables regexp/syntax keeps) was ~130–200 KB of each route
 		// binary for a few one-line name checks, now hand-written (issue 11).
 		re = "regexp"
+		// encoding/gob was ~260 KB of each route binary, with reflection-heavy init; the SCF
+		// adapter reads and writes the few gob messages of its protocol by hand (issue 11).
+		gob = "encoding/gob"
 	)
 	tests := []struct {
 		pkg     string
 		without []string
 	}{
-		{"functions/produce/cmd/produce", []string{msal, franz, netrpc, re}},
-		{"functions/consumewindow/cmd/consume-window", []string{msal, franz, netrpc, re}},
-		{"functions/listtopics/cmd/list-topics", []string{msal, franz, netrpc, re}},
-		{"functions/token/cmd/token", []string{kafkago, franz, netrpc}},
+		{"functions/produce/cmd/produce", []string{msal, franz, netrpc, re, gob}},
+		{"functions/consumewindow/cmd/consume-window", []string{msal, franz, netrpc, re, gob}},
+		{"functions/listtopics/cmd/list-topics", []string{msal, franz, netrpc, re, gob}},
+		{"functions/token/cmd/token", []string{kafkago, franz, netrpc, gob}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg+" links no "+strings.Join(tt.without, " and no "), func(t *testing.T) {
