@@ -13,7 +13,8 @@ import "errors"
 // (field number delta, value) pairs ended by a zero delta; zero-valued fields are left
 // out. A top-level value that is not a struct is sent as a zero delta and the value.
 
-// The type ids the format predefines. User types start at gobFirstUser (the package documentation says 65, its code 64).
+// The type ids the format predefines. User types start at gobFirstUser (encoding/gob's
+// firstUserId; the example in its documentation starts at 65).
 const (
 	gobBool      = 1
 	gobInt       = 2
