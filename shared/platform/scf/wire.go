@@ -2,12 +2,10 @@ package scf
 
 import (
 	"bufio"
-	"encoding/gob"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
-	"reflect"
 	"sync"
 )
 
@@ -15,6 +13,15 @@ import (
 // wire protocol here instead of importing net/rpc, because net/rpc links html/template for
 // its debug page, and text/template's reflective method calls stop the linker from dropping
 // unused methods program-wide: about 2.4 MB of every binary (docs/performance.md).
+//
+// The gob codec is hand-written too (gob.go, gob_decode.go, gob_encode.go): encoding/gob cost
+// 192–256 KiB of every stripped linux/arm64 route binary (produce 9,306,274 → 9,044,130 bytes
+// with -tags lambda.norpc,nethttpomithttp2) and runs reflection-heavy init, for five small
+// message types. The decoder reads whatever a gob encoder sends for them: type definitions,
+// fields matched by name, unknown fields of every gob kind skipped as encoding/gob skips them,
+// within limits on message size, nesting and type count (gob.go). The encoder defines each
+// reply type once per connection before its first value, as encoding/gob does. Both are
+// tested against encoding/gob and net/rpc (test-only imports).
 //
 // On one connection the client sends, gob-encoded on one stream, a request header followed
 // by the argument; the server answers a response header followed by the reply (an empty
@@ -39,9 +46,8 @@ type noReply struct{}
 // serveConn serves the calls of one runtime connection until it closes.
 func serveConn(conn io.ReadWriteCloser, fn *Function) {
 	defer conn.Close()
-	dec := gob.NewDecoder(bufio.NewReader(conn))
-	w := bufio.NewWriter(conn)
-	enc := gob.NewEncoder(w)
+	dec := newGobDecoder(bufio.NewReader(conn))
+	enc := newGobEncoder(bufio.NewWriter(conn))
 	var mu sync.Mutex
 	var calls sync.WaitGroup
 	defer calls.Wait()
@@ -51,21 +57,14 @@ func serveConn(conn io.ReadWriteCloser, fn *Function) {
 		if errText != "" {
 			body = noReply{}
 		}
-		err := enc.Encode(rpcResponse{ServiceMethod: h.ServiceMethod, Seq: h.Seq, Error: errText})
-		if err == nil {
-			err = enc.Encode(body)
-		}
-		if err == nil {
-			err = w.Flush()
-		}
-		if err != nil {
+		if err := enc.reply(rpcResponse{ServiceMethod: h.ServiceMethod, Seq: h.Seq, Error: errText}, body); err != nil {
 			slog.Warn("scf: write reply", "method", h.ServiceMethod, "err", err)
 			conn.Close()
 		}
 	}
 	for {
 		var h rpcRequest
-		if err := dec.Decode(&h); err != nil {
+		if err := dec.decode(&h); err != nil {
 			if err != io.EOF && !isClosed(err) {
 				slog.Warn("scf: read request header", "err", err)
 			}
@@ -73,15 +72,14 @@ func serveConn(conn io.ReadWriteCloser, fn *Function) {
 		}
 		switch h.ServiceMethod {
 		case "Function.Ping":
-			var req PingRequest
-			if err := dec.Decode(&req); err != nil {
+			if err := dec.decode(nil); err != nil { // PingRequest, an empty struct
 				return
 			}
 			var resp PingResponse
-			reply(h, &resp, errText(fn.Ping(&req, &resp)))
+			reply(h, &resp, errText(fn.Ping(&PingRequest{}, &resp)))
 		case "Function.Invoke":
 			req := new(InvokeRequest)
-			if err := dec.Decode(req); err != nil {
+			if err := dec.decode(req); err != nil {
 				slog.Warn("scf: read invoke request", "err", err)
 				return
 			}
@@ -92,7 +90,7 @@ func serveConn(conn io.ReadWriteCloser, fn *Function) {
 				reply(h, resp, errText(fn.Invoke(req, resp)))
 			}()
 		default:
-			if err := dec.DecodeValue(reflect.Value{}); err != nil { // discard the argument
+			if err := dec.discard(); err != nil { // the argument
 				return
 			}
 			reply(h, nil, "rpc: can't find method "+h.ServiceMethod)
