@@ -43,9 +43,6 @@ type Client struct {
 // Option configures a Client.
 type Option func(*Client)
 
-// WithLogger sets the logger (default slog.Default()).
-func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
-
 // WithDialer replaces the TCP dialer, for tests that put a proxy or fault between kafkafn and
 // the broker. TLS and SASL still apply on top.
 func WithDialer(dial func(ctx context.Context, network, addr string) (net.Conn, error)) Option {

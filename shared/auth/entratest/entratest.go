@@ -87,24 +87,11 @@ type signingKey struct {
 	cert []byte // self-signed certificate (DER), published as x5c like Entra does
 }
 
-// Option configures a Server.
-type Option func(*Server)
-
-// WithTenant sets the tenant ID (default DefaultTenant).
-func WithTenant(tenant string) Option { return func(s *Server) { s.Tenant = strings.ToLower(tenant) } }
-
-// WithExpiresIn sets the lifetime of minted tokens in seconds (default 3599). MSAL does not
-// cache tokens that expire within 5 minutes.
-func WithExpiresIn(seconds int) Option { return func(s *Server) { s.expiresIn = seconds } }
-
 // New starts a fake Entra ID with one signing key and no registered apps. It is closed when
 // the test ends.
-func New(t testing.TB, opts ...Option) *Server {
+func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{Tenant: DefaultTenant, expiresIn: 3599, apps: map[string]App{}}
-	for _, o := range opts {
-		o(s)
-	}
 	s.keys = []signingKey{newKey(t)}
 	s.srv = httptest.NewTLSServer(http.HandlerFunc(s.serveHTTP))
 	s.URL = s.srv.URL

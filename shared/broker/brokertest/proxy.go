@@ -26,7 +26,6 @@ type Proxy struct {
 
 	killNextResponse atomic.Bool
 	responseDelay    atomic.Int64 // nanoseconds each broker frame is held back
-	accepted         atomic.Int64
 	wg               sync.WaitGroup
 }
 
@@ -86,7 +85,6 @@ func (p *Proxy) serve(r *route) {
 			if err != nil {
 				return
 			}
-			p.accepted.Add(1)
 			p.connect(c, r.target)
 		}
 	}()
@@ -264,9 +262,6 @@ func (p *Proxy) Open() int {
 	defer p.mu.Unlock()
 	return len(p.links)
 }
-
-// Accepted reports how many connections the proxy has accepted in total.
-func (p *Proxy) Accepted() int64 { return p.accepted.Load() }
 
 func (p *Proxy) takeLinks() []*link {
 	p.mu.Lock()
