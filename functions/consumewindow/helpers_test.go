@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/kafkafn/kafkafn/functions/internal/kafkadeps"
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
@@ -57,7 +58,7 @@ func startEnv(t testing.TB, edit func(*Deps), opts ...kfake.Opt) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(bc.Close)
-	d := Deps{Broker: bc, Guard: auth.NewDevGuard(), Limits: testLimits(), Groups: testGroups()}
+	d := Deps{Base: kafkadeps.Base{Broker: bc, Guard: auth.NewDevGuard(), Limits: testLimits()}, Groups: testGroups()}
 	if edit != nil {
 		edit(&d)
 	}

@@ -26,12 +26,14 @@ type Proxy struct {
 
 	killNextResponse atomic.Bool
 	responseDelay    atomic.Int64 // nanoseconds each broker frame is held back
+	accepted         atomic.Int64
 	wg               sync.WaitGroup
 }
 
 type route struct {
 	target string
 	ln     net.Listener
+	fixed  bool // a Listen route: a broker advertises ln's address, so Up reopens that port
 }
 
 // link is one proxied connection: the client's side and the broker's side.
@@ -76,6 +78,42 @@ func (p *Proxy) Dial(ctx context.Context, network, addr string) (net.Conn, error
 	return d.DialContext(ctx, network, via)
 }
 
+// Listen is a kfake.ListenFn that puts the proxy in front of the cluster: the broker listens
+// on a port of its own and advertises a port of the proxy, so every client (one configured
+// from KAFKA_BROKERS alone included) reaches it only through the proxy. Pass it to
+// kfake.ListenFn instead of using Dial.
+func (p *Proxy) Listen(network, address string) (net.Listener, error) {
+	ln, err := net.Listen(network, address)
+	if err != nil {
+		return nil, err
+	}
+	front, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		_ = ln.Close()
+		_ = front.Close()
+		return nil, errors.New("brokertest: proxy closed")
+	}
+	r := &route{target: ln.Addr().String(), ln: front, fixed: true}
+	p.routes[front.Addr().String()] = r
+	p.serve(r)
+	return advertised{Listener: ln, addr: front.Addr()}, nil
+}
+
+// advertised is a broker's listener that reports the proxy's address as its own, which
+// kfake advertises in its metadata.
+type advertised struct {
+	net.Listener
+	addr net.Addr
+}
+
+func (a advertised) Addr() net.Addr { return a.addr }
+
 func (p *Proxy) serve(r *route) {
 	p.wg.Add(1)
 	go func() {
@@ -85,6 +123,7 @@ func (p *Proxy) serve(r *route) {
 			if err != nil {
 				return
 			}
+			p.accepted.Add(1)
 			p.connect(c, r.target)
 		}
 	}()
@@ -236,7 +275,8 @@ func (p *Proxy) Down() {
 	p.KillAll()
 }
 
-// Up makes the brokers reachable again (on new proxy ports). It does nothing unless Down.
+// Up makes the brokers reachable again (on new proxy ports; on the same ones for brokers
+// started with Listen). It does nothing unless Down.
 func (p *Proxy) Up() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -245,11 +285,15 @@ func (p *Proxy) Up() {
 	}
 	p.down = false
 	for addr, r := range p.routes {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		at := "127.0.0.1:0"
+		if r.fixed {
+			at = r.ln.Addr().String() // the address the broker advertises
+		}
+		ln, err := net.Listen("tcp", at)
 		if err != nil {
 			continue
 		}
-		nr := &route{target: r.target, ln: ln}
+		nr := &route{target: r.target, ln: ln, fixed: r.fixed}
 		p.routes[addr] = nr
 		p.serve(nr)
 	}
@@ -262,6 +306,10 @@ func (p *Proxy) Open() int {
 	defer p.mu.Unlock()
 	return len(p.links)
 }
+
+// Accepted reports how many connections the proxy has accepted in total: with the proxy in
+// front of the cluster, every connection a client dialled.
+func (p *Proxy) Accepted() int64 { return p.accepted.Load() }
 
 func (p *Proxy) takeLinks() []*link {
 	p.mu.Lock()
