@@ -177,7 +177,7 @@ func Getenv(env map[string]string) func(string) string {
 	return func(k string) string { return env[k] }
 }
 
-func newStack(ctx context.Context, o Options, check func(http.Handler) http.Handler) (s *Stack, err error) {
+func newStack(ctx context.Context, o Options, check func(http.Handler) http.Handler) (_ *Stack, err error) {
 	routes := o.Routes
 	if routes == "" {
 		routes = All
@@ -186,7 +186,7 @@ func newStack(ctx context.Context, o Options, check func(http.Handler) http.Hand
 	if !ok {
 		return nil, fmt.Errorf("unknown route set %q", routes)
 	}
-	s = &Stack{Env: map[string]string{
+	s := &Stack{Env: map[string]string{
 		"KAFKA_BROKERS":   strings.Join(o.Brokers, ","),
 		"KAFKA_CLIENT_ID": "kafkafn-test",
 	}}
