@@ -1,7 +1,6 @@
 package brokertest
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -12,14 +11,14 @@ import (
 	"time"
 )
 
-// Proxy is a TCP proxy between a broker.Client and a cluster, for fault injection. Pass
-// Proxy.Dial to broker.WithDialer: every address the client dials (bootstrap brokers and
-// the addresses the cluster advertises) is reached through a listener of the proxy that
-// forwards to the real address. The proxy can then kill, freeze or refuse connections the
-// way networks and frozen function containers do. It is closed when the test ends.
+// Proxy is a TCP proxy in front of a kfake cluster, for fault injection. Start the cluster
+// with kfake.ListenFn(p.Listen): each broker then advertises a port of the proxy, so every
+// client (one configured from KAFKA_BROKERS alone included) reaches the brokers only through
+// it. The proxy can kill, freeze or refuse connections the way networks and frozen function
+// containers do. It is closed when the test ends.
 type Proxy struct {
 	mu     sync.Mutex
-	routes map[string]*route // real address → listener
+	routes map[string]*route // advertised (proxy) address → route
 	links  map[*link]struct{}
 	down   bool
 	closed bool
@@ -31,9 +30,8 @@ type Proxy struct {
 }
 
 type route struct {
-	target string
-	ln     net.Listener
-	fixed  bool // a Listen route: a broker advertises ln's address, so Up reopens that port
+	target string       // the broker's own address
+	ln     net.Listener // the proxy's listener, at the address the broker advertises
 }
 
 // link is one proxied connection: the client's side and the broker's side.
@@ -46,42 +44,15 @@ type link struct {
 	closeOnce      sync.Once
 }
 
-// NewProxy returns a proxy with no routes yet; routes are opened on first dial.
+// NewProxy returns a proxy with no routes yet; Listen opens one per broker.
 func NewProxy(t testing.TB) *Proxy {
 	p := &Proxy{routes: map[string]*route{}, links: map[*link]struct{}{}}
 	t.Cleanup(p.Close)
 	return p
 }
 
-// Dial connects to addr through the proxy. It has the signature broker.WithDialer wants.
-// While the proxy is Down, dials fail with "connection refused" from the operating system.
-func (p *Proxy) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		return nil, errors.New("brokertest: proxy closed")
-	}
-	r, ok := p.routes[addr]
-	if !ok {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			p.mu.Unlock()
-			return nil, err
-		}
-		r = &route{target: addr, ln: ln}
-		p.routes[addr] = r
-		p.serve(r)
-	}
-	via := r.ln.Addr().String()
-	p.mu.Unlock()
-	var d net.Dialer
-	return d.DialContext(ctx, network, via)
-}
-
-// Listen is a kfake.ListenFn that puts the proxy in front of the cluster: the broker listens
-// on a port of its own and advertises a port of the proxy, so every client (one configured
-// from KAFKA_BROKERS alone included) reaches it only through the proxy. Pass it to
-// kfake.ListenFn instead of using Dial.
+// Listen is the kfake.ListenFn that puts the proxy in front of the cluster: the broker
+// listens on a port of its own and advertises a port of the proxy.
 func (p *Proxy) Listen(network, address string) (net.Listener, error) {
 	ln, err := net.Listen(network, address)
 	if err != nil {
@@ -99,7 +70,7 @@ func (p *Proxy) Listen(network, address string) (net.Listener, error) {
 		_ = front.Close()
 		return nil, errors.New("brokertest: proxy closed")
 	}
-	r := &route{target: ln.Addr().String(), ln: front, fixed: true}
+	r := &route{target: ln.Addr().String(), ln: front}
 	p.routes[front.Addr().String()] = r
 	p.serve(r)
 	return advertised{Listener: ln, addr: front.Addr()}, nil
@@ -275,8 +246,7 @@ func (p *Proxy) Down() {
 	p.KillAll()
 }
 
-// Up makes the brokers reachable again (on new proxy ports; on the same ones for brokers
-// started with Listen). It does nothing unless Down.
+// Up makes the brokers reachable again, on the same proxy ports. It does nothing unless Down.
 func (p *Proxy) Up() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -285,15 +255,11 @@ func (p *Proxy) Up() {
 	}
 	p.down = false
 	for addr, r := range p.routes {
-		at := "127.0.0.1:0"
-		if r.fixed {
-			at = r.ln.Addr().String() // the address the broker advertises
-		}
-		ln, err := net.Listen("tcp", at)
+		ln, err := net.Listen("tcp", r.ln.Addr().String()) // the address the broker advertises
 		if err != nil {
 			continue
 		}
-		nr := &route{target: r.target, ln: ln, fixed: r.fixed}
+		nr := &route{target: r.target, ln: ln}
 		p.routes[addr] = nr
 		p.serve(nr)
 	}
