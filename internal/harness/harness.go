@@ -85,8 +85,8 @@ const (
 type Options struct {
 	Routes  string      // All (default), Produce, ConsumeWindow, ListTopics or Token
 	Cluster []kfake.Opt // kfake options: SeedTopics, NumBrokers, EnableSASL, TLS, ...
-	// Proxy puts a brokertest.Proxy in front of the cluster: the brokers advertise the
-	// proxy's ports, so every Kafka connection of the product crosses it.
+	// Proxy puts a brokertest.Proxy in front of the kfake cluster: the brokers advertise
+	// the proxy's ports, so every Kafka connection of the product crosses it.
 	Proxy bool
 	// Brokers are the bootstrap addresses of a cluster that is already running (or of no
 	// broker at all, to test an unreachable Kafka). Start starts kfake only without them;
@@ -124,24 +124,17 @@ type Stack struct {
 	serveErr error // what local.Serve returned (the Local platform)
 }
 
-// Start starts a kfake cluster (behind a proxy with Options.Proxy) and the product over it;
-// all of it is closed when t ends.
+// Start starts a kfake cluster (unless Options.Brokers names one; behind a proxy with
+// Options.Proxy) and the product over it; all of it is closed when t ends.
 func Start(t testing.TB, o Options) *Stack {
 	t.Helper()
-	if o.Proxy {
-		p := brokertest.NewProxy(t)
-		o.Cluster = append([]kfake.Opt{kfake.ListenFn(p.Listen)}, o.Cluster...)
-		s := start(t, o)
-		s.Proxy = p
-		return s
-	}
-	return start(t, o)
-}
-
-func start(t testing.TB, o Options) *Stack {
-	t.Helper()
+	var p *brokertest.Proxy
 	var c *brokertest.Cluster
 	if len(o.Brokers) == 0 {
+		if o.Proxy {
+			p = brokertest.NewProxy(t)
+			o.Cluster = append([]kfake.Opt{kfake.ListenFn(p.Listen)}, o.Cluster...)
+		}
 		c = brokertest.NewCluster(t, o.Cluster...)
 		o.Brokers = c.ListenAddrs()
 	}
@@ -153,7 +146,7 @@ func start(t testing.TB, o Options) *Stack {
 	if err != nil {
 		t.Fatalf("harness: %v", err)
 	}
-	s.Cluster = c
+	s.Cluster, s.Proxy = c, p
 	t.Cleanup(func() {
 		s.Close()
 		if s.serveErr != nil {
@@ -163,13 +156,17 @@ func start(t testing.TB, o Options) *Stack {
 	return s
 }
 
-// New starts the product over the cluster at Options.Brokers, with no OpenAPI check. The
-// caller closes the Stack.
+// New starts the product over the cluster at Options.Brokers (Options.Cluster and Proxy
+// do not apply), with no OpenAPI check. The caller closes the Stack.
 func New(ctx context.Context, o Options) (*Stack, error) {
 	if len(o.Brokers) == 0 {
 		return nil, fmt.Errorf("harness: New needs Options.Brokers (Start starts a cluster)")
 	}
-	return newStack(ctx, o, func(h http.Handler) http.Handler { return h })
+	s, err := newStack(ctx, o, func(h http.Handler) http.Handler { return h })
+	if err != nil {
+		return nil, fmt.Errorf("harness: %w", err)
+	}
+	return s, nil
 }
 
 // Getenv returns a platform.Env Getenv over env.
