@@ -25,7 +25,10 @@ import (
 )
 
 // testEnv is a kfake cluster, a broker client and the consume-window routes on an httptest
-// server (dev auth unless the test passes a guard).
+// server (dev auth unless the test passes a guard). These are package-internal tests
+// (cursors, commit tokens, pull sinks, Deps edits): they cannot import internal/harness (it
+// imports this package), so they wire Register with a hand-made Deps. The tests of the
+// shipped configuration path are in consumewindow_test.
 type testEnv struct {
 	cluster *brokertest.Cluster
 	broker  *broker.Client

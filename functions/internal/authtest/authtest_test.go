@@ -105,6 +105,9 @@ var thePolicy = `{"rules":[
 ]}`
 
 // stack is every Kafka route of every function, guarded as authconfig builds it from env.
+// It wires the routes by hand rather than through internal/harness because the guard needs
+// authconfig.WithBearerOptions to trust the test identity provider's TLS certificate, which
+// no environment variable can express in-process.
 type stack struct {
 	srv *httptest.Server
 	idp *entratest.Server
