@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/kafkafn/kafkafn/functions/all/allroutes"
 	"github.com/kafkafn/kafkafn/shared/platform/launch"
 )
 
 func main() {
-	if err := launch.Start("all", build); err != nil {
+	if err := launch.Start("all", allroutes.Build); err != nil {
 		fmt.Fprintln(os.Stderr, "kafkafn:", err)
 		os.Exit(1)
 	}

@@ -17,11 +17,11 @@ func Build(_ context.Context, env platform.Env) (platform.App, error) {
 	if err != nil {
 		return platform.App{}, err
 	}
-	d, err := LoadDeps(env, Deps{Broker: kd.Broker, Guard: kd.Guard, Limits: kd.Limits})
+	d, err := LoadDeps(env, Deps{Base: kd.Base})
 	if err != nil {
 		return platform.App{}, err
 	}
 	mux := http.NewServeMux()
 	Register(mux, d)
-	return platform.App{HTTP: httpio.Serve(mux, nil, httpio.WithBodyBudget(kd.Limits), httpio.WithResponseBudget(kd.Limits), httpio.WithOps(kd.Ops, kd.Metrics)), Timer: Timer(d), Close: kd.Broker.Close}, nil
+	return platform.App{HTTP: httpio.Serve(mux, env.Log, httpio.WithBodyBudget(kd.Limits), httpio.WithResponseBudget(kd.Limits), httpio.WithOps(kd.Ops, kd.Metrics)), Timer: Timer(d), Close: kd.Broker.Close}, nil
 }

@@ -3,6 +3,7 @@ package consumewindow
 import (
 	"net/http"
 
+	"github.com/kafkafn/kafkafn/functions/internal/kafkadeps"
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/config"
@@ -38,11 +39,9 @@ func table(d Deps) []auth.Route {
 
 // Deps is what the routes need.
 type Deps struct {
-	Broker *broker.Client
-	Guard  *auth.Guard
-	Limits httpio.Limits
-	Groups config.Groups // consumer-group windows (group.go)
-	Pull   PullDeps      // scheduled batch pulls (pull.go)
+	kafkadeps.Base               // the broker client, the guard, the limits
+	Groups         config.Groups // consumer-group windows (group.go)
+	Pull           PullDeps      // scheduled batch pulls (pull.go)
 }
 
 // LoadDeps reads the consume-specific configuration (group windows, scheduled pulls) for a binary started

@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/kafkafn/kafkafn/functions/internal/kafkadeps"
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
@@ -24,7 +25,10 @@ import (
 )
 
 // testEnv is a kfake cluster, a broker client and the consume-window routes on an httptest
-// server (dev auth unless the test passes a guard).
+// server (dev auth unless the test passes a guard). These are package-internal tests
+// (cursors, commit tokens, pull sinks, Deps edits): they cannot import internal/harness (it
+// imports this package), so they wire Register with a hand-made Deps. The tests of the
+// shipped configuration path are in consumewindow_test.
 type testEnv struct {
 	cluster *brokertest.Cluster
 	broker  *broker.Client
@@ -57,7 +61,7 @@ func startEnv(t testing.TB, edit func(*Deps), opts ...kfake.Opt) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(bc.Close)
-	d := Deps{Broker: bc, Guard: auth.NewDevGuard(), Limits: testLimits(), Groups: testGroups()}
+	d := Deps{Base: kafkadeps.Base{Broker: bc, Guard: auth.NewDevGuard(), Limits: testLimits()}, Groups: testGroups()}
 	if edit != nil {
 		edit(&d)
 	}

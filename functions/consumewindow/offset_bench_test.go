@@ -11,7 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/kafkafn/kafkafn/test/stacktest"
+	"github.com/kafkafn/kafkafn/internal/harness"
 )
 
 // BenchmarkConsumeByOffset reads windows of count 1 KiB records through the consume route
@@ -19,7 +19,7 @@ import (
 func BenchmarkConsumeByOffset(b *testing.B) {
 	for _, count := range []int{1, 100, 5800} {
 		b.Run(fmt.Sprintf("count=%d", count), func(b *testing.B) {
-			s := stacktest.New(b, stacktest.Options{Cluster: []kfake.Opt{kfake.SeedTopics(1, "bench")}})
+			s := harness.Start(b, harness.Options{Cluster: []kfake.Opt{kfake.SeedTopics(1, "bench")}, NoOpenAPICheck: true, Platform: harness.None})
 			v := strings.Repeat("0123456789abcdef", 64)
 			p := int32(0)
 			for done := 0; done < count; done += 500 {
@@ -27,7 +27,7 @@ func BenchmarkConsumeByOffset(b *testing.B) {
 				for i := range values {
 					values[i] = v
 				}
-				body, _ := json.Marshal(stacktest.ProduceBody(&p, values...))
+				body, _ := json.Marshal(harness.ProduceBody(&p, values...))
 				req := httptest.NewRequest("POST", "/v1/producer/topics/bench", bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
 				rec := httptest.NewRecorder()

@@ -4,7 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net/http"
+	"maps"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,17 +13,19 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/kafkafn/kafkafn/functions/consumewindow"
-	"github.com/kafkafn/kafkafn/functions/internal/routetest"
+	"github.com/kafkafn/kafkafn/internal/harness"
 	"github.com/kafkafn/kafkafn/shared/broker"
 )
 
-func startOffsets(t *testing.T, opts ...kfake.Opt) *routetest.Server {
-	return routetest.Start(t, nil, func(mux *http.ServeMux, d routetest.Deps) {
-		consumewindow.Register(mux, consumewindow.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits})
-	}, opts...)
+// startOffsets runs the consume-window binary's Build over a kfake cluster with opts, in the
+// dev auth mode, with env (limits) over a 10 s request timeout.
+func startOffsets(t *testing.T, env map[string]string, opts ...kfake.Opt) *harness.Stack {
+	e := map[string]string{"REQUEST_TIMEOUT": "10s"}
+	maps.Copy(e, env)
+	return harness.Start(t, harness.Options{Routes: harness.ConsumeWindow, Cluster: opts, Env: e})
 }
 
-func consume(t *testing.T, s *routetest.Server, path string) (consumewindow.ConsumeResponse, routetest.Response) {
+func consume(t *testing.T, s *harness.Stack, path string) (consumewindow.ConsumeResponse, harness.Response) {
 	t.Helper()
 	r := s.Do(t, "GET", path, "")
 	var out consumewindow.ConsumeResponse
@@ -36,7 +38,7 @@ func consume(t *testing.T, s *routetest.Server, path string) (consumewindow.Cons
 }
 
 func TestConsumePagesWithNextOffsetUntilCaughtUp(t *testing.T) {
-	s := startOffsets(t, kfake.SeedTopics(2, "events"))
+	s := startOffsets(t, nil, kfake.SeedTopics(2, "events"))
 	var recs []broker.Record
 	for i := range 25 {
 		recs = append(recs, broker.Record{Partition: 1, Key: []byte(fmt.Sprintf("k%d", i)), Value: []byte(fmt.Sprintf(`{"n":%d}`, i))})
@@ -81,7 +83,7 @@ func TestConsumePagesWithNextOffsetUntilCaughtUp(t *testing.T) {
 }
 
 func TestConsumeRecordShapes(t *testing.T) {
-	s := startOffsets(t, kfake.SeedTopics(1, "shapes"))
+	s := startOffsets(t, nil, kfake.SeedTopics(1, "shapes"))
 	ts := time.UnixMilli(1_700_000_000_000)
 	_, err := s.Broker.Produce(t.Context(), "shapes", []broker.Record{
 		{Partition: 0, Value: []byte("plain"), Time: ts, Headers: []broker.Header{{Key: "h", Value: []byte("1")}, {Key: "h", Value: []byte{0xff}}}},
@@ -113,7 +115,7 @@ func TestConsumeRecordShapes(t *testing.T) {
 }
 
 func TestConsumeErrorsAndEdges(t *testing.T) {
-	s := startOffsets(t, kfake.SeedTopics(1, "t"), kfake.SeedTopics(1, "empty"))
+	s := startOffsets(t, nil, kfake.SeedTopics(1, "t"), kfake.SeedTopics(1, "empty"))
 	if _, err := s.Broker.Produce(t.Context(), "t", []broker.Record{{Partition: 0, Value: []byte("a")}, {Partition: 0, Value: []byte("b")}}); err != nil {
 		t.Fatal(err)
 	}
@@ -164,11 +166,7 @@ func TestConsumeErrorsAndEdges(t *testing.T) {
 }
 
 func TestConsumeStopsAtTheByteCap(t *testing.T) {
-	limits := routetest.DefaultLimits()
-	limits.ConsumeMaxBytes = 1000
-	s := routetest.Start(t, &limits, func(mux *http.ServeMux, d routetest.Deps) {
-		consumewindow.Register(mux, consumewindow.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits})
-	}, kfake.SeedTopics(1, "big"))
+	s := startOffsets(t, map[string]string{"CONSUME_MAX_BYTES": "1024"}, kfake.SeedTopics(1, "big"))
 	var recs []broker.Record
 	for range 10 {
 		recs = append(recs, broker.Record{Partition: 0, Value: make([]byte, 300)})

@@ -10,7 +10,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/kafkafn/kafkafn/test/stacktest"
+	"github.com/kafkafn/kafkafn/internal/harness"
 )
 
 // FuzzConsumeParams sends any topic, partition, offset and query string through the real
@@ -38,10 +38,10 @@ func FuzzConsumeParams(f *testing.F) {
 	} {
 		f.Add(seed[0], seed[1], seed[2], seed[3])
 	}
-	s := stacktest.New(f, stacktest.Options{Cluster: []kfake.Opt{kfake.SeedTopics(2, "fuzz")}})
+	s := harness.Start(f, harness.Options{Cluster: []kfake.Opt{kfake.SeedTopics(2, "fuzz")}, NoOpenAPICheck: true, Platform: harness.None})
 	for i := range 5 {
 		p := int32(i % 2)
-		body, _ := json.Marshal(stacktest.ProduceBody(&p, "a", "b"))
+		body, _ := json.Marshal(harness.ProduceBody(&p, "a", "b"))
 		req := httptest.NewRequest("POST", "/v1/producer/topics/fuzz", bytes.NewReader(body))
 		rec := httptest.NewRecorder()
 		s.Handler.ServeHTTP(rec, req)

@@ -17,6 +17,6 @@ func Build(_ context.Context, env platform.Env) (platform.App, error) {
 		return platform.App{}, err
 	}
 	mux := http.NewServeMux()
-	Register(mux, Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits, Metrics: d.Metrics})
-	return platform.App{HTTP: httpio.Serve(mux, nil, httpio.WithBodyBudget(d.Limits), httpio.WithOps(d.Ops, d.Metrics)), Close: d.Broker.Close}, nil
+	Register(mux, Deps{Base: d.Base, Metrics: d.Metrics})
+	return platform.App{HTTP: httpio.Serve(mux, env.Log, httpio.WithBodyBudget(d.Limits), httpio.WithOps(d.Ops, d.Metrics)), Close: d.Broker.Close}, nil
 }

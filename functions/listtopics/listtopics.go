@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/kafkafn/kafkafn/functions/internal/kafkadeps"
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/broker"
@@ -42,9 +43,7 @@ func serve(h http.Handler) httpio.Handler {
 
 // Deps is what the routes need.
 type Deps struct {
-	Broker *broker.Client
-	Guard  *auth.Guard
-	Limits httpio.Limits
+	kafkadeps.Base // the broker client, the guard, the limits
 	// Metrics is served on GET /metrics when it is a Prometheus registry (METRICS=prometheus);
 	// otherwise that route answers 404 metrics_disabled.
 	Metrics *metrics.Registry

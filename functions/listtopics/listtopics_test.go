@@ -2,22 +2,21 @@ package listtopics_test
 
 import (
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/kafkafn/kafkafn/functions/internal/routetest"
 	"github.com/kafkafn/kafkafn/functions/listtopics"
+	"github.com/kafkafn/kafkafn/internal/harness"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/buildinfo"
 )
 
-func start(t *testing.T, opts ...kfake.Opt) *routetest.Server {
-	return routetest.Start(t, nil, func(mux *http.ServeMux, d routetest.Deps) {
-		listtopics.Register(mux, listtopics.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits})
-	}, opts...)
+// start runs the list-topics binary's Build over a kfake cluster with opts, in the dev auth
+// mode, with a 10 s request timeout.
+func start(t *testing.T, opts ...kfake.Opt) *harness.Stack {
+	return harness.Start(t, harness.Options{Routes: harness.ListTopics, Cluster: opts, Env: map[string]string{"REQUEST_TIMEOUT": "10s"}})
 }
 
 func decode[T any](t *testing.T, b []byte) T {

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -25,16 +25,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafkafn/kafkafn/functions/produce"
+	"github.com/kafkafn/kafkafn/internal/harness"
 	"github.com/kafkafn/kafkafn/internal/jsontest"
 	"github.com/kafkafn/kafkafn/internal/logtest"
 	"github.com/kafkafn/kafkafn/shared/apierr"
-	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
 	"github.com/kafkafn/kafkafn/shared/auth/tc3"
-	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
-	"github.com/kafkafn/kafkafn/shared/config"
-	"github.com/kafkafn/kafkafn/shared/httpio"
-	"github.com/kafkafn/kafkafn/shared/openapi/openapitest"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
@@ -54,59 +49,34 @@ var ckEnv = map[string]string{
 		{"principals":["tc3:` + ckReaderID + `"],"ops":["produce"],"topics":["audit"]}]}`,
 }
 
-// ckServer is the produce function's real handler, built from the environment as the
-// binary builds it, on an httptest server over a kfake cluster.
+// ckServer is the produce binary's Build over a kfake cluster, configured from env, on an
+// httptest server that records every Authorization header it receives.
 type ckServer struct {
-	*httptest.Server
-	cluster *brokertest.Cluster
-	broker  *broker.Client
-	logs    *logtest.Buffer
-	mu      sync.Mutex
-	authz   []string // every Authorization header received, to check the logs against
+	*harness.Stack
+	logs  *logtest.Buffer
+	mu    sync.Mutex
+	authz []string // every Authorization header received, to check the logs against
 }
 
-func startCKafka(t *testing.T, env map[string]string, kafkaCfg *broker.Config, opts ...kfake.Opt) *ckServer {
+// startCKafka starts the produce binary with env (REQUEST_TIMEOUT 5 s unless env says
+// otherwise) over a kfake cluster with opts, or over brokers when not nil.
+func startCKafka(t *testing.T, env map[string]string, brokers []string, opts ...kfake.Opt) *ckServer {
 	t.Helper()
 	s := &ckServer{logs: &logtest.Buffer{}}
-	var kc broker.Config
-	if kafkaCfg != nil {
-		kc = *kafkaCfg
-	} else {
-		s.cluster = brokertest.NewCluster(t, opts...)
-		kc = s.cluster.Config
-	}
-	bc, err := broker.New(kc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bc.Close)
-	s.broker = bc
-	getenv := func(k string) string { return env[k] }
-	penv := platform.Env{Getenv: getenv, Platform: "local", LoopbackOnly: true}
-	log := slog.New(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	guard, err := authconfig.Guard(penv, authconfig.WithTC3(), authconfig.WithLogger(log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	limits, err := config.LimitsFromEnv(getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	limits.RequestTimeout = 5 * time.Second
-	d, err := produce.LoadDeps(penv, produce.Deps{Broker: bc, Guard: guard, Limits: limits})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	produce.Register(mux, d)
-	h := openapitest.Check(t, httpio.Serve(mux, log)) // every answer must match the OpenAPI document
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.authz = append(s.authz, r.Header.Values("Authorization")...)
-		s.mu.Unlock()
-		h.ServeHTTP(w, r)
-	}))
-	t.Cleanup(s.Close)
+	e := map[string]string{"REQUEST_TIMEOUT": "5s"}
+	maps.Copy(e, env)
+	s.Stack = harness.Start(t, harness.Options{
+		Routes: harness.Produce, Cluster: opts, Brokers: brokers, Auth: harness.AuthEnv, Env: e,
+		Log: slog.New(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Wrap: func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				s.mu.Lock()
+				s.authz = append(s.authz, r.Header.Values("Authorization")...)
+				s.mu.Unlock()
+				h.ServeHTTP(w, r)
+			})
+		},
+	})
 	t.Cleanup(func() { s.checkLogs(t) })
 	return s
 }
@@ -136,7 +106,7 @@ func (s *ckServer) checkLogs(t *testing.T) {
 // sdkClient is the official TencentCloud Go SDK's generic client aimed at s.
 func (s *ckServer) sdkClient(id, key string) *common.Client {
 	cpf := profile.NewClientProfile()
-	cpf.HttpProfile.Endpoint = s.Listener.Addr().String()
+	cpf.HttpProfile.Endpoint = s.Server.Listener.Addr().String()
 	cpf.HttpProfile.Scheme = "HTTP"
 	return common.NewCommonClient(common.NewCredential(id, key), "ap-guangzhou", cpf)
 }
@@ -213,7 +183,7 @@ func TestSendMessageWithTheOfficialSDK(t *testing.T) {
 		if recv < before || sent < recv {
 			t.Errorf("MessageId %q: receive %d / sent %d times out of order (request at %d)", id, recv, sent, before)
 		}
-		w, err := s.broker.Fetch(t.Context(), "orders", part, off, 1, 1<<20)
+		w, err := s.Broker.Fetch(t.Context(), "orders", part, off, 1, 1<<20)
 		if err != nil || len(w.Messages) != 1 {
 			t.Fatalf("fetch orders/%d@%d: %v %+v", part, off, err, w)
 		}
@@ -310,10 +280,10 @@ func TestSendMessageWithTheOfficialSDK(t *testing.T) {
 		})
 	}
 	t.Run("nothing was written by the failed requests", func(t *testing.T) {
-		if _, err := s.broker.Fetch(t.Context(), "audit", 0, 0, 1, 1<<20); err != nil {
+		if _, err := s.Broker.Fetch(t.Context(), "audit", 0, 0, 1, 1<<20); err != nil {
 			t.Fatal(err)
 		}
-		w, _ := s.broker.Fetch(t.Context(), "audit", 0, 0, 10, 1<<20)
+		w, _ := s.Broker.Fetch(t.Context(), "audit", 0, 0, 10, 1<<20)
 		if len(w.Messages) != 0 {
 			t.Fatalf("audit holds %d records", len(w.Messages))
 		}
@@ -440,9 +410,9 @@ func TestSendMessageKafkaDown(t *testing.T) {
 	}
 	dead := ln.Addr().String()
 	ln.Close()
-	kc := brokertest.Config([]string{dead})
-	kc.DialTimeout = 500 * time.Millisecond
-	s := startCKafka(t, ckEnv, &kc)
+	env := map[string]string{"KAFKA_DIAL_TIMEOUT": "500ms"}
+	maps.Copy(env, ckEnv)
+	s := startCKafka(t, env, []string{dead})
 	_, se := s.send(t, ckWriterID, ckWriterKey, "SendMessage", "2019-08-19",
 		map[string]any{"DataHubId": "datahub-orders", "Message": msgs("", "x")})
 	if se == nil || se.Code != "ResourceUnavailable.KafkaStorageError" {
@@ -554,7 +524,7 @@ func BenchmarkDecodeSendMessage(b *testing.B) {
 
 func TestSendMessagePartialFailure(t *testing.T) {
 	s := startCKafka(t, ckEnv, nil, kfake.SeedTopics(2, "orders"))
-	s.cluster.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: "orders", Partitions: []int32{1},
+	s.Cluster.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: "orders", Partitions: []int32{1},
 		Err: kerr.MessageTooLarge, Count: -1})
 	var ms []map[string]string
 	for i := range 10 {
@@ -564,7 +534,7 @@ func TestSendMessagePartialFailure(t *testing.T) {
 	if se == nil {
 		t.Fatal("succeeded although partition 1 refused its records")
 	}
-	w, err := s.broker.Fetch(t.Context(), "orders", 0, 0, 100, 1<<20)
+	w, err := s.Broker.Fetch(t.Context(), "orders", 0, 0, 100, 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -601,7 +571,7 @@ func TestSendMessageRefusesInvalidText(t *testing.T) {
 		})
 	}
 	for _, topic := range []string{"orders", "events.eu"} {
-		offs, err := s.broker.Offsets(t.Context(), topic, []int{0})
+		offs, err := s.Broker.Offsets(t.Context(), topic, []int{0})
 		if err != nil {
 			t.Fatal(err)
 		}

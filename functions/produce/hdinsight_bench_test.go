@@ -12,7 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/kafkafn/kafkafn/functions/produce"
-	"github.com/kafkafn/kafkafn/test/stacktest"
+	"github.com/kafkafn/kafkafn/internal/harness"
 )
 
 // benchBody is an HDInsight produce body of n 1 KiB string values.
@@ -22,7 +22,7 @@ func benchBody(n int) []byte {
 	for i := range values {
 		values[i] = v
 	}
-	b, _ := json.Marshal(stacktest.ProduceBody(nil, values...))
+	b, _ := json.Marshal(harness.ProduceBody(nil, values...))
 	return b
 }
 
@@ -70,7 +70,7 @@ func BenchmarkDecodeBody(b *testing.B) {
 func BenchmarkProduceHandler(b *testing.B) {
 	for _, n := range []int{1, 100, 500} {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
-			s := stacktest.New(b, stacktest.Options{Cluster: []kfake.Opt{kfake.SeedTopics(1, "bench")}})
+			s := harness.Start(b, harness.Options{Cluster: []kfake.Opt{kfake.SeedTopics(1, "bench")}, NoOpenAPICheck: true, Platform: harness.None})
 			body := benchBody(n)
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()

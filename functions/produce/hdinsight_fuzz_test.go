@@ -14,11 +14,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/kafkafn/kafkafn/functions/produce"
+	"github.com/kafkafn/kafkafn/internal/harness"
 	"github.com/kafkafn/kafkafn/internal/jsontest"
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/httpio"
-	"github.com/kafkafn/kafkafn/test/stacktest"
 )
 
 // hdinsightSeeds are produce bodies in the shapes the HDInsight Kafka REST proxy documents
@@ -124,9 +124,10 @@ func FuzzProduceHandler(f *testing.F) {
 	addHDInsightSeeds(f, func(body string) { f.Add(body, "") })
 	f.Add(`{"records":[{"value":"aGk="}]}`, "base64")
 	f.Add(`{"records":[{"value":"v"}]}`, "hex")
-	s := stacktest.New(f, stacktest.Options{
-		Cluster: []kfake.Opt{kfake.SeedTopics(2, "fuzz")},
-		Limits:  func(l *httpio.Limits) { l.MaxBodyBytes = 16 << 10; l.MaxRecords = 50 },
+	s := harness.Start(f, harness.Options{
+		Cluster:  []kfake.Opt{kfake.SeedTopics(2, "fuzz")},
+		Env:      map[string]string{"HTTP_MAX_BODY_BYTES": "16384", "PRODUCE_MAX_RECORDS": "50"},
+		Platform: harness.None, NoOpenAPICheck: true,
 	})
 	f.Fuzz(func(t *testing.T, body, encoding string) {
 		req := httptest.NewRequest("POST", "/v1/producer/topics/fuzz", bytes.NewReader([]byte(body)))

@@ -5,7 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net/http"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -13,20 +13,21 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/kafkafn/kafkafn/functions/internal/routetest"
 	"github.com/kafkafn/kafkafn/functions/produce"
-	"github.com/kafkafn/kafkafn/shared/httpio"
+	"github.com/kafkafn/kafkafn/internal/harness"
 )
 
-func start(t *testing.T, limits *httpio.Limits, opts ...kfake.Opt) *routetest.Server {
-	return routetest.Start(t, limits, func(mux *http.ServeMux, d routetest.Deps) {
-		produce.Register(mux, produce.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits})
-	}, opts...)
+// start runs the produce binary's Build over a kfake cluster with opts, in the dev auth
+// mode, with env (limits) over a 10 s request timeout.
+func start(t *testing.T, env map[string]string, opts ...kfake.Opt) *harness.Stack {
+	e := map[string]string{"REQUEST_TIMEOUT": "10s"}
+	maps.Copy(e, env)
+	return harness.Start(t, harness.Options{Routes: harness.Produce, Cluster: opts, Env: e})
 }
 
 // readAll reads every record of a partition with kafka-go's Reader: a path independent of
 // kafkafn's own fetch code.
-func readAll(t *testing.T, s *routetest.Server, topic string, partition int) []kafka.Message {
+func readAll(t *testing.T, s *harness.Stack, topic string, partition int) []kafka.Message {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -55,7 +56,7 @@ func readAll(t *testing.T, s *routetest.Server, topic string, partition int) []k
 	return out
 }
 
-func endOffsets(t *testing.T, s *routetest.Server, topic string, partitions int) []int64 {
+func endOffsets(t *testing.T, s *harness.Stack, topic string, partitions int) []int64 {
 	t.Helper()
 	ids := make([]int, partitions)
 	for i := range ids {
@@ -182,10 +183,7 @@ func TestProducePartitioning(t *testing.T) {
 }
 
 func TestProduceRefusesBadInputAndWritesNothing(t *testing.T) {
-	small := routetest.DefaultLimits()
-	small.MaxRecords = 3
-	small.MaxBodyBytes = 300
-	s := start(t, &small, kfake.SeedTopics(2, "t"))
+	s := start(t, map[string]string{"PRODUCE_MAX_RECORDS": "3", "HTTP_MAX_BODY_BYTES": "1024"}, kfake.SeedTopics(2, "t"))
 	tests := []struct {
 		name, path, body string
 		header           []string
@@ -207,7 +205,7 @@ func TestProduceRefusesBadInputAndWritesNothing(t *testing.T) {
 		{"a non-string with base64 → 400", "/v1/producer/topics/t?encoding=base64", `{"records":[{"value":1}]}`, nil, 400, "invalid_record"},
 		{"an unknown encoding → 400", "/v1/producer/topics/t?encoding=hex", `{"records":[{"value":"x"}]}`, nil, 400, "invalid_encoding"},
 		{"too many records → 413", "/v1/producer/topics/t", `{"records":[{"value":1},{"value":2},{"value":3},{"value":4}]}`, nil, 413, "too_many_records"},
-		{"a body over the cap → 413", "/v1/producer/topics/t", `{"records":[{"value":"` + strings.Repeat("x", 400) + `"}]}`, nil, 413, "body_too_large"},
+		{"a body over the cap → 413", "/v1/producer/topics/t", `{"records":[{"value":"` + strings.Repeat("x", 1100) + `"}]}`, nil, 413, "body_too_large"},
 		{"a non-JSON content type → 415", "/v1/producer/topics/t", `{"records":[{"value":1}]}`, []string{"Content-Type", "text/plain"}, 415, "unsupported_media_type"},
 		{"an invalid topic name → 400", "/v1/producer/topics/t%20t", `{"records":[{"value":1}]}`, nil, 400, "invalid_topic"},
 		{"an unknown topic → 404", "/v1/producer/topics/nope", `{"records":[{"value":1}]}`, nil, 404, "unknown_topic"},

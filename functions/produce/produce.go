@@ -3,6 +3,7 @@ package produce
 import (
 	"net/http"
 
+	"github.com/kafkafn/kafkafn/functions/internal/kafkadeps"
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/httpio"
@@ -33,11 +34,9 @@ func table(d Deps) []auth.Route {
 
 // Deps is what the routes need.
 type Deps struct {
-	Broker   *broker.Client
-	Guard    *auth.Guard
-	Limits   httpio.Limits
-	CKafka   CKafkaDeps  // the CKafka DataHub SendMessage action (ckafka.go)
-	Webhooks WebhookDeps // webhook ingestion (webhook.go)
+	kafkadeps.Base             // the broker client, the guard, the limits
+	CKafka         CKafkaDeps  // the CKafka DataHub SendMessage action (ckafka.go)
+	Webhooks       WebhookDeps // webhook ingestion (webhook.go)
 }
 
 // LoadDeps reads the produce-specific configuration (CKafka datahubs and credentials, webhook

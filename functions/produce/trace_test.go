@@ -12,8 +12,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/kafkafn/kafkafn/functions/consumewindow"
+	"github.com/kafkafn/kafkafn/internal/harness"
 	"github.com/kafkafn/kafkafn/shared/httpio"
-	"github.com/kafkafn/kafkafn/test/stacktest"
 )
 
 const (
@@ -25,7 +25,7 @@ const (
 // back as record headers in a consume answer; a record's own traceparent wins; an invalid
 // traceparent adds nothing.
 func TestTraceContextCrossesKafka(t *testing.T) {
-	s := stacktest.New(t, stacktest.Options{Cluster: []kfake.Opt{kfake.SeedTopics(1, "orders")}})
+	s := harness.Start(t, harness.Options{Cluster: []kfake.Opt{kfake.SeedTopics(1, "orders")}, NoOpenAPICheck: true})
 	produce := func(t *testing.T, header map[string]string, body string) int64 {
 		t.Helper()
 		req, _ := http.NewRequestWithContext(t.Context(), "POST", s.Server.URL+"/v1/producer/topics/orders", strings.NewReader(body))
@@ -48,7 +48,7 @@ func TestTraceContextCrossesKafka(t *testing.T) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 		defer cancel()
-		res, err := s.Do(ctx, "GET", fmt.Sprintf("/v1/consumer/topics/orders/partitions/0/offsets/%d?count=1", offset), nil)
+		res, err := s.Send(ctx, "GET", fmt.Sprintf("/v1/consumer/topics/orders/partitions/0/offsets/%d?count=1", offset), nil)
 		var out consumewindow.ConsumeResponse
 		if err != nil || res.Status != 200 || json.Unmarshal(res.Body, &out) != nil || len(out.Records) != 1 {
 			t.Fatalf("consume: %v %d %s", err, res.Status, res.Body)
@@ -97,7 +97,7 @@ func TestTraceContextInSendMessageAndWebhooks(t *testing.T) {
 		if resp["RequestId"] != "client-req-7" || hdr.Get(httpio.RequestIDHeader) != "client-req-7" {
 			t.Errorf("RequestId %v, X-Request-Id %q: want the request id in both", resp["RequestId"], hdr.Get(httpio.RequestIDHeader))
 		}
-		w, err := s.broker.Fetch(t.Context(), "orders", 0, 0, 1, 1<<20)
+		w, err := s.Broker.Fetch(t.Context(), "orders", 0, 0, 1, 1<<20)
 		if err != nil || len(w.Messages) != 1 {
 			t.Fatal(err)
 		}
@@ -127,7 +127,7 @@ func TestTraceContextInSendMessageAndWebhooks(t *testing.T) {
 			Offset    int64
 		}
 		_ = json.Unmarshal(body, &out)
-		rec := readRecord(t, s.cluster, "github-events", out.Partition, out.Offset)
+		rec := readRecord(t, s.Cluster, "github-events", out.Partition, out.Offset)
 		got := map[string]string{}
 		for _, h := range rec.Headers {
 			got[h.Key] = string(h.Value)

@@ -59,7 +59,7 @@ func lowerHeaders(h http.Header) map[string]string {
 // on Lambda and SCF, text bodies with multi-byte characters), and the record must hold it.
 func TestWebhookThroughPlatforms(t *testing.T) {
 	s := startWebhooks(t, 1<<20)
-	app := platform.App{HTTP: s.handler}
+	app := s.App
 	binary := []byte{0x00, 0xff, 0xfe, '\r', '\n', 0x80, 'k', 'a', 'f', 'k', 'a'}
 	text := []byte(`{"emoji":"🚀","name":"Zoë","price":"€4.20"}`)
 
@@ -160,7 +160,7 @@ func TestWebhookThroughPlatforms(t *testing.T) {
 					if err := json.Unmarshal(a.body, &res); err != nil {
 						t.Fatal(err)
 					}
-					m := readRecord(t, s.cluster, c.topic, res.Partition, res.Offset)
+					m := readRecord(t, s.Cluster, c.topic, res.Partition, res.Offset)
 					if !bytes.Equal(m.Value, c.body) || string(m.Key) != c.key {
 						t.Fatalf("record %q=%q, want %q=%q", m.Key, m.Value, c.key, c.body)
 					}

@@ -8,9 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,13 +20,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafkafn/kafkafn/functions/produce"
-	"github.com/kafkafn/kafkafn/shared/auth"
-	"github.com/kafkafn/kafkafn/shared/auth/policy"
-	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/internal/harness"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
-	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
-	"github.com/kafkafn/kafkafn/shared/openapi/openapitest"
 )
 
 // Secrets of the test sources. The GitHub one is the secret of GitHub's documented example.
@@ -49,49 +43,33 @@ const whSources = `{
 }`
 
 type whServer struct {
-	*httptest.Server
-	cluster *brokertest.Cluster
-	handler http.Handler // the routes behind httpio.Serve, for the platform adapters
+	*harness.Stack
 }
 
-// startWebhooks serves the produce routes with the test sources over a kfake cluster with
-// the topics events, github-events and orders (three partitions each).
+// startWebhooks runs the produce binary with the test sources over a kfake cluster with the
+// topics events, github-events, github-audit and orders (three partitions each).
 func startWebhooks(t *testing.T, maxBody int64) *whServer {
 	t.Helper()
-	return startWebhooksGuarded(t, maxBody, auth.NewGuard(policy.Default()))
+	return startWebhooksWith(t, maxBody, "")
 }
 
-// startWebhooksGuarded is startWebhooks with the given Guard (with no authenticators: the
-// webhook route needs none).
-func startWebhooksGuarded(t *testing.T, maxBody int64, guard *auth.Guard) *whServer {
+// startWebhooksWith is startWebhooks with the AUTH_POLICY document authPolicy (empty: the
+// default policy). The other routes take an API key no test sends: the webhook route
+// needs no authenticator, but a deployment configures one for the rest.
+func startWebhooksWith(t *testing.T, maxBody int64, authPolicy string) *whServer {
 	t.Helper()
-	c := brokertest.NewCluster(t, kfake.SeedTopics(3, "events", "github-events", "github-audit", "orders"))
-	bc, err := broker.New(c.Config)
-	if err != nil {
-		t.Fatal(err)
+	env := map[string]string{
+		"WEBHOOK_SECRETS": whSources, "GITHUB_WEBHOOK_SECRET": whGitHubSecret,
+		"HTTP_MAX_BODY_BYTES": strconv.FormatInt(maxBody, 10),
+		"AUTH_API_KEYS":       `{"unused": {"sha256": "` + strings.Repeat("0", 64) + `"}}`,
 	}
-	t.Cleanup(bc.Close)
-	env := map[string]string{"WEBHOOK_SECRETS": whSources, "GITHUB_WEBHOOK_SECRET": whGitHubSecret}
-	cfg, err := config.WebhooksFromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
+	if authPolicy != "" {
+		env["AUTH_POLICY"] = authPolicy
 	}
-	wd, err := produce.NewWebhookDeps(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	limits, err := config.LimitsFromEnv(func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	limits.MaxBodyBytes = maxBody
-	mux := http.NewServeMux()
-	produce.Register(mux, produce.Deps{Broker: bc, Guard: guard, Limits: limits, Webhooks: wd})
-	// Every answer is checked against the OpenAPI document.
-	h := openapitest.Check(t, httpio.Serve(mux, slog.New(slog.NewTextHandler(io.Discard, nil))))
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return &whServer{Server: srv, cluster: c, handler: h}
+	return &whServer{harness.Start(t, harness.Options{
+		Routes: harness.Produce, Auth: harness.AuthEnv, Env: env,
+		Cluster: []kfake.Opt{kfake.SeedTopics(3, "events", "github-events", "github-audit", "orders")},
+	})}
 }
 
 // delivery is one webhook request.
@@ -274,7 +252,7 @@ func TestWebhookAccepted(t *testing.T) {
 			if d := time.Since(time.UnixMilli(res.Timestamp)); d < 0 || d > time.Minute {
 				t.Errorf("timestamp %d is not the time of the request", res.Timestamp)
 			}
-			m := readRecord(t, s.cluster, res.Topic, res.Partition, res.Offset)
+			m := readRecord(t, s.Cluster, res.Topic, res.Partition, res.Offset)
 			if !bytes.Equal(m.Value, tt.want.value) || (m.Value == nil) != (tt.want.value == nil) {
 				t.Errorf("value = %q, want %q", m.Value, tt.want.value)
 			}
@@ -378,7 +356,7 @@ func TestWebhookRefused(t *testing.T) {
 		})
 	}
 	for _, topic := range []string{"events", "github-events", "github-audit", "orders"} {
-		if n := countRecords(t, s.cluster, topic); n != 0 {
+		if n := countRecords(t, s.Cluster, topic); n != 0 {
 			t.Errorf("refused deliveries wrote %d records to %s", n, topic)
 		}
 	}
@@ -448,12 +426,8 @@ func countRecords(t *testing.T, c *brokertest.Cluster, topic string) int64 {
 // TestWebhookPolicy checks that the source's principal (scheme "webhook", ID the source
 // name) goes through the Guard's authorisation policy, here a real AUTH_POLICY document.
 func TestWebhookPolicy(t *testing.T) {
-	p, err := policy.Parse("AUTH_POLICY", []byte(`{"rules": [
-		{"principals": ["*"], "ops": ["produce"], "topics": ["github-events"]}]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := startWebhooksGuarded(t, 1<<20, auth.NewGuard(p))
+	s := startWebhooksWith(t, 1<<20, `{"rules": [
+		{"principals": ["*"], "ops": ["produce"], "topics": ["github-events"]}]}`)
 	tests := []struct {
 		name   string
 		topic  string
@@ -479,7 +453,7 @@ func TestWebhookPolicy(t *testing.T) {
 			}
 		})
 	}
-	if n := countRecords(t, s.cluster, "github-audit"); n != 0 {
+	if n := countRecords(t, s.Cluster, "github-audit"); n != 0 {
 		t.Errorf("a forbidden delivery wrote %d records", n)
 	}
 }

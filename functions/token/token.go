@@ -78,8 +78,8 @@ func Build(_ context.Context, env platform.Env) (platform.App, error) {
 		return platform.App{}, err
 	}
 	mux := http.NewServeMux()
-	Register(mux, Deps{Source: src, Config: cfg, Limits: limits})
-	return platform.App{HTTP: httpio.Serve(mux, nil, httpio.WithBodyBudget(limits), httpio.WithOps(ops, reg))}, nil
+	Register(mux, Deps{Source: src, Config: cfg, Limits: limits, Log: env.Log})
+	return platform.App{HTTP: httpio.Serve(mux, env.Log, httpio.WithBodyBudget(limits), httpio.WithOps(ops, reg))}, nil
 }
 
 type handler struct {

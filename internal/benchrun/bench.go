@@ -16,12 +16,9 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kafkafn/kafkafn/internal/harness"
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/config"
-	"github.com/kafkafn/kafkafn/shared/config/kafkaenv"
-	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform/local"
-	"github.com/kafkafn/kafkafn/test/stacktest"
 )
 
 type options struct {
@@ -37,10 +34,8 @@ type bench struct {
 	report  Report
 	cluster *kfake.Cluster // nil with KAFKA_BROKERS
 	kcfg    broker.Config
-	limits  httpio.Limits
-	bc      *broker.Client
-	handler http.Handler
-	url     string // the local server over loopback
+	stack   *harness.Stack // kafkafn over the broker
+	url     string         // the local server over loopback
 	client  *http.Client
 	raw     *kafka.Client
 	rawTr   *kafka.Transport
@@ -63,29 +58,14 @@ func newBench(ctx context.Context, o options) (*bench, error) {
 	}
 	b.brokers = brokers
 	b.report.Machine = machine(o.brokers)
-	var err error
-	if b.kcfg, err = kafkaenv.FromEnv(func(k string) string {
-		if k == "KAFKA_BROKERS" {
-			return joinComma(brokers)
-		}
-		return ""
-	}); err != nil {
-		return nil, err
-	}
-	if b.limits, err = config.LimitsFromEnv(func(string) string { return "" }); err != nil {
-		return nil, err
-	}
-	if b.bc, err = broker.New(b.kcfg); err != nil {
-		return nil, err
-	}
-	b.stop = append(b.stop, b.bc.Close)
-	b.handler = stacktest.Handler(b.bc, b.limits, nil)
-	url, stop, err := serve(b.handler)
+	// The shipped all-routes Build, configured from the environment, on the local
+	// platform's server over loopback.
+	st, err := harness.New(ctx, harness.Options{Brokers: brokers, Platform: harness.Local})
 	if err != nil {
 		return nil, err
 	}
-	b.url = url
-	b.stop = append(b.stop, stop)
+	b.stop = append(b.stop, st.Close)
+	b.stack, b.kcfg, b.url = st, st.Kafka, st.URL
 	b.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}, Timeout: time.Minute}
 	b.rawTr = &kafka.Transport{DialTimeout: b.kcfg.DialTimeout, IdleTimeout: b.kcfg.IdleTimeout, MetadataTTL: b.kcfg.MetadataTTL, ClientID: "bench-raw"}
 	b.raw = &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second, Transport: b.rawTr}

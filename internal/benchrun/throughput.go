@@ -15,12 +15,11 @@ import (
 	"github.com/segmentio/kafka-go/sasl"
 	"github.com/segmentio/kafka-go/sasl/scram"
 
+	"github.com/kafkafn/kafkafn/internal/harness"
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/platform/awslambda"
 	"github.com/kafkafn/kafkafn/shared/platform/azurefunc"
 	"github.com/kafkafn/kafkafn/shared/platform/scf"
-	"github.com/kafkafn/kafkafn/test/stacktest"
 )
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
@@ -155,11 +154,9 @@ func azureInvoke(h http.Handler, method, path string, body []byte) func(ctx cont
 // loopback HTTP, through the Lambda, SCF and Azure adapters in-process, and through raw
 // kafka-go.
 func (b *bench) produceThroughput(ctx context.Context) error {
-	app := platform.App{HTTP: b.handler}
-	lh := awslambda.New(app)
-	sf := scf.New(ctx, func(string) string { return "" }, func(context.Context, platform.Env) (platform.App, error) { return app, nil })
-	defer sf.Close()
-	ah := azurefunc.Handler(app)
+	lh := b.stack.Lambda()
+	sf := b.stack.SCF(ctx)
+	ah := azurefunc.Handler(b.stack.App)
 	for _, n := range []int{1, 100, 500} {
 		body := produceBody(n)
 		variants := []struct {
@@ -305,21 +302,17 @@ func (b *bench) warmVsNaive(ctx context.Context) error {
 		b.note("naive", "TLS+SASL case skipped: it needs the in-process broker (KAFKA_BROKERS is set)")
 		return nil
 	}
-	kcfg, stop, err := secureCluster("naive")
+	brokers, env, stop, err := secureCluster("naive")
 	if err != nil {
 		return err
 	}
 	defer stop()
-	bc, err := broker.New(kcfg)
+	st, err := harness.New(ctx, harness.Options{Brokers: brokers, Env: env, Platform: harness.Local})
 	if err != nil {
 		return err
 	}
-	defer bc.Close()
-	url, stopServer, err := serve(stacktest.Handler(bc, b.limits, nil))
-	if err != nil {
-		return err
-	}
-	defer stopServer()
+	defer st.Close()
+	kcfg, url := st.Kafka, st.URL
 	return b.compareNaive(ctx, "TLS + SASL/SCRAM-SHA-512", kcfg, url, "naive")
 }
 

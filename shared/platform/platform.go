@@ -9,6 +9,7 @@ package platform
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"time"
 )
@@ -47,6 +48,9 @@ type Env struct {
 	// LoopbackOnly is true when the adapter is the local HTTP server and it listens only on
 	// loopback addresses. The insecure dev auth mode is refused unless it is true.
 	LoopbackOnly bool
+	// Log is the logger of the request log and the start-up messages; nil means
+	// slog.Default() (the adapters leave it nil; the test harness sets it).
+	Log *slog.Logger
 }
 
 // BuildFunc builds the App once per process. It must be cheap: no dialing Kafka or identity

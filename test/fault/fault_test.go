@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"sync"
@@ -16,9 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"go.uber.org/goleak"
 
-	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/httpio"
-	"github.com/kafkafn/kafkafn/test/stacktest"
+	"github.com/kafkafn/kafkafn/internal/harness"
 )
 
 const topic = "orders"
@@ -26,22 +25,24 @@ const topic = "orders"
 // newStack starts kafkafn behind a fault proxy with a short request deadline, registers the
 // leak checks (they run after every other cleanup), and warms the stack up: pooled
 // connections and cached metadata exist before the fault.
-func newStack(t *testing.T, brokers int, tune func(*broker.Config)) *stacktest.Stack {
+func newStack(t *testing.T, brokers int, env map[string]string) *harness.Stack {
 	t.Helper()
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
-	var s *stacktest.Stack
+	var s *harness.Stack
 	t.Cleanup(func() {
 		// Runs after the stack's own cleanup closed the server and the client.
 		if s != nil && s.Proxy != nil {
 			waitFor(t, "proxied connections to close", func() bool { return s.Proxy.Open() == 0 })
 		}
 	})
-	s = stacktest.New(t, stacktest.Options{
-		Cluster: []kfake.Opt{kfake.NumBrokers(brokers), kfake.SeedTopics(3, topic)},
-		Proxy:   true,
-		Kafka:   tune,
-		Limits:  func(l *httpio.Limits) { l.RequestTimeout = 2 * time.Second },
+	e := map[string]string{"REQUEST_TIMEOUT": "2s"}
+	maps.Copy(e, env)
+	s = harness.Start(t, harness.Options{
+		Cluster:        []kfake.Opt{kfake.NumBrokers(brokers), kfake.SeedTopics(3, topic)},
+		Proxy:          true,
+		Env:            e,
+		NoOpenAPICheck: true,
 	})
 	for p := int32(0); p < 3; p++ {
 		if r := produce(t, s, &p, "warm"); r.Status != http.StatusOK {
@@ -57,20 +58,20 @@ func newStack(t *testing.T, brokers int, tune func(*broker.Config)) *stacktest.S
 	return s
 }
 
-func do(t *testing.T, s *stacktest.Stack, method, path string, body any) stacktest.Response {
+func do(t *testing.T, s *harness.Stack, method, path string, body any) harness.Response {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	r, err := s.Do(ctx, method, path, body)
+	r, err := s.Send(ctx, method, path, body)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	return r
 }
 
-func produce(t *testing.T, s *stacktest.Stack, partition *int32, values ...string) stacktest.Response {
+func produce(t *testing.T, s *harness.Stack, partition *int32, values ...string) harness.Response {
 	t.Helper()
-	return do(t, s, "POST", "/v1/producer/topics/"+topic, stacktest.ProduceBody(partition, values...))
+	return do(t, s, "POST", "/v1/producer/topics/"+topic, harness.ProduceBody(partition, values...))
 }
 
 func waitFor(t testing.TB, what string, ok func() bool) {
@@ -86,12 +87,12 @@ func waitFor(t testing.TB, what string, ok func() bool) {
 }
 
 // checkFailure asserts a clear, retryable 5xx JSON error.
-func checkFailure(t *testing.T, r stacktest.Response) {
+func checkFailure(t *testing.T, r harness.Response) {
 	t.Helper()
 	if r.Status < 500 {
 		t.Fatalf("status %d, want a 5xx: %s", r.Status, r.Body)
 	}
-	var body stacktest.ErrorBody
+	var body harness.ErrorBody
 	if err := json.Unmarshal(r.Body, &body); err != nil {
 		t.Fatalf("error body is not JSON: %v: %s", err, r.Body)
 	}
@@ -111,25 +112,25 @@ func TestProduceUnderFaults(t *testing.T) {
 	cases := []struct {
 		name    string
 		brokers int
-		inject  func(t *testing.T, s *stacktest.Stack)
-		heal    func(t *testing.T, s *stacktest.Stack) // nil: nothing to undo
-		want    []int                                  // acceptable statuses
-		copies  []int                                  // acceptable copies of the record in the log
+		inject  func(t *testing.T, s *harness.Stack)
+		heal    func(t *testing.T, s *harness.Stack) // nil: nothing to undo
+		want    []int                                // acceptable statuses
+		copies  []int                                // acceptable copies of the record in the log
 	}{
 		{
 			name:   "NOT_LEADER once is retried after a metadata refresh and succeeds",
-			inject: func(t *testing.T, s *stacktest.Stack) { fault(s, kerr.NotLeaderForPartition, 1) },
+			inject: func(t *testing.T, s *harness.Stack) { fault(s, kerr.NotLeaderForPartition, 1) },
 			want:   []int{200}, copies: []int{1},
 		},
 		{
 			name:   "NOT_LEADER twice is a retryable 503 with nothing written",
-			inject: func(t *testing.T, s *stacktest.Stack) { fault(s, kerr.NotLeaderForPartition, 2) },
+			inject: func(t *testing.T, s *harness.Stack) { fault(s, kerr.NotLeaderForPartition, 2) },
 			want:   []int{503}, copies: []int{0},
 		},
 		{
 			name:    "the partition leader moved to another broker: retried on the new leader",
 			brokers: 3,
-			inject: func(t *testing.T, s *stacktest.Stack) {
+			inject: func(t *testing.T, s *harness.Stack) {
 				old := s.Cluster.LeaderFor(topic, 0)
 				if err := s.Cluster.MoveTopicPartition(topic, 0, (old+1)%3); err != nil {
 					t.Fatal(err)
@@ -139,27 +140,27 @@ func TestProduceUnderFaults(t *testing.T) {
 		},
 		{
 			name:   "REQUEST_TIMED_OUT after the write was applied is a 504 unknown outcome, not retried",
-			inject: func(t *testing.T, s *stacktest.Stack) { fault(s, kerr.RequestTimedOut, 1) },
+			inject: func(t *testing.T, s *harness.Stack) { fault(s, kerr.RequestTimedOut, 1) },
 			want:   []int{504}, copies: []int{1},
 		},
 		{
 			name:   "NOT_ENOUGH_REPLICAS once (refused before the append) is retried after a pause and succeeds",
-			inject: func(t *testing.T, s *stacktest.Stack) { fault(s, kerr.NotEnoughReplicas, 1) },
+			inject: func(t *testing.T, s *harness.Stack) { fault(s, kerr.NotEnoughReplicas, 1) },
 			want:   []int{200}, copies: []int{1},
 		},
 		{
 			name:   "NOT_ENOUGH_REPLICAS_AFTER_APPEND is a 503 unknown outcome, not retried",
-			inject: func(t *testing.T, s *stacktest.Stack) { fault(s, kerr.NotEnoughReplicasAfterAppend, 1) },
+			inject: func(t *testing.T, s *harness.Stack) { fault(s, kerr.NotEnoughReplicasAfterAppend, 1) },
 			want:   []int{503}, copies: []int{1},
 		},
 		{
 			name:   "KAFKA_STORAGE_ERROR on produce is a retryable 503, not retried",
-			inject: func(t *testing.T, s *stacktest.Stack) { fault(s, kerr.KafkaStorageError, 1) },
+			inject: func(t *testing.T, s *harness.Stack) { fault(s, kerr.KafkaStorageError, 1) },
 			want:   []int{503}, copies: []int{0},
 		},
 		{
 			name: "a connection dropped before the broker handled the request is retried once",
-			inject: func(t *testing.T, s *stacktest.Stack) {
+			inject: func(t *testing.T, s *harness.Stack) {
 				s.Cluster.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
 					s.Cluster.DropControl()
 					return nil, errors.New("drop"), true
@@ -169,30 +170,30 @@ func TestProduceUnderFaults(t *testing.T) {
 		},
 		{
 			name: "a connection dropped after the write was applied: retried, the record is duplicated (at-least-once)",
-			inject: func(t *testing.T, s *stacktest.Stack) {
+			inject: func(t *testing.T, s *harness.Stack) {
 				s.Proxy.KillNextResponse()
 			},
 			want: []int{200}, copies: []int{2},
 		},
 		{
 			name:   "the broker is down: a retryable 503, and the next request after it is back succeeds",
-			inject: func(t *testing.T, s *stacktest.Stack) { s.Proxy.Down() },
-			heal:   func(t *testing.T, s *stacktest.Stack) { s.Proxy.Up() },
+			inject: func(t *testing.T, s *harness.Stack) { s.Proxy.Down() },
+			heal:   func(t *testing.T, s *harness.Stack) { s.Proxy.Up() },
 			want:   []int{503}, copies: []int{0},
 		},
 		{
 			name: "a broker slower than the request deadline: a 504 unknown outcome; the record lands later",
-			inject: func(t *testing.T, s *stacktest.Stack) {
+			inject: func(t *testing.T, s *harness.Stack) {
 				slow(t, s, kmsg.Produce)
 			},
-			heal: func(t *testing.T, s *stacktest.Stack) {
-				waitFor(t, "the slow write to land", func() bool { return stacktest.Count(s.Log(t, topic), "v") == 1 })
+			heal: func(t *testing.T, s *harness.Stack) {
+				waitFor(t, "the slow write to land", func() bool { return harness.Count(s.Log(t, topic), "v") == 1 })
 			},
 			want: []int{504}, copies: []int{1},
 		},
 		{
 			name: "every pooled connection reset between two requests: no failed attempt visible",
-			inject: func(t *testing.T, s *stacktest.Stack) {
+			inject: func(t *testing.T, s *harness.Stack) {
 				s.Proxy.KillAll()
 			},
 			want: []int{200}, copies: []int{1},
@@ -209,7 +210,7 @@ func TestProduceUnderFaults(t *testing.T) {
 			if r.Status >= 500 {
 				checkFailure(t, r)
 			}
-			claims, err := stacktest.Claims([]string{"v"}, r.Body)
+			claims, err := harness.Claims([]string{"v"}, r.Body)
 			if err != nil && r.Status == 200 {
 				t.Fatal(err)
 			}
@@ -220,13 +221,13 @@ func TestProduceUnderFaults(t *testing.T) {
 			if after.Status != http.StatusOK {
 				t.Fatalf("the request after the fault: %d %s", after.Status, after.Body)
 			}
-			more, err := stacktest.Claims([]string{"after"}, after.Body)
+			more, err := harness.Claims([]string{"after"}, after.Body)
 			if err != nil {
 				t.Fatal(err)
 			}
 			log := s.Log(t, topic)
-			stacktest.CheckClaims(t, log, append(claims, more...))
-			if n := stacktest.Count(log, "v"); !slices.Contains(tc.copies, n) {
+			harness.CheckClaims(t, log, append(claims, more...))
+			if n := harness.Count(log, "v"); !slices.Contains(tc.copies, n) {
 				t.Errorf("the log holds %d copies of the record, want %v", n, tc.copies)
 			}
 		})
@@ -235,7 +236,7 @@ func TestProduceUnderFaults(t *testing.T) {
 
 // slow delays the next request of kind key past the request deadline (2 s). The test waits
 // for the delay to end before the cluster closes.
-func slow(t *testing.T, s *stacktest.Stack, key kmsg.Key) {
+func slow(t *testing.T, s *harness.Stack, key kmsg.Key) {
 	done := make(chan struct{})
 	var once sync.Once
 	s.Cluster.ControlKey(int16(key), func(kmsg.Request) (kmsg.Response, error, bool) {
@@ -251,7 +252,7 @@ func slow(t *testing.T, s *stacktest.Stack, key kmsg.Key) {
 	t.Cleanup(func() { <-done })
 }
 
-func fault(s *stacktest.Stack, err *kerr.Error, count int) {
+func fault(s *harness.Stack, err *kerr.Error, count int) {
 	s.Cluster.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: topic, Err: err, Count: count})
 }
 
@@ -263,18 +264,18 @@ func TestConsumeAndMetadataUnderFaults(t *testing.T) {
 		name    string
 		brokers int
 		path    string
-		inject  func(t *testing.T, s *stacktest.Stack)
+		inject  func(t *testing.T, s *harness.Stack)
 		want    int
 	}{
 		{
 			name: "fetch answered NOT_LEADER once is retried", path: consume, want: 200,
-			inject: func(t *testing.T, s *stacktest.Stack) {
+			inject: func(t *testing.T, s *harness.Stack) {
 				s.Cluster.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Fetch}, Topic: topic, Err: kerr.NotLeaderForPartition})
 			},
 		},
 		{
 			name: "fetch after the leader moved is retried on the new leader", path: consume, want: 200, brokers: 3,
-			inject: func(t *testing.T, s *stacktest.Stack) {
+			inject: func(t *testing.T, s *harness.Stack) {
 				old := s.Cluster.LeaderFor(topic, 0)
 				if err := s.Cluster.MoveTopicPartition(topic, 0, (old+1)%3); err != nil {
 					t.Fatal(err)
@@ -283,7 +284,7 @@ func TestConsumeAndMetadataUnderFaults(t *testing.T) {
 		},
 		{
 			name: "fetch on a dropped connection is retried", path: consume, want: 200,
-			inject: func(t *testing.T, s *stacktest.Stack) {
+			inject: func(t *testing.T, s *harness.Stack) {
 				s.Cluster.ControlKey(int16(kmsg.Fetch), func(kmsg.Request) (kmsg.Response, error, bool) {
 					s.Cluster.DropControl()
 					return nil, errors.New("drop"), true
@@ -292,21 +293,21 @@ func TestConsumeAndMetadataUnderFaults(t *testing.T) {
 		},
 		{
 			name: "fetch slower than the request deadline is a 504", path: consume, want: 504,
-			inject: func(t *testing.T, s *stacktest.Stack) {
+			inject: func(t *testing.T, s *harness.Stack) {
 				s.Proxy.DelayResponses(3 * time.Second)
 				t.Cleanup(func() { s.Proxy.DelayResponses(0) })
 			},
 		},
 		{
 			name: "metadata slower than the request deadline is a 504", path: "/v1/metadata/topics", want: 504,
-			inject: func(t *testing.T, s *stacktest.Stack) {
+			inject: func(t *testing.T, s *harness.Stack) {
 				s.Proxy.DelayResponses(3 * time.Second)
 				t.Cleanup(func() { s.Proxy.DelayResponses(0) })
 			},
 		},
 		{
 			name: "metadata on a dropped connection is retried", path: "/v1/metadata/topics/" + topic + "/partitions", want: 200,
-			inject: func(t *testing.T, s *stacktest.Stack) {
+			inject: func(t *testing.T, s *harness.Stack) {
 				s.Cluster.ControlKey(int16(kmsg.Metadata), func(kmsg.Request) (kmsg.Response, error, bool) {
 					s.Cluster.DropControl()
 					return nil, errors.New("drop"), true
@@ -315,11 +316,11 @@ func TestConsumeAndMetadataUnderFaults(t *testing.T) {
 		},
 		{
 			name: "consume while the broker is down is a retryable 503", path: consume, want: 503,
-			inject: func(t *testing.T, s *stacktest.Stack) { s.Proxy.Down() },
+			inject: func(t *testing.T, s *harness.Stack) { s.Proxy.Down() },
 		},
 		{
 			name: "metadata while the broker is down is a retryable 503", path: "/v1/metadata/topics", want: 503,
-			inject: func(t *testing.T, s *stacktest.Stack) { s.Proxy.Down() },
+			inject: func(t *testing.T, s *harness.Stack) { s.Proxy.Down() },
 		},
 	}
 	for _, tc := range cases {
@@ -366,11 +367,11 @@ func TestTopicDeletedAndRecreated(t *testing.T) {
 			if r.Status != http.StatusOK {
 				t.Fatalf("status %d, want 200: %s", r.Status, r.Body)
 			}
-			claims, err := stacktest.Claims([]string{v}, r.Body)
+			claims, err := harness.Claims([]string{v}, r.Body)
 			if err != nil {
 				t.Fatal(err)
 			}
-			stacktest.CheckClaims(t, s.Log(t, topic), claims)
+			harness.CheckClaims(t, s.Log(t, topic), claims)
 		}
 	})
 	t.Run("produce to a partition the new topic lacks is a 404 unknown_partition", func(t *testing.T) {
@@ -392,49 +393,49 @@ func TestTopicDeletedAndRecreated(t *testing.T) {
 // every pooled connection is dead. The first request after the thaw must succeed, within its
 // deadline, with no failed attempt visible to the caller.
 func TestFreezeThaw(t *testing.T) {
-	const idle = 300 * time.Millisecond
+	const idle = time.Second // KAFKA_IDLE_TIMEOUT's minimum
 	requests := []struct {
 		name, method, path string
 		body               any
 	}{
-		{"produce", "POST", "/v1/producer/topics/" + topic, stacktest.ProduceBody(&p0, "thawed")},
+		{"produce", "POST", "/v1/producer/topics/" + topic, harness.ProduceBody(&p0, "thawed")},
 		{"consume", "GET", "/v1/consumer/topics/" + topic + "/partitions/0/offsets/0", nil},
 		{"list topics", "GET", "/v1/metadata/topics", nil},
 		{"partitions with offsets", "GET", "/v1/metadata/topics/" + topic + "/partitions", nil},
 	}
 	freezes := []struct {
 		name   string
-		freeze func(s *stacktest.Stack)
+		freeze func(s *harness.Stack)
 		sleep  time.Duration
 	}{
-		{"connections reset while frozen for less than KAFKA_IDLE_TIMEOUT", func(s *stacktest.Stack) { s.Proxy.KillAll() }, 0},
-		{"connections silently dead after a freeze longer than KAFKA_IDLE_TIMEOUT", func(s *stacktest.Stack) { s.Proxy.FreezeAll() }, 2 * idle},
-		{"connections reset after a freeze longer than KAFKA_IDLE_TIMEOUT", func(s *stacktest.Stack) { s.Proxy.KillAll() }, 2 * idle},
+		{"connections reset while frozen for less than KAFKA_IDLE_TIMEOUT", func(s *harness.Stack) { s.Proxy.KillAll() }, 0},
+		{"connections silently dead after a freeze longer than KAFKA_IDLE_TIMEOUT", func(s *harness.Stack) { s.Proxy.FreezeAll() }, 2 * idle},
+		{"connections reset after a freeze longer than KAFKA_IDLE_TIMEOUT", func(s *harness.Stack) { s.Proxy.KillAll() }, 2 * idle},
 	}
 	for _, f := range freezes {
 		for _, rq := range requests {
 			t.Run(rq.name+" after "+f.name, func(t *testing.T) {
-				s := newStack(t, 1, func(k *broker.Config) { k.IdleTimeout = idle })
+				s := newStack(t, 1, map[string]string{"KAFKA_IDLE_TIMEOUT": idle.String()})
 				// Keep the pools busy up to the freeze so the transport's own reaper has not
 				// already closed them.
 				f.freeze(s)
 				time.Sleep(f.sleep)
-				dials := s.Broker.Dials()
+				dials := s.Proxy.Accepted() // every connection the product dials crosses the proxy
 				r := do(t, s, rq.method, rq.path, rq.body)
 				if r.Status != http.StatusOK {
 					t.Fatalf("first request after the thaw: %d %s", r.Status, r.Body)
 				}
-				if s.Broker.Dials() == dials {
+				if s.Proxy.Accepted() == dials {
 					t.Errorf("no new connection was dialled after the thaw")
 				}
 				if rq.method == "POST" {
-					claims, err := stacktest.Claims([]string{"thawed"}, r.Body)
+					claims, err := harness.Claims([]string{"thawed"}, r.Body)
 					if err != nil {
 						t.Fatal(err)
 					}
 					log := s.Log(t, topic)
-					stacktest.CheckClaims(t, log, claims)
-					if n := stacktest.Count(log, "thawed"); n != 1 {
+					harness.CheckClaims(t, log, claims)
+					if n := harness.Count(log, "thawed"); n != 1 {
 						t.Errorf("the log holds %d copies, want 1", n)
 					}
 				}
@@ -451,11 +452,11 @@ func TestPartialProduceFailure(t *testing.T) {
 	s.Cluster.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: topic, Partitions: []int32{1},
 		Err: kerr.NotLeaderForPartition, Count: 2})
 	one := int32(1)
-	body := stacktest.ProduceBody(&p0, "to-0")
-	body.Records = append(body.Records, stacktest.ProduceBody(&one, "to-1").Records...)
+	body := harness.ProduceBody(&p0, "to-0")
+	body.Records = append(body.Records, harness.ProduceBody(&one, "to-1").Records...)
 	r := do(t, s, "POST", "/v1/producer/topics/"+topic, body)
 	checkFailure(t, r)
-	var out stacktest.ErrorBody
+	var out harness.ErrorBody
 	if err := json.Unmarshal(r.Body, &out); err != nil {
 		t.Fatal(err)
 	}
@@ -465,13 +466,13 @@ func TestPartialProduceFailure(t *testing.T) {
 	if id := r.Header.Get("X-Request-Id"); id == "" || out.Error.RequestID != id {
 		t.Errorf("the partial-failure body's request_id %q is not the X-Request-Id %q", out.Error.RequestID, id)
 	}
-	claims, err := stacktest.Claims([]string{"to-0", "to-1"}, r.Body)
+	claims, err := harness.Claims([]string{"to-0", "to-1"}, r.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := s.Log(t, topic)
-	stacktest.CheckClaims(t, log, claims)
-	if n := stacktest.Count(log, "to-1"); n != 0 {
+	harness.CheckClaims(t, log, claims)
+	if n := harness.Count(log, "to-1"); n != 0 {
 		t.Errorf("the failed record is in the log %d times", n)
 	}
 }

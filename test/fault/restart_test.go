@@ -11,7 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafkafn/kafkafn/functions/consumewindow"
-	"github.com/kafkafn/kafkafn/test/stacktest"
+	"github.com/kafkafn/kafkafn/internal/harness"
 )
 
 // request is one call to an admin or group route, with the status it answers when Kafka is
@@ -26,7 +26,7 @@ type request struct {
 // adminAndGroupRoutes warms the group routes (a window read and its token for the commit)
 // and returns one request per admin and group route. The create and delete requests
 // change Kafka: during a fault they must do nothing, so after it they answer 201 and 200.
-func adminAndGroupRoutes(t *testing.T, s *stacktest.Stack) []request {
+func adminAndGroupRoutes(t *testing.T, s *harness.Stack) []request {
 	t.Helper()
 	if err := s.Cluster.CreateTopic("doomed", 1, nil); err != nil {
 		t.Fatal(err)
@@ -53,7 +53,7 @@ func adminAndGroupRoutes(t *testing.T, s *stacktest.Stack) []request {
 
 // checkUnavailable asserts a retryable 503 (never a 500, never a 504: nothing hung) whose
 // message does not claim an unknown outcome for a call that changed nothing.
-func checkUnavailable(t *testing.T, rq request, r stacktest.Response) {
+func checkUnavailable(t *testing.T, rq request, r harness.Response) {
 	t.Helper()
 	if r.Status != http.StatusServiceUnavailable {
 		t.Errorf("%s during the fault: %d, want a retryable 503: %s", rq.name, r.Status, r.Body)
@@ -75,12 +75,12 @@ func checkUnavailable(t *testing.T, rq request, r stacktest.Response) {
 func TestBrokerRestartAdminAndGroups(t *testing.T) {
 	phases := []struct {
 		name    string
-		inject  func(t *testing.T, s *stacktest.Stack) (heal func())
+		inject  func(t *testing.T, s *harness.Stack) (heal func())
 		faulted func(request) bool
 	}{
 		{
 			name: "the broker is down (connections reset, dials refused)",
-			inject: func(t *testing.T, s *stacktest.Stack) func() {
+			inject: func(t *testing.T, s *harness.Stack) func() {
 				s.Proxy.Down()
 				return s.Proxy.Up
 			},
@@ -88,7 +88,7 @@ func TestBrokerRestartAdminAndGroups(t *testing.T) {
 		},
 		{
 			name: "the broker is back but not ready",
-			inject: func(t *testing.T, s *stacktest.Stack) func() {
+			inject: func(t *testing.T, s *harness.Stack) func() {
 				h := s.Cluster.Fault(
 					kfake.Fault{Keys: []kmsg.Key{kmsg.CreateTopics, kmsg.DeleteTopics}, Err: kerr.BrokerNotAvailable, Count: -1},
 					kfake.Fault{Keys: []kmsg.Key{kmsg.Metadata}, Topic: topic, Err: kerr.LeaderNotAvailable, Count: -1},
@@ -100,7 +100,7 @@ func TestBrokerRestartAdminAndGroups(t *testing.T) {
 		},
 		{
 			name: "the group coordinator is not available yet",
-			inject: func(t *testing.T, s *stacktest.Stack) func() {
+			inject: func(t *testing.T, s *harness.Stack) func() {
 				h := s.Cluster.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.OffsetFetch, kmsg.OffsetCommit}, Err: kerr.CoordinatorNotAvailable, Count: -1})
 				return h.Remove
 			},

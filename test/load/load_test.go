@@ -1,13 +1,11 @@
 package load_test
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"runtime"
@@ -19,8 +17,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/kafkafn/kafkafn/shared/platform/local"
-	"github.com/kafkafn/kafkafn/test/stacktest"
+	"github.com/kafkafn/kafkafn/internal/harness"
 )
 
 var (
@@ -46,21 +43,9 @@ type claim struct {
 // and exactly where reported, reads that agree with the log, and goroutines, file
 // descriptors and heap back to flat after the run.
 func TestLoopbackLoad(t *testing.T) {
-	s := stacktest.New(t, stacktest.Options{Cluster: []kfake.Opt{kfake.SeedTopics(partitions, topic)}})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- local.Serve(ctx, ln, s.Handler, "load", nil) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-served; err != nil {
-			t.Errorf("server: %v", err)
-		}
-	})
-	base := "http://" + ln.Addr().String()
+	// The local platform's own server over loopback.
+	s := harness.Start(t, harness.Options{Cluster: []kfake.Opt{kfake.SeedTopics(partitions, topic)}, Platform: harness.Local, NoOpenAPICheck: true})
+	base := s.URL
 	tr := &http.Transport{MaxIdleConnsPerHost: *concurrency, MaxConnsPerHost: *concurrency}
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 
@@ -70,7 +55,7 @@ func TestLoopbackLoad(t *testing.T) {
 	// Footprints are compared with every pool emptied (kafkafn's Kafka connections and the
 	// HTTP client's): what is left is what the process holds for good.
 	tr.CloseIdleConnections()
-	s.Broker.Close()
+	s.App.Close() // the product's broker client: its pooled connections
 	before := stable(t)
 
 	r = &runner{name: "load", base: base, client: client}
@@ -111,7 +96,7 @@ func TestLoopbackLoad(t *testing.T) {
 	}
 
 	tr.CloseIdleConnections()
-	s.Broker.Close()
+	s.App.Close() // the product's broker client: its pooled connections
 	after := settle(t, before)
 	t.Logf("before: %v; after: %v", before, after)
 	if after.goroutines > before.goroutines+4 {
@@ -208,13 +193,13 @@ func (r *runner) produce(rnd *rand.Rand, id string) {
 		p := int32(rnd.IntN(partitions))
 		partition = &p
 	}
-	b, _ := json.Marshal(stacktest.ProduceBody(partition, values...))
+	b, _ := json.Marshal(harness.ProduceBody(partition, values...))
 	status, body, err := r.do("POST", "/v1/producer/topics/"+topic, strings.NewReader(string(b)))
 	if err != nil || status != http.StatusOK {
 		r.fail("produce: %d %v %s", status, err, body)
 		return
 	}
-	claims, err := stacktest.Claims(values, body)
+	claims, err := harness.Claims(values, body)
 	if err != nil || len(claims) != n {
 		r.fail("produce answer: %v (%d of %d records acknowledged)", err, len(claims), n)
 		return

@@ -18,6 +18,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/kafkafn/kafkafn/functions/consumewindow"
+	"github.com/kafkafn/kafkafn/functions/internal/kafkadeps"
 	"github.com/kafkafn/kafkafn/functions/listtopics"
 	"github.com/kafkafn/kafkafn/functions/produce"
 	"github.com/kafkafn/kafkafn/internal/logtest"
@@ -104,6 +105,9 @@ var thePolicy = `{"rules":[
 ]}`
 
 // stack is every Kafka route of every function, guarded as authconfig builds it from env.
+// It wires the routes by hand rather than through internal/harness because the guard needs
+// authconfig.WithBearerOptions to trust the test identity provider's TLS certificate, which
+// no environment variable can express in-process.
 type stack struct {
 	srv *httptest.Server
 	idp *entratest.Server
@@ -139,16 +143,16 @@ func newStack(t *testing.T, policy string) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(bc.Close)
-	pd, err := produce.LoadDeps(penv, produce.Deps{Broker: bc, Guard: guard, Limits: limits})
+	pd, err := produce.LoadDeps(penv, produce.Deps{Base: kafkadeps.Base{Broker: bc, Guard: guard, Limits: limits}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cd, err := consumewindow.LoadDeps(penv, consumewindow.Deps{Broker: bc, Guard: guard, Limits: limits})
+	cd, err := consumewindow.LoadDeps(penv, consumewindow.Deps{Base: kafkadeps.Base{Broker: bc, Guard: guard, Limits: limits}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	listtopics.Register(mux, listtopics.Deps{Broker: bc, Guard: guard, Limits: limits})
+	listtopics.Register(mux, listtopics.Deps{Base: kafkadeps.Base{Broker: bc, Guard: guard, Limits: limits}})
 	produce.Register(mux, pd)
 	consumewindow.Register(mux, cd)
 	h := httpio.Serve(mux, nil)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kafkafn/kafkafn/functions/internal/kafkadeps"
 	"github.com/kafkafn/kafkafn/functions/produce"
 	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
 	"github.com/kafkafn/kafkafn/shared/auth/bearer"
@@ -63,7 +64,7 @@ func TestSlowBodiesDoNotStarveOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(bc.Close)
-	pd, err := produce.LoadDeps(penv, produce.Deps{Broker: bc, Guard: guard, Limits: limits})
+	pd, err := produce.LoadDeps(penv, produce.Deps{Base: kafkadeps.Base{Broker: bc, Guard: guard, Limits: limits}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,12 +13,18 @@ import (
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
-// Deps is the union of the Kafka routes' dependencies.
-type Deps struct {
+// Base is what every Kafka route's Deps embeds: the broker client, the auth guard and the
+// request limits. Build functions hand it on whole, never field by field.
+type Base struct {
 	Broker *broker.Client
 	Guard  *auth.Guard
 	Limits httpio.Limits
-	Kafka  broker.Config
+}
+
+// Deps is the union of the Kafka routes' dependencies.
+type Deps struct {
+	Base
+	Kafka broker.Config
 	// Ops and Metrics are the operations settings for httpio.WithOps.
 	Ops     httpio.Ops
 	Metrics *metrics.Registry
@@ -46,6 +52,9 @@ func Load(env platform.Env, brokers []string, auth ...authconfig.Option) (Deps, 
 	if err != nil {
 		return Deps{}, err
 	}
+	if env.Log != nil {
+		auth = append([]authconfig.Option{authconfig.WithLogger(env.Log)}, auth...)
+	}
 	guard, err := authconfig.Guard(env, auth...)
 	if err != nil {
 		return Deps{}, err
@@ -55,5 +64,5 @@ func Load(env platform.Env, brokers []string, auth ...authconfig.Option) (Deps, 
 	if err != nil {
 		return Deps{}, err
 	}
-	return Deps{Broker: bc, Guard: guard, Limits: limits, Kafka: bcfg, Ops: ops, Metrics: reg}, nil
+	return Deps{Base: Base{Broker: bc, Guard: guard, Limits: limits}, Kafka: bcfg, Ops: ops, Metrics: reg}, nil
 }

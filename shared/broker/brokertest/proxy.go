@@ -1,7 +1,6 @@
 package brokertest
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -12,26 +11,27 @@ import (
 	"time"
 )
 
-// Proxy is a TCP proxy between a broker.Client and a cluster, for fault injection. Pass
-// Proxy.Dial to broker.WithDialer: every address the client dials (bootstrap brokers and
-// the addresses the cluster advertises) is reached through a listener of the proxy that
-// forwards to the real address. The proxy can then kill, freeze or refuse connections the
-// way networks and frozen function containers do. It is closed when the test ends.
+// Proxy is a TCP proxy in front of a kfake cluster, for fault injection. Start the cluster
+// with kfake.ListenFn(p.Listen): each broker then advertises a port of the proxy, so every
+// client (one configured from KAFKA_BROKERS alone included) reaches the brokers only through
+// it. The proxy can kill, freeze or refuse connections the way networks and frozen function
+// containers do. It is closed when the test ends.
 type Proxy struct {
 	mu     sync.Mutex
-	routes map[string]*route // real address → listener
+	routes map[string]*route // advertised (proxy) address → route
 	links  map[*link]struct{}
 	down   bool
 	closed bool
 
 	killNextResponse atomic.Bool
 	responseDelay    atomic.Int64 // nanoseconds each broker frame is held back
+	accepted         atomic.Int64
 	wg               sync.WaitGroup
 }
 
 type route struct {
-	target string
-	ln     net.Listener
+	target string       // the broker's own address
+	ln     net.Listener // the proxy's listener, at the address the broker advertises
 }
 
 // link is one proxied connection: the client's side and the broker's side.
@@ -44,37 +44,46 @@ type link struct {
 	closeOnce      sync.Once
 }
 
-// NewProxy returns a proxy with no routes yet; routes are opened on first dial.
+// NewProxy returns a proxy with no routes yet; Listen opens one per broker.
 func NewProxy(t testing.TB) *Proxy {
 	p := &Proxy{routes: map[string]*route{}, links: map[*link]struct{}{}}
 	t.Cleanup(p.Close)
 	return p
 }
 
-// Dial connects to addr through the proxy. It has the signature broker.WithDialer wants.
-// While the proxy is Down, dials fail with "connection refused" from the operating system.
-func (p *Proxy) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+// Listen is the kfake.ListenFn that puts the proxy in front of the cluster: the broker
+// listens on a port of its own and advertises a port of the proxy.
+func (p *Proxy) Listen(network, address string) (net.Listener, error) {
+	ln, err := net.Listen(network, address)
+	if err != nil {
+		return nil, err
+	}
+	front, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.closed {
-		p.mu.Unlock()
+		_ = ln.Close()
+		_ = front.Close()
 		return nil, errors.New("brokertest: proxy closed")
 	}
-	r, ok := p.routes[addr]
-	if !ok {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			p.mu.Unlock()
-			return nil, err
-		}
-		r = &route{target: addr, ln: ln}
-		p.routes[addr] = r
-		p.serve(r)
-	}
-	via := r.ln.Addr().String()
-	p.mu.Unlock()
-	var d net.Dialer
-	return d.DialContext(ctx, network, via)
+	r := &route{target: ln.Addr().String(), ln: front}
+	p.routes[front.Addr().String()] = r
+	p.serve(r)
+	return advertised{Listener: ln, addr: front.Addr()}, nil
 }
+
+// advertised is a broker's listener that reports the proxy's address as its own, which
+// kfake advertises in its metadata.
+type advertised struct {
+	net.Listener
+	addr net.Addr
+}
+
+func (a advertised) Addr() net.Addr { return a.addr }
 
 func (p *Proxy) serve(r *route) {
 	p.wg.Add(1)
@@ -85,6 +94,7 @@ func (p *Proxy) serve(r *route) {
 			if err != nil {
 				return
 			}
+			p.accepted.Add(1)
 			p.connect(c, r.target)
 		}
 	}()
@@ -236,7 +246,7 @@ func (p *Proxy) Down() {
 	p.KillAll()
 }
 
-// Up makes the brokers reachable again (on new proxy ports). It does nothing unless Down.
+// Up makes the brokers reachable again, on the same proxy ports. It does nothing unless Down.
 func (p *Proxy) Up() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -245,7 +255,7 @@ func (p *Proxy) Up() {
 	}
 	p.down = false
 	for addr, r := range p.routes {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		ln, err := net.Listen("tcp", r.ln.Addr().String()) // the address the broker advertises
 		if err != nil {
 			continue
 		}
@@ -262,6 +272,10 @@ func (p *Proxy) Open() int {
 	defer p.mu.Unlock()
 	return len(p.links)
 }
+
+// Accepted reports how many connections the proxy has accepted in total: with the proxy in
+// front of the cluster, every connection a client dialled.
+func (p *Proxy) Accepted() int64 { return p.accepted.Load() }
 
 func (p *Proxy) takeLinks() []*link {
 	p.mu.Lock()

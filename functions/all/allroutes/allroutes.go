@@ -1,4 +1,7 @@
-package main
+// Package allroutes builds every kafkafn route on one mux: the all-routes binary
+// (functions/all: the Azure function app's custom handler and local development) and the
+// test harness (internal/harness) start it.
+package allroutes
 
 import (
 	"context"
@@ -19,9 +22,10 @@ import (
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
-// build registers every route on one mux. Locally, with no KAFKA_BROKERS, it first starts
-// an embedded broker (kfake; in memory, or in EMBEDDED_KAFKA_DIR).
-func build(_ context.Context, env platform.Env) (platform.App, error) {
+// Build is the all-routes binary's platform.BuildFunc: every route on one mux. Locally, with
+// no KAFKA_BROKERS, it first starts an embedded broker (kfake; in memory, or in
+// EMBEDDED_KAFKA_DIR).
+func Build(_ context.Context, env platform.Env) (platform.App, error) {
 	var brokers []string
 	var closers []func()
 	if ek, ok := config.EmbeddedKafkaFromEnv(env.Getenv); ok && env.Platform == "local" {
@@ -36,7 +40,11 @@ func build(_ context.Context, env platform.Env) (platform.App, error) {
 		if dir != "" {
 			where = "persisted in " + dir
 		}
-		slog.Warn("KAFKA_BROKERS is not set: started an EMBEDDED Kafka broker for local development",
+		log := env.Log
+		if log == nil {
+			log = slog.Default()
+		}
+		log.Warn("KAFKA_BROKERS is not set: started an EMBEDDED Kafka broker for local development",
 			"brokers", strings.Join(brokers, ","), "data", where)
 	}
 	d, err := kafkadeps.Load(env, brokers, authconfig.WithTC3())
@@ -53,11 +61,11 @@ func build(_ context.Context, env platform.Env) (platform.App, error) {
 		}
 		return platform.App{}, err
 	}
-	pd, err := produce.LoadDeps(env, produce.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits})
+	pd, err := produce.LoadDeps(env, produce.Deps{Base: d.Base})
 	if err != nil {
 		return fail(err)
 	}
-	cd, err := consumewindow.LoadDeps(env, consumewindow.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits})
+	cd, err := consumewindow.LoadDeps(env, consumewindow.Deps{Base: d.Base})
 	if err != nil {
 		return fail(err)
 	}
@@ -71,15 +79,15 @@ func build(_ context.Context, env platform.Env) (platform.App, error) {
 		if err != nil {
 			return fail(err)
 		}
-		token.Register(mux, token.Deps{Source: src, Config: tc, Limits: d.Limits})
+		token.Register(mux, token.Deps{Source: src, Config: tc, Limits: d.Limits, Log: env.Log})
 	} else {
-		token.Register(mux, token.Deps{}) // no Source: 404 route_not_found, saying how to turn it on
+		token.Register(mux, token.Deps{Log: env.Log}) // no Source: 404 route_not_found, saying how to turn it on
 	}
-	listtopics.Register(mux, listtopics.Deps{Broker: d.Broker, Guard: d.Guard, Limits: d.Limits, Metrics: d.Metrics})
+	listtopics.Register(mux, listtopics.Deps{Base: d.Base, Metrics: d.Metrics})
 	produce.Register(mux, pd)
 	consumewindow.Register(mux, cd)
 	return platform.App{
-		HTTP:  httpio.Serve(mux, nil, httpio.WithBodyBudget(d.Limits), httpio.WithResponseBudget(d.Limits), httpio.WithOps(d.Ops, d.Metrics)),
+		HTTP:  httpio.Serve(mux, env.Log, httpio.WithBodyBudget(d.Limits), httpio.WithResponseBudget(d.Limits), httpio.WithOps(d.Ops, d.Metrics)),
 		Timer: consumewindow.Timer(cd),
 		Close: func() {
 			for _, c := range closers {
