@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	file := filepath.Join(dir, "issuers.pem")
-	if err := os.WriteFile(file, cert, 0o600); err == nil {
+	if err = os.WriteFile(file, cert, 0o600); err == nil {
 		err = os.Setenv("SSL_CERT_FILE", file)
 	}
 	if err != nil {
