@@ -68,7 +68,7 @@ var apiKeys = map[string]string{
 // to a principal of each kind; every caller may consume the topic (without a group).
 const httpPolicy = `{"rules":[
  {"principals":["key:admin"],"ops":["*"],"topics":["*"],"groups":["*"]},
- {"principals":["key:billing-ci","oidc-group:kc#billing","oidc-role:kc#billing-reader","tc3:` + tc3Billing + `"],
+ {"principals":["key:billing-ci","oidc-group:kc#billing","oidc-role:kc#billing-reader","oidc:kc#billing-bot","tc3:` + tc3Billing + `"],
   "ops":["consume"],"topics":["orders"],"groups":["billing","billing.*"]},
  {"principals":["*"],"ops":["consume"],"topics":["orders"]}]}`
 
@@ -108,9 +108,9 @@ func TestGroupGrantsOverHTTP(t *testing.T) {
 	basic := func(id string) func(*http.Request, []byte) {
 		return func(r *http.Request, _ []byte) { r.SetBasicAuth(id, apiKeys[id]) }
 	}
-	bearer := func(is *entratest.Issuer, groups, roles []string) func(*http.Request, []byte) {
+	bearer := func(is *entratest.Issuer, sub string, groups, roles []string) func(*http.Request, []byte) {
 		return func(r *http.Request, _ []byte) {
-			c := jwt.MapClaims{"iss": is.URL, "sub": "svc-1", "aud": "kafkafn", "iat": time.Now().Unix(),
+			c := jwt.MapClaims{"iss": is.URL, "sub": sub, "aud": "kafkafn", "iat": time.Now().Unix(),
 				"exp": time.Now().Add(time.Hour).Unix(), "groups": groups, "realm_access": map[string]any{"roles": roles}}
 			r.Header.Set("Authorization", "Bearer "+is.Sign(jwt.SigningMethodRS256, c))
 		}
@@ -121,10 +121,12 @@ func TestGroupGrantsOverHTTP(t *testing.T) {
 	callers := []caller{
 		{name: "key:billing-ci", sign: basic("billing-ci"), allowed: true},
 		{name: "key:other-ci (consume on the topic, no group)", sign: basic("other-ci")},
-		{name: "oidc-group:kc#billing", sign: bearer(kc, []string{"billing"}, nil), allowed: true},
-		{name: "oidc-role:kc#billing-reader", sign: bearer(kc, nil, []string{"billing-reader"}), allowed: true},
-		{name: "a kc caller without the group or role", sign: bearer(kc, []string{"ops"}, []string{"reader"})},
-		{name: "group billing according to another issuer", sign: bearer(other, []string{"billing"}, []string{"billing-reader"})},
+		{name: "oidc-group:kc#billing", sign: bearer(kc, "svc-1", []string{"billing"}, nil), allowed: true},
+		{name: "oidc-role:kc#billing-reader", sign: bearer(kc, "svc-1", nil, []string{"billing-reader"}), allowed: true},
+		{name: "oidc:kc#billing-bot (the subject)", sign: bearer(kc, "billing-bot", nil, nil), allowed: true},
+		{name: "a kc caller without the group, role or subject", sign: bearer(kc, "svc-1", []string{"ops"}, []string{"reader"})},
+		{name: "group, role and subject billing according to another issuer",
+			sign: bearer(other, "billing-bot", []string{"billing"}, []string{"billing-reader"})},
 		{name: "tc3:" + tc3Billing, sign: signTC3(tc3Billing, tc3Key), allowed: true},
 		{name: "tc3:" + tc3Other, sign: signTC3(tc3Other, tc3Key2)},
 	}
