@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -44,7 +45,8 @@ type Issuer struct {
 }
 
 // NewIssuer starts an OIDC provider whose issuer path is path (e.g. "/us-east-1_Pool" for a
-// Cognito-like issuer, "/realms/kafkafn" for Keycloak). It is closed when the test ends.
+// Cognito-like issuer, "/realms/kafkafn" for Keycloak, "/" for Auth0's trailing slash, "" for
+// a bare host like Google's or GitHub Actions'). It is closed when the test ends.
 func NewIssuer(t testing.TB, path string) *Issuer {
 	t.Helper()
 	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -114,11 +116,14 @@ func (is *Issuer) RSAKey() (string, *rsa.PrivateKey) {
 }
 
 func (is *Issuer) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	// An issuer path "/" (Auth0's https://<tenant>/) serves /.well-known/… and /jwks, as
+	// discovery strips the issuer's trailing slash before appending the well-known path.
+	base := strings.TrimSuffix(is.path, "/")
 	var count *atomic.Int64
 	switch r.URL.Path {
-	case is.path + "/.well-known/openid-configuration":
+	case base + "/.well-known/openid-configuration":
 		count = &is.metadataCalls
-	case is.path + "/jwks":
+	case base + "/jwks":
 		count = &is.keysCalls
 	default:
 		http.NotFound(w, r)
@@ -134,7 +139,7 @@ func (is *Issuer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if count == &is.metadataCalls {
-		writeJSON(w, http.StatusOK, map[string]any{"issuer": is.URL, "jwks_uri": is.URL + "/jwks",
+		writeJSON(w, http.StatusOK, map[string]any{"issuer": is.URL, "jwks_uri": strings.TrimSuffix(is.URL, "/") + "/jwks",
 			"id_token_signing_alg_values_supported": []string{"RS256", "PS256", "ES256"}})
 		return
 	}

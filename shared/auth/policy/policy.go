@@ -228,14 +228,18 @@ func parseGroup(s string) (pattern, error) {
 	if strings.Contains(name, "*") {
 		return pattern{}, fmt.Errorf("%q: '*' is allowed only at the end of a consumer-group pattern", s)
 	}
-	if kind, _, ok := strings.Cut(name, ":"); ok && slices.Contains([]string{"group", "role", "entra", "tc3", "webhook"}, kind) {
-		return pattern{}, fmt.Errorf("%q looks like a principal: \"groups\" names consumer groups (e.g. \"billing\", \"team-a.*\"); Entra ID groups go in principals", s)
+	if kind, _, ok := strings.Cut(name, ":"); ok && slices.Contains(principalKinds, kind) {
+		return pattern{}, fmt.Errorf("%q looks like a principal: \"groups\" names consumer groups (e.g. \"billing\", \"team-a.*\"); callers (Entra ID groups, API keys, IAM roles, …) go in principals", s)
 	}
 	if len(name) > 249 || !nameChars(name, "._:-") {
 		return pattern{}, fmt.Errorf("%q is not a consumer group name or prefix (letters, digits, '.', '_', ':', '-', optionally ending in '*')", s)
 	}
 	return pattern{prefix: name, exact: !prefix}, nil
 }
+
+// principalKinds are the kinds of principal entries; a "groups" entry starting with one of
+// them and ":" is a principal put in the wrong list.
+var principalKinds = []string{"group", "role", "entra", "tc3", "webhook", "key", "oidc", "oidc-group", "oidc-role", "aws", "authorizer"}
 
 func nameChars(s, punct string) bool {
 	if s == "" {
