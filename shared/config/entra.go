@@ -1,8 +1,9 @@
 package config
 
 import (
-	"net/url"
 	"strings"
+
+	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
 )
 
 // DefaultEntraAuthorityHost is the public-cloud Entra ID login host.
@@ -34,66 +35,38 @@ type Entra struct {
 func (e Entra) Enabled() bool { return e.TenantID != "" }
 
 // IsGUID reports whether s is a GUID in its 8-4-4-4-12 hex form (any case).
-func IsGUID(s string) bool { return guidRE.MatchString(strings.ToLower(s)) }
+func IsGUID(s string) bool { return envread.IsGUID(s) }
 
 // EntraFromEnv reads the Entra ID bearer section. With AUTH_ENTRA_TENANT_ID unset, the
 // section is disabled and setting any other AUTH_ENTRA_* variable is an error.
 func EntraFromEnv(getenv Getenv) (Entra, error) {
-	r := &reader{getenv: getenv}
+	r := envread.New(getenv)
 	e := Entra{
-		TenantID:      strings.ToLower(r.str("AUTH_ENTRA_TENANT_ID", "")),
-		Audiences:     r.list("AUTH_ENTRA_AUDIENCE"),
-		AllowedGroups: lower(r.list("AUTH_ENTRA_ALLOWED_GROUPS")),
-		AllowedRoles:  r.list("AUTH_ENTRA_ALLOWED_ROLES"),
-		AuthorityHost: r.httpsOrigin("AUTH_ENTRA_AUTHORITY_HOST", DefaultEntraAuthorityHost),
+		TenantID:      strings.ToLower(r.Str("AUTH_ENTRA_TENANT_ID", "")),
+		Audiences:     r.List("AUTH_ENTRA_AUDIENCE"),
+		AllowedGroups: envread.Lower(r.List("AUTH_ENTRA_ALLOWED_GROUPS")),
+		AllowedRoles:  r.List("AUTH_ENTRA_ALLOWED_ROLES"),
+		AuthorityHost: r.HTTPSOrigin("AUTH_ENTRA_AUTHORITY_HOST", DefaultEntraAuthorityHost),
 	}
 	if e.TenantID == "" {
 		for _, name := range []string{"AUTH_ENTRA_AUDIENCE", "AUTH_ENTRA_ALLOWED_GROUPS", "AUTH_ENTRA_ALLOWED_ROLES", "AUTH_ENTRA_AUTHORITY_HOST"} {
 			if strings.TrimSpace(getenv(name)) != "" {
-				r.fail("AUTH_ENTRA_TENANT_ID", "is required when %s is set", name)
+				r.Fail("AUTH_ENTRA_TENANT_ID", "is required when %s is set", name)
 				break
 			}
 		}
-		return e, r.err()
+		return e, r.Err()
 	}
 	if !IsGUID(e.TenantID) {
-		r.fail("AUTH_ENTRA_TENANT_ID", "must be the directory (tenant) ID, a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47, got %q", e.TenantID)
+		r.Fail("AUTH_ENTRA_TENANT_ID", "must be the directory (tenant) ID, a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47, got %q", e.TenantID)
 	}
 	if len(e.Audiences) == 0 {
-		r.fail("AUTH_ENTRA_AUDIENCE", "is required with AUTH_ENTRA_TENANT_ID: kafkafn's own App ID URI (api://…) or client ID, comma separated")
+		r.Fail("AUTH_ENTRA_AUDIENCE", "is required with AUTH_ENTRA_TENANT_ID: kafkafn's own App ID URI (api://…) or client ID, comma separated")
 	}
 	for _, g := range e.AllowedGroups {
 		if !IsGUID(g) {
-			r.fail("AUTH_ENTRA_ALLOWED_GROUPS", "%q is not a group object ID (GUID)", g)
+			r.Fail("AUTH_ENTRA_ALLOWED_GROUPS", "%q is not a group object ID (GUID)", g)
 		}
 	}
-	return e, r.err()
-}
-
-func lower(s []string) []string {
-	for i := range s {
-		s[i] = strings.ToLower(s[i])
-	}
-	return s
-}
-
-// httpsOrigin reads an https origin (scheme and host, optional port, no path, query or user
-// info) and returns it without a trailing slash.
-func (r *reader) httpsOrigin(name, def string) string {
-	v := r.str(name, "")
-	if v == "" {
-		return def
-	}
-	u, err := url.Parse(strings.TrimSuffix(v, "/"))
-	switch {
-	case err != nil || u.Host == "" || u.Opaque != "":
-		r.fail(name, "must be an https URL such as %s, got %q", def, v)
-	case u.Scheme != "https":
-		r.fail(name, "must use https, got %q", v)
-	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/"):
-		r.fail(name, "must be an origin only (https://host[:port]) with no path, query or user info, got %q", v)
-	default:
-		return "https://" + strings.ToLower(u.Host)
-	}
-	return def
+	return e, r.Err()
 }

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
 )
 
 // SASL mechanisms accepted in KAFKA_SASL_MECHANISM.
@@ -48,54 +50,54 @@ type Kafka struct {
 // KafkaFromEnv reads the Kafka section. An empty broker list is valid here (the local binary
 // then starts an embedded broker); use RequireBrokers where brokers are mandatory.
 func KafkaFromEnv(getenv Getenv) (Kafka, error) {
-	r := &reader{getenv: getenv}
+	r := envread.New(getenv)
 	k := Kafka{
-		Brokers:              r.list("KAFKA_BROKERS"),
-		SASLMechanism:        strings.ToUpper(r.str("KAFKA_SASL_MECHANISM", "")),
-		SASLUsername:         r.str("KAFKA_SASL_USERNAME", ""),
-		SASLPassword:         r.secret("KAFKA_SASL_PASSWORD"),
+		Brokers:              r.List("KAFKA_BROKERS"),
+		SASLMechanism:        strings.ToUpper(r.Str("KAFKA_SASL_MECHANISM", "")),
+		SASLUsername:         r.Str("KAFKA_SASL_USERNAME", ""),
+		SASLPassword:         r.Secret("KAFKA_SASL_PASSWORD"),
 		AWS:                  awsFromEnv(r),
 		OAuth:                oauthFromEnv(r),
-		TLS:                  r.boolean("KAFKA_TLS", false),
-		TLSSkipHostnameCheck: r.boolean("KAFKA_TLS_SKIP_HOSTNAME_CHECK", false),
-		ClientID:             r.str("KAFKA_CLIENT_ID", "kafkafn"),
-		DialTimeout:          r.duration("KAFKA_DIAL_TIMEOUT", 3*time.Second, 100*time.Millisecond, time.Minute),
-		RequestTimeout:       r.duration("KAFKA_REQUEST_TIMEOUT", 10*time.Second, 100*time.Millisecond, 15*time.Minute),
-		MetadataTTL:          r.duration("KAFKA_METADATA_TTL", time.Second, 100*time.Millisecond, 10*time.Minute),
-		IdleTimeout:          r.duration("KAFKA_IDLE_TIMEOUT", 30*time.Second, time.Second, time.Hour),
+		TLS:                  r.Boolean("KAFKA_TLS", false),
+		TLSSkipHostnameCheck: r.Boolean("KAFKA_TLS_SKIP_HOSTNAME_CHECK", false),
+		ClientID:             r.Str("KAFKA_CLIENT_ID", "kafkafn"),
+		DialTimeout:          r.Duration("KAFKA_DIAL_TIMEOUT", 3*time.Second, 100*time.Millisecond, time.Minute),
+		RequestTimeout:       r.Duration("KAFKA_REQUEST_TIMEOUT", 10*time.Second, 100*time.Millisecond, 15*time.Minute),
+		MetadataTTL:          r.Duration("KAFKA_METADATA_TTL", time.Second, 100*time.Millisecond, 10*time.Minute),
+		IdleTimeout:          r.Duration("KAFKA_IDLE_TIMEOUT", 30*time.Second, time.Second, time.Hour),
 	}
-	pem, file := r.getenv("KAFKA_TLS_CA_PEM"), r.str("KAFKA_TLS_CA_FILE", "")
+	pem, file := r.Getenv("KAFKA_TLS_CA_PEM"), r.Str("KAFKA_TLS_CA_FILE", "")
 	switch {
 	case strings.TrimSpace(pem) != "" && file != "":
-		r.fail("KAFKA_TLS_CA_PEM", "set KAFKA_TLS_CA_PEM or KAFKA_TLS_CA_FILE, not both")
+		r.Fail("KAFKA_TLS_CA_PEM", "set KAFKA_TLS_CA_PEM or KAFKA_TLS_CA_FILE, not both")
 	case strings.TrimSpace(pem) != "":
 		k.TLSCAPEM = []byte(strings.ReplaceAll(pem, `\n`, "\n"))
 	case file != "":
-		k.TLSCAPEM = r.readFile("KAFKA_TLS_CA_FILE", file)
+		k.TLSCAPEM = r.ReadFile("KAFKA_TLS_CA_FILE", file)
 	}
 	if len(k.TLSCAPEM) > 0 {
 		k.TLS = true
 	}
 	for _, b := range k.Brokers {
 		if i := strings.LastIndexByte(b, ':'); i <= 0 || i == len(b)-1 {
-			r.fail("KAFKA_BROKERS", "%q is not host:port", b)
+			r.Fail("KAFKA_BROKERS", "%q is not host:port", b)
 		}
 	}
 	switch k.SASLMechanism {
 	case "":
 		if k.SASLUsername != "" || k.SASLPassword != "" {
-			r.fail("KAFKA_SASL_MECHANISM", "is required when KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD is set (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)")
+			r.Fail("KAFKA_SASL_MECHANISM", "is required when KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD is set (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)")
 		}
 	case SASLPlain, SASLScramSHA256, SASLScramSHA512:
 		if k.SASLUsername == "" {
-			r.fail("KAFKA_SASL_USERNAME", "is required with KAFKA_SASL_MECHANISM=%s", k.SASLMechanism)
+			r.Fail("KAFKA_SASL_USERNAME", "is required with KAFKA_SASL_MECHANISM=%s", k.SASLMechanism)
 		}
 		if k.SASLPassword == "" {
-			r.fail("KAFKA_SASL_PASSWORD", "is required with KAFKA_SASL_MECHANISM=%s", k.SASLMechanism)
+			r.Fail("KAFKA_SASL_PASSWORD", "is required with KAFKA_SASL_MECHANISM=%s", k.SASLMechanism)
 		}
 	case SASLAWSMSKIAM, SASLOAuthBearer:
 		if k.SASLUsername != "" || k.SASLPassword != "" {
-			r.fail("KAFKA_SASL_USERNAME", "is not used with KAFKA_SASL_MECHANISM=%s; unset KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD", k.SASLMechanism)
+			r.Fail("KAFKA_SASL_USERNAME", "is not used with KAFKA_SASL_MECHANISM=%s; unset KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD", k.SASLMechanism)
 		}
 		k.TLS = true // MSK's IAM listener and every OAUTHBEARER service speak TLS only; tokens never go out in clear
 		if k.SASLMechanism == SASLAWSMSKIAM {
@@ -104,18 +106,18 @@ func KafkaFromEnv(getenv Getenv) (Kafka, error) {
 			k.OAuth.validate(r)
 		}
 	default:
-		r.fail("KAFKA_SASL_MECHANISM", "must be PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, AWS_MSK_IAM or OAUTHBEARER, got %q", k.SASLMechanism)
+		r.Fail("KAFKA_SASL_MECHANISM", "must be PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, AWS_MSK_IAM or OAUTHBEARER, got %q", k.SASLMechanism)
 	}
 	if k.TLSSkipHostnameCheck && !k.TLS {
-		r.fail("KAFKA_TLS_SKIP_HOSTNAME_CHECK", "needs TLS (KAFKA_TLS=true or a CA)")
+		r.Fail("KAFKA_TLS_SKIP_HOSTNAME_CHECK", "needs TLS (KAFKA_TLS=true or a CA)")
 	}
-	return k, r.err()
+	return k, r.Err()
 }
 
 // RequireBrokers reports an error naming KAFKA_BROKERS when none are configured.
 func (k Kafka) RequireBrokers() error {
 	if len(k.Brokers) == 0 {
-		return errorf("KAFKA_BROKERS", "is required (comma-separated host:port list)")
+		return envread.Errorf("KAFKA_BROKERS", "is required (comma-separated host:port list)")
 	}
 	return nil
 }
@@ -136,31 +138,31 @@ type AWSCredentials struct {
 	Getenv Getenv
 }
 
-func awsFromEnv(r *reader) AWSCredentials {
-	region := r.str("AWS_REGION", r.str("AWS_DEFAULT_REGION", ""))
-	return AWSCredentials{Region: region, ContainerURI: r.str("AWS_CONTAINER_CREDENTIALS_FULL_URI", ""), Getenv: r.getenv}
+func awsFromEnv(r *envread.Reader) AWSCredentials {
+	region := r.Str("AWS_REGION", r.Str("AWS_DEFAULT_REGION", ""))
+	return AWSCredentials{Region: region, ContainerURI: r.Str("AWS_CONTAINER_CREDENTIALS_FULL_URI", ""), Getenv: r.Getenv}
 }
 
-func (a *AWSCredentials) validate(r *reader) {
+func (a *AWSCredentials) validate(r *envread.Reader) {
 	if a.Region == "" {
-		r.fail("AWS_REGION", "is required with KAFKA_SASL_MECHANISM=AWS_MSK_IAM (the MSK cluster's region; Lambda sets it)")
+		r.Fail("AWS_REGION", "is required with KAFKA_SASL_MECHANISM=AWS_MSK_IAM (the MSK cluster's region; Lambda sets it)")
 	}
-	id, secret := strings.TrimSpace(r.getenv("AWS_ACCESS_KEY_ID")), r.getenv("AWS_SECRET_ACCESS_KEY")
+	id, secret := strings.TrimSpace(r.Getenv("AWS_ACCESS_KEY_ID")), r.Getenv("AWS_SECRET_ACCESS_KEY")
 	switch {
 	case id != "":
 		if secret == "" {
-			r.fail("AWS_SECRET_ACCESS_KEY", "is required with AWS_ACCESS_KEY_ID")
+			r.Fail("AWS_SECRET_ACCESS_KEY", "is required with AWS_ACCESS_KEY_ID")
 		}
 		a.ContainerURI = "" // the SDKs prefer the environment's keys
 	case a.ContainerURI != "":
 		if err := checkContainerURI(a.ContainerURI); err != "" {
-			r.fail("AWS_CONTAINER_CREDENTIALS_FULL_URI", "%s", err)
+			r.Fail("AWS_CONTAINER_CREDENTIALS_FULL_URI", "%s", err)
 		}
-		if r.getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN") == "" && r.getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") == "" {
-			r.fail("AWS_CONTAINER_AUTHORIZATION_TOKEN", "or AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE is required with AWS_CONTAINER_CREDENTIALS_FULL_URI")
+		if r.Getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN") == "" && r.Getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") == "" {
+			r.Fail("AWS_CONTAINER_AUTHORIZATION_TOKEN", "or AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE is required with AWS_CONTAINER_CREDENTIALS_FULL_URI")
 		}
 	default:
-		r.fail("AWS_ACCESS_KEY_ID", "is required with KAFKA_SASL_MECHANISM=AWS_MSK_IAM (with AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, as Lambda sets them), or AWS_CONTAINER_CREDENTIALS_FULL_URI")
+		r.Fail("AWS_ACCESS_KEY_ID", "is required with KAFKA_SASL_MECHANISM=AWS_MSK_IAM (with AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, as Lambda sets them), or AWS_CONTAINER_CREDENTIALS_FULL_URI")
 	}
 }
 
@@ -216,24 +218,24 @@ func (o OAuth) Resource() string {
 	return strings.TrimSuffix(o.Scopes[0], "/.default")
 }
 
-func oauthFromEnv(r *reader) OAuth {
+func oauthFromEnv(r *envread.Reader) OAuth {
 	o := OAuth{
-		TokenURL:         r.str("KAFKA_OAUTH_TOKEN_URL", ""),
-		ClientID:         r.str("KAFKA_OAUTH_CLIENT_ID", ""),
-		ClientSecret:     r.secret("KAFKA_OAUTH_CLIENT_SECRET"),
-		Scopes:           strings.Fields(r.getenv("KAFKA_OAUTH_SCOPE")),
-		ManagedIdentity:  r.boolean("KAFKA_OAUTH_MANAGED_IDENTITY", false),
-		IdentityEndpoint: r.str("IDENTITY_ENDPOINT", ""),
-		Getenv:           r.getenv,
+		TokenURL:         r.Str("KAFKA_OAUTH_TOKEN_URL", ""),
+		ClientID:         r.Str("KAFKA_OAUTH_CLIENT_ID", ""),
+		ClientSecret:     r.Secret("KAFKA_OAUTH_CLIENT_SECRET"),
+		Scopes:           strings.Fields(r.Getenv("KAFKA_OAUTH_SCOPE")),
+		ManagedIdentity:  r.Boolean("KAFKA_OAUTH_MANAGED_IDENTITY", false),
+		IdentityEndpoint: r.Str("IDENTITY_ENDPOINT", ""),
+		Getenv:           r.Getenv,
 	}
-	if f := r.str("KAFKA_OAUTH_CA_FILE", ""); f != "" {
-		o.CAPEM = r.readFile("KAFKA_OAUTH_CA_FILE", f)
+	if f := r.Str("KAFKA_OAUTH_CA_FILE", ""); f != "" {
+		o.CAPEM = r.ReadFile("KAFKA_OAUTH_CA_FILE", f)
 	}
-	for _, kv := range r.list("KAFKA_OAUTH_EXTENSIONS") {
+	for _, kv := range r.List("KAFKA_OAUTH_EXTENSIONS") {
 		k, v, ok := strings.Cut(kv, "=")
 		switch {
-		case !ok || !oauthExtKey.MatchString(k) || k == "auth" || !oauthExtValue.MatchString(v):
-			r.fail("KAFKA_OAUTH_EXTENSIONS", "must be key=value pairs separated by commas, keys letters only (not auth); got %q", k)
+		case !ok || !envread.OAuthExtKey.MatchString(k) || k == "auth" || !envread.OAuthExtValue.MatchString(v):
+			r.Fail("KAFKA_OAUTH_EXTENSIONS", "must be key=value pairs separated by commas, keys letters only (not auth); got %q", k)
 		default:
 			if o.Extensions == nil {
 				o.Extensions = map[string]string{}
@@ -254,31 +256,31 @@ func (o OAuth) ExtensionKeys() []string {
 	return keys
 }
 
-func (o *OAuth) validate(r *reader) {
+func (o *OAuth) validate(r *envread.Reader) {
 	if o.ManagedIdentity {
 		if o.TokenURL != "" || o.ClientSecret != "" {
-			r.fail("KAFKA_OAUTH_MANAGED_IDENTITY", "takes no KAFKA_OAUTH_TOKEN_URL or KAFKA_OAUTH_CLIENT_SECRET")
+			r.Fail("KAFKA_OAUTH_MANAGED_IDENTITY", "takes no KAFKA_OAUTH_TOKEN_URL or KAFKA_OAUTH_CLIENT_SECRET")
 		}
 		if len(o.Scopes) != 1 {
-			r.fail("KAFKA_OAUTH_SCOPE", "must be one scope with KAFKA_OAUTH_MANAGED_IDENTITY (Event Hubs: https://<namespace>.servicebus.windows.net/.default)")
+			r.Fail("KAFKA_OAUTH_SCOPE", "must be one scope with KAFKA_OAUTH_MANAGED_IDENTITY (Event Hubs: https://<namespace>.servicebus.windows.net/.default)")
 		}
-		if o.IdentityEndpoint == "" || r.getenv("IDENTITY_HEADER") == "" {
-			r.fail("IDENTITY_ENDPOINT", "and IDENTITY_HEADER are required with KAFKA_OAUTH_MANAGED_IDENTITY (Azure sets them when the function app has a managed identity)")
+		if o.IdentityEndpoint == "" || r.Getenv("IDENTITY_HEADER") == "" {
+			r.Fail("IDENTITY_ENDPOINT", "and IDENTITY_HEADER are required with KAFKA_OAUTH_MANAGED_IDENTITY (Azure sets them when the function app has a managed identity)")
 		} else if u, err := url.Parse(o.IdentityEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			r.fail("IDENTITY_ENDPOINT", "must be an http(s) URL")
+			r.Fail("IDENTITY_ENDPOINT", "must be an http(s) URL")
 		}
 		return
 	}
 	if o.TokenURL == "" {
-		r.fail("KAFKA_OAUTH_TOKEN_URL", "is required with KAFKA_SASL_MECHANISM=OAUTHBEARER (or KAFKA_OAUTH_MANAGED_IDENTITY=true)")
+		r.Fail("KAFKA_OAUTH_TOKEN_URL", "is required with KAFKA_SASL_MECHANISM=OAUTHBEARER (or KAFKA_OAUTH_MANAGED_IDENTITY=true)")
 	} else if u, err := url.Parse(o.TokenURL); err != nil || u.Scheme != "https" || u.Host == "" {
-		r.fail("KAFKA_OAUTH_TOKEN_URL", "must be an https URL")
+		r.Fail("KAFKA_OAUTH_TOKEN_URL", "must be an https URL")
 	}
 	if o.ClientID == "" {
-		r.fail("KAFKA_OAUTH_CLIENT_ID", "is required with KAFKA_OAUTH_TOKEN_URL")
+		r.Fail("KAFKA_OAUTH_CLIENT_ID", "is required with KAFKA_OAUTH_TOKEN_URL")
 	}
 	if o.ClientSecret == "" {
-		r.fail("KAFKA_OAUTH_CLIENT_SECRET", "is required with KAFKA_OAUTH_TOKEN_URL")
+		r.Fail("KAFKA_OAUTH_CLIENT_SECRET", "is required with KAFKA_OAUTH_TOKEN_URL")
 	}
 }
 

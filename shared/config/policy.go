@@ -1,6 +1,10 @@
 package config
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
+)
 
 // Policy is the raw authorisation policy (AUTH_POLICY: per topic and per consumer group);
 // shared/auth/policy parses and validates it.
@@ -19,17 +23,17 @@ func (p Policy) Set() bool { return len(p.JSON) > 0 }
 // PolicyFromEnv reads AUTH_POLICY.
 func PolicyFromEnv(getenv Getenv) (Policy, error) {
 	const name = "AUTH_POLICY"
-	r := &reader{getenv: getenv}
+	r := envread.New(getenv)
 	v := strings.TrimSpace(getenv(name))
 	p := Policy{Source: name}
 	if path, ok := strings.CutPrefix(v, "@"); ok {
 		path = strings.TrimSpace(path)
 		p.Source = name + " (@" + path + ")"
-		p.JSON = r.readFile(name, path)
-		if r.err() == nil && len(strings.TrimSpace(string(p.JSON))) == 0 {
-			r.fail(name, "the file %s is empty", path)
+		p.JSON = r.ReadFile(name, path)
+		if r.Err() == nil && len(strings.TrimSpace(string(p.JSON))) == 0 {
+			r.Fail(name, "the file %s is empty", path)
 		}
-		return p, r.err()
+		return p, r.Err()
 	}
 	p.JSON = []byte(v)
 	return p, nil

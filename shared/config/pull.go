@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
 )
 
 // Group reset policies (CONSUME_GROUP_RESET, PULL_RESET and ?reset=): where a consumer group
@@ -32,21 +34,21 @@ type Groups struct {
 
 // GroupsFromEnv reads the consumer-group window settings.
 func GroupsFromEnv(getenv Getenv) (Groups, error) {
-	r := &reader{getenv: getenv}
+	r := envread.New(getenv)
 	g := Groups{
-		Reset:          r.str("CONSUME_GROUP_RESET", ResetEarliest),
-		CommitTokenTTL: r.duration("CONSUME_TOKEN_TTL", DefaultCommitTokenTTL, time.Second, 7*24*time.Hour),
+		Reset:          r.Str("CONSUME_GROUP_RESET", ResetEarliest),
+		CommitTokenTTL: r.Duration("CONSUME_TOKEN_TTL", DefaultCommitTokenTTL, time.Second, 7*24*time.Hour),
 	}
 	if g.Reset != ResetEarliest && g.Reset != ResetLatest {
-		r.fail("CONSUME_GROUP_RESET", "must be earliest or latest, got %q", g.Reset)
+		r.Fail("CONSUME_GROUP_RESET", "must be earliest or latest, got %q", g.Reset)
 	}
-	if s := r.secret("CONSUME_TOKEN_SECRET"); s != "" {
+	if s := r.Secret("CONSUME_TOKEN_SECRET"); s != "" {
 		if len(s) < 16 {
-			r.fail("CONSUME_TOKEN_SECRET", "must be at least 16 bytes long")
+			r.Fail("CONSUME_TOKEN_SECRET", "must be at least 16 bytes long")
 		}
 		g.CommitTokenSecret = []byte(s)
 	}
-	return g, r.err()
+	return g, r.Err()
 }
 
 // Pull sink kinds (PULL_SINK).
@@ -89,18 +91,18 @@ type Pull struct {
 
 // PullFromEnv reads the scheduled-pull settings. defaultReset is CONSUME_GROUP_RESET's value.
 func PullFromEnv(getenv Getenv, defaultReset string) (Pull, error) {
-	r := &reader{getenv: getenv}
+	r := envread.New(getenv)
 	p := Pull{
-		Topic:          r.str("PULL_TOPIC", ""),
-		Group:          r.str("PULL_GROUP", ""),
-		Sink:           strings.ToLower(r.str("PULL_SINK", "")),
-		SinkURL:        r.str("PULL_SINK_URL", ""),
-		SinkTimeout:    r.duration("PULL_SINK_TIMEOUT", 10*time.Second, 100*time.Millisecond, 5*time.Minute),
-		BatchCount:     int(r.integer("PULL_BATCH_COUNT", 500, 1, 100000)),
-		BatchBytes:     r.integer("PULL_BATCH_BYTES", 1<<20, 1<<10, 100<<20),
-		Reset:          r.str("PULL_RESET", defaultReset),
-		MaxDuration:    r.duration("PULL_MAX_DURATION", 4*time.Minute, time.Second, 15*time.Minute),
-		DeadlineMargin: r.duration("PULL_DEADLINE_MARGIN", 2*time.Second, 0, time.Minute),
+		Topic:          r.Str("PULL_TOPIC", ""),
+		Group:          r.Str("PULL_GROUP", ""),
+		Sink:           strings.ToLower(r.Str("PULL_SINK", "")),
+		SinkURL:        r.Str("PULL_SINK_URL", ""),
+		SinkTimeout:    r.Duration("PULL_SINK_TIMEOUT", 10*time.Second, 100*time.Millisecond, 5*time.Minute),
+		BatchCount:     int(r.Integer("PULL_BATCH_COUNT", 500, 1, 100000)),
+		BatchBytes:     r.Integer("PULL_BATCH_BYTES", 1<<20, 1<<10, 100<<20),
+		Reset:          r.Str("PULL_RESET", defaultReset),
+		MaxDuration:    r.Duration("PULL_MAX_DURATION", 4*time.Minute, time.Second, 15*time.Minute),
+		DeadlineMargin: r.Duration("PULL_DEADLINE_MARGIN", 2*time.Second, 0, time.Minute),
 	}
 	if p.Sink == "" && p.SinkURL != "" {
 		p.Sink = SinkHTTP
@@ -110,19 +112,19 @@ func PullFromEnv(getenv Getenv, defaultReset string) (Pull, error) {
 	case SinkLog:
 	case SinkHTTP:
 		if u, err := url.Parse(p.SinkURL); p.SinkURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			r.fail("PULL_SINK_URL", "must be an absolute http or https URL for PULL_SINK=http")
+			r.Fail("PULL_SINK_URL", "must be an absolute http or https URL for PULL_SINK=http")
 		}
-		if p.SinkSecret = strings.TrimSpace(r.secret("PULL_SINK_SECRET")); p.SinkSecret == "" {
-			r.fail("PULL_SINK_SECRET", "is required for PULL_SINK=http (whsec_ followed by a base64 key)")
+		if p.SinkSecret = strings.TrimSpace(r.Secret("PULL_SINK_SECRET")); p.SinkSecret == "" {
+			r.Fail("PULL_SINK_SECRET", "is required for PULL_SINK=http (whsec_ followed by a base64 key)")
 		}
 	default:
-		r.fail("PULL_SINK", "must be http or log, got %q", p.Sink)
+		r.Fail("PULL_SINK", "must be http or log, got %q", p.Sink)
 	}
 	if p.Reset != ResetEarliest && p.Reset != ResetLatest {
-		r.fail("PULL_RESET", "must be earliest or latest, got %q", p.Reset)
+		r.Fail("PULL_RESET", "must be earliest or latest, got %q", p.Reset)
 	}
 	if p.Sink != "" && p.DeadlineMargin >= p.MaxDuration {
-		r.fail("PULL_DEADLINE_MARGIN", "must be shorter than PULL_MAX_DURATION")
+		r.Fail("PULL_DEADLINE_MARGIN", "must be shorter than PULL_MAX_DURATION")
 	}
-	return p, r.err()
+	return p, r.Err()
 }

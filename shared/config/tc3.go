@@ -1,6 +1,10 @@
 package config
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
+)
 
 // TC3 configures verification of TencentCloud API 3.0 signatures (TC3-HMAC-SHA256) on the
 // CKafka SendMessage action (shared/auth/tc3).
@@ -22,16 +26,16 @@ func (c TC3) Enabled() bool { return len(c.Keys) > 0 }
 // position, never a SecretKey.
 func TC3FromEnv(getenv Getenv) (TC3, error) {
 	const name = "AUTH_TC3_CREDENTIALS"
-	r := &reader{getenv: getenv}
-	c := TC3{PublicHosts: r.list("AUTH_TC3_PUBLIC_HOSTS")}
+	r := envread.New(getenv)
+	c := TC3{PublicHosts: r.List("AUTH_TC3_PUBLIC_HOSTS")}
 	for _, h := range c.PublicHosts {
 		if strings.ContainsAny(h, "/ @?#") {
-			r.fail("AUTH_TC3_PUBLIC_HOSTS", "%q is not a host[:port]", h)
+			r.Fail("AUTH_TC3_PUBLIC_HOSTS", "%q is not a host[:port]", h)
 		}
 	}
-	raw := strings.TrimSpace(r.secret(name))
+	raw := strings.TrimSpace(r.Secret(name))
 	if path, ok := strings.CutPrefix(raw, "@"); ok {
-		raw = string(r.readFile(name, strings.TrimSpace(path)))
+		raw = string(r.ReadFile(name, strings.TrimSpace(path)))
 	}
 	entries := strings.FieldsFunc(raw, func(c rune) bool { return c == ',' || c == '\n' || c == '\r' })
 	for i, e := range entries {
@@ -43,25 +47,25 @@ func TC3FromEnv(getenv Getenv) (TC3, error) {
 		id, key = strings.TrimSpace(id), strings.TrimSpace(key)
 		switch {
 		case !ok || id == "" || key == "":
-			r.fail(name, "entry %d must be secretId:secretKey", i+1)
+			r.Fail(name, "entry %d must be secretId:secretKey", i+1)
 			continue
 		case strings.ContainsAny(id, "/ \t"):
-			r.fail(name, "entry %d: the SecretId must not contain '/' or spaces", i+1)
+			r.Fail(name, "entry %d: the SecretId must not contain '/' or spaces", i+1)
 			continue
 		}
 		if c.Keys == nil {
 			c.Keys = map[string][]string{}
 		}
 		if len(c.Keys[id]) == 2 {
-			r.fail(name, "SecretId %s has more than two keys (two are allowed, for rotation)", id)
+			r.Fail(name, "SecretId %s has more than two keys (two are allowed, for rotation)", id)
 			continue
 		}
 		c.Keys[id] = append(c.Keys[id], key)
 	}
-	if raw != "" && len(c.Keys) == 0 && len(r.errs) == 0 {
-		r.fail(name, "holds no secretId:secretKey pair")
+	if raw != "" && len(c.Keys) == 0 && !r.Failed() {
+		r.Fail(name, "holds no secretId:secretKey pair")
 	}
-	return c, r.err()
+	return c, r.Err()
 }
 
 // CKafka configures the Tencent CKafka DataHub SendMessage action.
@@ -84,25 +88,25 @@ func (c CKafka) Enabled() bool { return len(c.DataHubs) > 0 }
 // CKafkaFromEnv reads the CKafka section.
 func CKafkaFromEnv(getenv Getenv) (CKafka, error) {
 	const name = "CKAFKA_DATAHUBS"
-	r := &reader{getenv: getenv}
+	r := envread.New(getenv)
 	var c CKafka
-	for i, e := range r.list(name) {
+	for i, e := range r.List(name) {
 		id, topic, ok := strings.Cut(e, "=")
 		id, topic = strings.TrimSpace(id), strings.TrimSpace(topic)
 		topic, paused := strings.CutSuffix(topic, ":paused")
 		switch {
 		case !ok || id == "" || topic == "":
-			r.fail(name, "entry %d (%q) must be datahub-id=topic or datahub-id=topic:paused", i+1, e)
+			r.Fail(name, "entry %d (%q) must be datahub-id=topic or datahub-id=topic:paused", i+1, e)
 			continue
 		case !isDataHubID(id):
-			r.fail(name, "entry %d: %q is not a DataHubId (letters, digits, '-' and '_')", i+1, id)
+			r.Fail(name, "entry %d: %q is not a DataHubId (letters, digits, '-' and '_')", i+1, id)
 			continue
 		case !isTopicName(topic):
-			r.fail(name, "entry %d: %q is not a Kafka topic name (letters, digits, '.', '_', '-'; at most 249)", i+1, topic)
+			r.Fail(name, "entry %d: %q is not a Kafka topic name (letters, digits, '.', '_', '-'; at most 249)", i+1, topic)
 			continue
 		}
 		if _, dup := c.DataHubs[id]; dup {
-			r.fail(name, "DataHubId %s is listed twice", id)
+			r.Fail(name, "DataHubId %s is listed twice", id)
 			continue
 		}
 		if c.DataHubs == nil {
@@ -110,7 +114,7 @@ func CKafkaFromEnv(getenv Getenv) (CKafka, error) {
 		}
 		c.DataHubs[id] = DataHub{Topic: topic, Paused: paused}
 	}
-	return c, r.err()
+	return c, r.Err()
 }
 
 func isDataHubID(s string) bool {

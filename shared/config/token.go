@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"time"
+
+	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
 )
 
 // Token configures the token route (functions/token): OAuth2 client-credentials tokens from
@@ -35,37 +37,37 @@ type Token struct {
 
 // TokenFromEnv reads the token route's section.
 func TokenFromEnv(getenv Getenv) (Token, error) {
-	r := &reader{getenv: getenv}
+	r := envread.New(getenv)
 	t := Token{
-		AuthorityHost: r.httpsOrigin("TOKEN_AUTHORITY_HOST", DefaultEntraAuthorityHost),
-		TenantID:      strings.ToLower(r.str("TOKEN_TENANT_ID", "")),
-		AllowedScopes: r.list("TOKEN_ALLOWED_SCOPES"),
-		HTTPTimeout:   r.duration("TOKEN_HTTP_TIMEOUT", 10*time.Second, 100*time.Millisecond, 2*time.Minute),
-		Region:        r.str("TOKEN_AZURE_REGION", ""),
-		MaxClients:    int(r.integer("TOKEN_MAX_CLIENTS", 500, 1, 100000)),
-		FailureLimit:  int(r.integer("TOKEN_FAILURE_LIMIT", 5, 1, 10000)),
-		FailureWindow: r.duration("TOKEN_FAILURE_WINDOW", time.Minute, time.Second, 24*time.Hour),
+		AuthorityHost: r.HTTPSOrigin("TOKEN_AUTHORITY_HOST", DefaultEntraAuthorityHost),
+		TenantID:      strings.ToLower(r.Str("TOKEN_TENANT_ID", "")),
+		AllowedScopes: r.List("TOKEN_ALLOWED_SCOPES"),
+		HTTPTimeout:   r.Duration("TOKEN_HTTP_TIMEOUT", 10*time.Second, 100*time.Millisecond, 2*time.Minute),
+		Region:        r.Str("TOKEN_AZURE_REGION", ""),
+		MaxClients:    int(r.Integer("TOKEN_MAX_CLIENTS", 500, 1, 100000)),
+		FailureLimit:  int(r.Integer("TOKEN_FAILURE_LIMIT", 5, 1, 10000)),
+		FailureWindow: r.Duration("TOKEN_FAILURE_WINDOW", time.Minute, time.Second, 24*time.Hour),
 	}
 	if len(t.AllowedScopes) == 0 {
 		t.AllowedScopes = []string{DefaultTokenScope}
 	}
 	switch {
 	case t.TenantID == "":
-		r.fail("TOKEN_TENANT_ID", "is required: the directory (tenant) ID or a verified domain such as contoso.onmicrosoft.com")
+		r.Fail("TOKEN_TENANT_ID", "is required: the directory (tenant) ID or a verified domain such as contoso.onmicrosoft.com")
 	case t.TenantID == "common" || t.TenantID == "organizations" || t.TenantID == "consumers":
-		r.fail("TOKEN_TENANT_ID", "must name one tenant, not %q", t.TenantID)
-	case !IsGUID(t.TenantID) && !tenantNameRE.MatchString(t.TenantID):
-		r.fail("TOKEN_TENANT_ID", "must be a tenant GUID or a domain name, got %q", t.TenantID)
+		r.Fail("TOKEN_TENANT_ID", "must name one tenant, not %q", t.TenantID)
+	case !IsGUID(t.TenantID) && !envread.TenantName.MatchString(t.TenantID):
+		r.Fail("TOKEN_TENANT_ID", "must be a tenant GUID or a domain name, got %q", t.TenantID)
 	}
 	for _, s := range t.AllowedScopes {
 		if strings.ContainsAny(s, " \t\"\\") {
-			r.fail("TOKEN_ALLOWED_SCOPES", "%q must not contain spaces, quotes or backslashes", s)
+			r.Fail("TOKEN_ALLOWED_SCOPES", "%q must not contain spaces, quotes or backslashes", s)
 		}
 	}
-	if t.Region != "" && !regionRE.MatchString(t.Region) {
-		r.fail("TOKEN_AZURE_REGION", "must be a short region name such as westeurope, got %q", t.Region)
+	if t.Region != "" && !envread.Region.MatchString(t.Region) {
+		r.Fail("TOKEN_AZURE_REGION", "must be a short region name such as westeurope, got %q", t.Region)
 	}
-	return t, r.err()
+	return t, r.Err()
 }
 
 // TokenConfigured reports whether the token route is configured (TOKEN_TENANT_ID is set), so

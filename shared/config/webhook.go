@@ -8,6 +8,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
 )
 
 // Webhook signature schemes accepted in WEBHOOK_SECRETS (the names of shared/webhook's
@@ -102,16 +104,16 @@ func WebhooksFromEnv(getenv Getenv) (Webhooks, error) {
 	dec.DisallowUnknownFields()
 	var in map[string]webhookSourceJSON
 	if err := dec.Decode(&in); err != nil {
-		return w, errorf(name, "must be a JSON object from source name to source: %s", jsonProblem(err))
+		return w, envread.Errorf(name, "must be a JSON object from source name to source: %s", jsonProblem(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return w, errorf(name, "must be one JSON object, found more after it")
+		return w, envread.Errorf(name, "must be one JSON object, found more after it")
 	}
 	var errs []error
 	for _, src := range slices.Sorted(maps.Keys(in)) {
 		s, err := webhookSource(getenv, src, in[src])
 		if err != nil {
-			errs = append(errs, errorf(name, "source %q: %v", src, err))
+			errs = append(errs, envread.Errorf(name, "source %q: %v", src, err))
 			continue
 		}
 		w.Sources[src] = s
@@ -137,7 +139,7 @@ func jsonProblem(err error) string {
 
 func webhookSource(getenv Getenv, name string, in webhookSourceJSON) (WebhookSource, error) {
 	s := WebhookSource{Name: name, Scheme: strings.ToLower(strings.TrimSpace(in.Scheme))}
-	if !sourceNameRE.MatchString(name) {
+	if !envread.SourceName.MatchString(name) {
 		return s, errors.New("a source name is 1-64 letters, digits, '-' or '_'")
 	}
 	switch s.Scheme {
@@ -172,7 +174,7 @@ func webhookSource(getenv Getenv, name string, in webhookSourceJSON) (WebhookSou
 		return s, errors.New(`topics is required: the topics this source may write ("*" for any)`)
 	}
 	for _, t := range in.Topics {
-		if !topicPatternRE.MatchString(t) {
+		if !envread.TopicPattern.MatchString(t) {
 			return s, fmt.Errorf(`topics: %q is not a topic name, a prefix ending in "*", or "*"`, t)
 		}
 	}
@@ -180,7 +182,7 @@ func webhookSource(getenv Getenv, name string, in webhookSourceJSON) (WebhookSou
 
 	if s.Scheme == WebhookHMAC {
 		s.SignatureHeader, s.SignaturePrefix = strings.TrimSpace(in.Header), in.Prefix
-		if !headerNameRE.MatchString(s.SignatureHeader) {
+		if !envread.HeaderName.MatchString(s.SignatureHeader) {
 			return s, errors.New("header is required for hmac-sha256: the name of the header holding the signature")
 		}
 		s.Encoding = strings.ToLower(strings.TrimSpace(in.Encoding))
@@ -209,7 +211,7 @@ func webhookSource(getenv Getenv, name string, in webhookSourceJSON) (WebhookSou
 		s.Headers = *in.Headers
 	}
 	for _, h := range s.Headers {
-		if !headerNameRE.MatchString(h) {
+		if !envread.HeaderName.MatchString(h) {
 			return s, fmt.Errorf("headers: %q is not a header name", h)
 		}
 	}
@@ -225,9 +227,9 @@ func parseWebhookKey(v string) ([]WebhookKeySource, error) {
 	for _, part := range strings.Split(v, ",") {
 		kind, name, _ := strings.Cut(strings.TrimSpace(part), ":")
 		switch {
-		case kind == "header" && headerNameRE.MatchString(name):
+		case kind == "header" && envread.HeaderName.MatchString(name):
 			out = append(out, WebhookKeySource{Name: name})
-		case kind == "query" && queryNameRE.MatchString(name):
+		case kind == "query" && envread.QueryName.MatchString(name):
 			out = append(out, WebhookKeySource{Query: true, Name: name})
 		default:
 			return nil, fmt.Errorf(`key must be "none" or a comma-separated list of "header:<name>" and "query:<name>", got %q`, v)
