@@ -4,7 +4,7 @@
 // such as AWS_LAMBDA_RUNTIME_API are read only by shared/platform). Each section has its own
 // FromEnv function, so a binary loads and validates only the sections it uses; an invalid
 // value is an error that names the variable. The packages that use a setting own its type
-// (httpio.Limits, httpio.Ops; broker.Config, filled from Kafka by kafkaenv because broker
+// (httpio.Limits, httpio.Ops; broker.Config, which kafkaenv fills because broker
 // links kafka-go); config only maps variables onto them. It imports neither kafka-go nor MSAL.
 package config
 
