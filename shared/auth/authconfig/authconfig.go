@@ -27,6 +27,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/auth/policy"
 	"github.com/kafkafn/kafkafn/shared/auth/tc3"
 	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/authenv"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
@@ -73,7 +74,7 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 	ac, err1 := config.AuthFromEnv(env.Getenv)
 	ec, err2 := config.EntraFromEnv(env.Getenv)
 	pc, err3 := config.PolicyFromEnv(env.Getenv)
-	tc, err4 := config.TC3FromEnv(env.Getenv)
+	tc, err4 := authenv.TC3FromEnv(env.Getenv)
 	lim, err5 := config.LimitsFromEnv(env.Getenv)
 	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		return nil, err
