@@ -1,8 +1,6 @@
 package config_test
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -28,24 +26,6 @@ func TestCKafkaFromEnv(t *testing.T) {
 			!strings.HasPrefix(err.Error(), "CKAFKA_DATAHUBS: ") || !strings.Contains(err.Error(), msg) {
 			t.Errorf("%q: error %v; want %q", value, err, msg)
 		}
-	}
-}
-
-func TestPolicyFromEnv(t *testing.T) {
-	p, err := config.PolicyFromEnv(env(nil))
-	if err != nil || p.Set() {
-		t.Fatalf("unset: %+v, %v", p, err)
-	}
-	p, err = config.PolicyFromEnv(env(map[string]string{"AUTH_POLICY": ` {"rules":[]} `}))
-	if err != nil || string(p.JSON) != `{"rules":[]}` || p.Source != "AUTH_POLICY" {
-		t.Fatalf("inline: %+v, %v", p, err)
-	}
-	empty := filepath.Join(t.TempDir(), "empty.json")
-	if err := os.WriteFile(empty, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := config.PolicyFromEnv(env(map[string]string{"AUTH_POLICY": "@" + empty})); err == nil || !strings.Contains(err.Error(), "is empty") {
-		t.Fatalf("an empty file: %v", err)
 	}
 }
 

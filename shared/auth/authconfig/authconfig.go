@@ -73,7 +73,7 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 	}
 	ac, err1 := config.AuthFromEnv(env.Getenv)
 	ec, err2 := config.EntraFromEnv(env.Getenv)
-	pc, err3 := config.PolicyFromEnv(env.Getenv)
+	pc, err3 := authenv.PolicyFromEnv(env.Getenv)
 	tc, err4 := authenv.TC3FromEnv(env.Getenv)
 	lim, err5 := config.LimitsFromEnv(env.Getenv)
 	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
