@@ -155,7 +155,7 @@ func TestTokenSuccess(t *testing.T) {
 			resp := decodeToken(t, f.post(t, tc.contentType, tc.body, edits...))
 			// The token is a real Entra-style JWT: kafkafn's own bearer validator accepts it
 			// when configured for the HDInsight audience and the app's role.
-			a, err := bearer.New(config.Entra{TenantID: f.srv.Tenant, Audiences: []string{"https://hib.azurehdinsight.net"},
+			a, err := bearer.New(bearer.EntraConfig{TenantID: f.srv.Tenant, Audiences: []string{"https://hib.azurehdinsight.net"},
 				AllowedRoles: []string{"Kafka.Produce"}, AuthorityHost: f.srv.URL}, bearer.WithHTTPClient(f.srv.Client()))
 			if err != nil {
 				t.Fatal(err)

@@ -1,56 +1,29 @@
 package config
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
 )
 
 // Auth is the common authentication switch plus the schemes that need no library of their
-// own: API keys, OIDC issuers, the AWS gateway authorizer context and where TC3 signatures
-// are accepted. Entra ID, the TC3 keys and the policy are read by their own FromEnv
-// functions.
+// own: API keys, the AWS gateway authorizer context and where TC3 signatures are accepted.
+// OIDC issuers, Entra ID, the TC3 keys and the policy are read by shared/config/authenv into
+// the types of the packages that verify them.
 type Auth struct {
 	// InsecureDev (AUTH_INSECURE_DEV=true) opens every route without credentials. It is
 	// refused unless the server listens only on loopback.
 	InsecureDev bool
 	// APIKeys (AUTH_API_KEYS) maps each key id to the SHA-256 of its secret.
 	APIKeys map[string][]byte
-	// OIDC (AUTH_OIDC) lists the OpenID Connect issuers whose access tokens are accepted.
-	OIDC []OIDCIssuer
 	// AWSAuthorizer (AUTH_AWS_AUTHORIZER=true) trusts the caller identity that API Gateway
 	// or a Lambda Function URL verified and put in the invocation event. Lambda only.
 	AWSAuthorizer bool
 	// TC3Service (AUTH_TC3_SERVICE, default ckafka) is the service name TC3 signatures on
 	// the kafkafn routes must carry in their credential scope.
 	TC3Service string
-}
-
-// OIDCIssuer is one AUTH_OIDC entry.
-type OIDCIssuer struct {
-	Issuer string `json:"issuer"`
-	// Audience lists the accepted audiences: a token's aud must hold one, or, when it has
-	// no aud (Cognito access tokens), its client_id must be one, as API Gateway's JWT
-	// authorizers check.
-	Audience []string
-	// JWKSURI is where the keys are; empty: discovered from
-	// <issuer>/.well-known/openid-configuration.
-	JWKSURI string `json:"jwks_uri,omitempty"`
-	// SubjectClaim names the claim that identifies the caller (default sub). Dotted paths
-	// reach into objects (realm_access.roles).
-	SubjectClaim string `json:"subject_claim,omitempty"`
-	GroupsClaim  string `json:"groups_claim,omitempty"`
-	RolesClaim   string `json:"roles_claim,omitempty"`
-	// Name is the issuer's short name in principals (oidc:<name>#<subject>); default the
-	// issuer URL.
-	Name string `json:"name,omitempty"`
 }
 
 // APIKeySecretMinBytes is the shortest secret a secretEnv variable may hold: 128 bits.
@@ -69,7 +42,6 @@ func AuthFromEnv(getenv Getenv) (Auth, error) {
 		r.Fail("AUTH_TC3_SERVICE", "%q is not a service name (lower-case letters and digits)", a.TC3Service)
 	}
 	a.APIKeys = apiKeysFromEnv(r)
-	a.OIDC = oidcFromEnv(r)
 	return a, r.Err()
 }
 
@@ -149,78 +121,4 @@ func isKeyID(s string) bool {
 		}
 	}
 	return true
-}
-
-// oidcEntry is the JSON form of an AUTH_OIDC entry: audience is a string or a list.
-type oidcEntry struct {
-	Issuer       string          `json:"issuer"`
-	Audience     json.RawMessage `json:"audience"`
-	JWKSURI      string          `json:"jwks_uri"`
-	SubjectClaim string          `json:"subject_claim"`
-	GroupsClaim  string          `json:"groups_claim"`
-	RolesClaim   string          `json:"roles_claim"`
-	Name         string          `json:"name"`
-}
-
-func oidcFromEnv(r *envread.Reader) []OIDCIssuer {
-	const name = "AUTH_OIDC"
-	v := r.JSONValue(name)
-	if v == "" {
-		return nil
-	}
-	var doc []oidcEntry
-	if err := envread.DecodeStrict(v, &doc); err != nil {
-		r.Fail(name, `must be a JSON list [{"issuer": "https://…", "audience": "…", …}]: %v`, err)
-		return nil
-	}
-	if len(doc) == 0 {
-		r.Fail(name, "lists no issuer")
-		return nil
-	}
-	var out []OIDCIssuer
-	names := map[string]bool{}
-	for i, e := range doc {
-		at := fmt.Sprintf("entry %d", i)
-		iss := OIDCIssuer{Issuer: e.Issuer, JWKSURI: e.JWKSURI, SubjectClaim: e.SubjectClaim,
-			GroupsClaim: e.GroupsClaim, RolesClaim: e.RolesClaim, Name: e.Name}
-		if u, err := url.Parse(e.Issuer); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			r.Fail(name, "%s: issuer must be an https URL with no query or fragment, got %.200q", at, e.Issuer)
-			continue
-		}
-		if e.JWKSURI != "" {
-			if u, err := url.Parse(e.JWKSURI); err != nil || u.Scheme != "https" || u.Host == "" {
-				r.Fail(name, "%s: jwks_uri must be an https URL", at)
-				continue
-			}
-		}
-		aud := bytes.TrimSpace(e.Audience)
-		var one string
-		if json.Unmarshal(aud, &one) == nil {
-			iss.Audience = []string{one}
-		} else if json.Unmarshal(aud, &iss.Audience) != nil {
-			r.Fail(name, "%s: audience must be a string or a list of strings", at)
-			continue
-		}
-		if slices.Contains(iss.Audience, "") || len(iss.Audience) == 0 {
-			r.Fail(name, "%s: audience is required (the aud or client_id your tokens carry)", at)
-			continue
-		}
-		if iss.Name == "" {
-			iss.Name = iss.Issuer
-		}
-		if strings.ContainsAny(iss.Name, "# ") {
-			r.Fail(name, "%s: name must not contain '#' or spaces", at)
-			continue
-		}
-		if names[iss.Name] {
-			r.Fail(name, "%s: the name (or issuer) %q is listed twice", at, iss.Name)
-			continue
-		}
-		names[iss.Name] = true
-		if iss.SubjectClaim == "" {
-			iss.SubjectClaim = "sub"
-		}
-		out = append(out, iss)
-	}
-	return out
 }
