@@ -1,28 +1,31 @@
-package config_test
+package entraenv_test
 
 import (
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/auth/entra"
+	"github.com/kafkafn/kafkafn/shared/config/entraenv"
 )
 
 const tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
-func TestTokenFromEnv(t *testing.T) {
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestFromEnv(t *testing.T) {
 	t.Run("defaults", func(t *testing.T) {
-		c, err := config.TokenFromEnv(env(map[string]string{"TOKEN_TENANT_ID": tenant}))
+		c, err := entraenv.FromEnv(env(map[string]string{"TOKEN_TENANT_ID": tenant}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.AuthorityHost != config.DefaultEntraAuthorityHost || len(c.AllowedScopes) != 1 || c.AllowedScopes[0] != config.DefaultTokenScope ||
+		if c.AuthorityHost != entra.DefaultAuthorityHost || len(c.AllowedScopes) != 1 || c.AllowedScopes[0] != entra.DefaultScope ||
 			c.HTTPTimeout != 10*time.Second || c.Region != "" || c.MaxClients != 500 || c.FailureLimit != 5 || c.FailureWindow != time.Minute {
 			t.Fatalf("%+v", c)
 		}
 	})
 	t.Run("a verified domain is a valid tenant", func(t *testing.T) {
-		if _, err := config.TokenFromEnv(env(map[string]string{"TOKEN_TENANT_ID": "Contoso.onmicrosoft.com"})); err != nil {
+		if _, err := entraenv.FromEnv(env(map[string]string{"TOKEN_TENANT_ID": "Contoso.onmicrosoft.com"})); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -40,7 +43,7 @@ func TestTokenFromEnv(t *testing.T) {
 		{"a region with a dot is refused", map[string]string{"TOKEN_TENANT_ID": tenant, "TOKEN_AZURE_REGION": "west.us"}, "TOKEN_AZURE_REGION"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := config.TokenFromEnv(env(tc.vars))
+			_, err := entraenv.FromEnv(env(tc.vars))
 			if err == nil || !strings.Contains(err.Error(), tc.mention) {
 				t.Fatalf("err = %v, want one naming %s", err, tc.mention)
 			}
