@@ -1,11 +1,25 @@
 // Package config reads kafkafn's configuration from the environment, once, at start-up.
 //
-// Every variable kafkafn understands is read here and nowhere else (platform-owned variables
-// such as AWS_LAMBDA_RUNTIME_API are read only by shared/platform). Each section has its own
-// FromEnv function, so a binary loads and validates only the sections it uses; an invalid
-// value is an error that names the variable. The packages that use a setting own its type
-// (httpio.Limits, httpio.Ops; broker.Config, which kafkaenv fills because broker
-// links kafka-go); config only maps variables onto them. It imports neither kafka-go nor MSAL.
+// Every variable kafkafn understands is read here or in a subpackage of shared/config and
+// nowhere else (platform-owned variables such as AWS_LAMBDA_RUNTIME_API are read only by
+// shared/platform). Each section has its own FromEnv function, so a binary loads and
+// validates only the sections it uses; an invalid value is an error that names the variable.
+//
+// The packages that use a setting own its type and name each field's variable and default
+// next to it; this tree only maps variables onto them:
+//
+//	config        httpio.Limits, httpio.Ops (LimitsFromEnv, OpsFromEnv, LoadOps); the light auth
+//	              switches (Auth); consumer groups (Groups); CKafka DataHubs; the embedded broker
+//	kafkaenv      broker.Config (KAFKA_*, with saslcred's AWS and OAuth parts)
+//	authenv       bearer.EntraConfig, bearer.OIDCIssuer, tc3.Config, policy.Config (AUTH_*)
+//	entraenv      entra.Config (TOKEN_*): the token binary and functions/all only
+//	webhookenv    webhook.Config (WEBHOOK_SECRETS): produce and functions/all only
+//	pushenv       push.Config (PULL_*): consume-window and functions/all only
+//	internal/envread  the typed Reader and the name checks all of them share
+//
+// The subpackages exist so that each binary links only the owners it uses: config itself,
+// linked by every binary, imports neither kafka-go nor MSAL nor any verifier. Arrows point
+// one way: shared/config may import the owning packages, never the reverse.
 package config
 
 // Getenv reads one variable; os.Getenv fits.
