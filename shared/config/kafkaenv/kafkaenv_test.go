@@ -57,22 +57,31 @@ func TestKafkaFromEnv(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			k, err := kafkaenv.FromEnv(env(tt.env))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want one naming %s", err, tt.wantErr)
-				}
-				if pw := tt.env["KAFKA_SASL_PASSWORD"]; pw != "" && strings.Contains(err.Error(), pw) {
-					t.Errorf("the error echoes the password")
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			tt.check(t, k)
+			fromEnv(t, tt.env, tt.wantErr, []string{tt.env["KAFKA_SASL_PASSWORD"]}, tt.check)
 		})
 	}
+}
+
+// fromEnv reads env; with wantErr it wants an error naming wantErr that echoes none of the
+// (non-empty) secrets, otherwise it hands the config to check.
+func fromEnv(t *testing.T, env map[string]string, wantErr string, secrets []string, check func(*testing.T, broker.Config)) {
+	t.Helper()
+	k, err := kafkaenv.FromEnv(func(name string) string { return env[name] })
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want one naming %s", err, wantErr)
+		}
+		for _, secret := range secrets {
+			if secret != "" && strings.Contains(err.Error(), secret) {
+				t.Errorf("the error echoes a secret: %v", err)
+			}
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, k)
 }
 
 func TestRequireBrokers(t *testing.T) {
@@ -161,22 +170,7 @@ func TestKafkaSASLIdentities(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			k, err := kafkaenv.FromEnv(env(tt.env))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want one naming %s", err, tt.wantErr)
-				}
-				for _, secret := range []string{"aws-s3cret", "oauth-s3cret", "hdr"} {
-					if strings.Contains(err.Error(), secret) {
-						t.Errorf("the error echoes a secret: %v", err)
-					}
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			tt.check(t, k)
+			fromEnv(t, tt.env, tt.wantErr, []string{"aws-s3cret", "oauth-s3cret", "hdr"}, tt.check)
 		})
 	}
 }
