@@ -54,7 +54,7 @@ func Register(mux *http.ServeMux, d Deps) {
 		d.Log = slog.Default()
 	}
 	if d.Limits.RequestTimeout <= 0 {
-		d.Limits.RequestTimeout = config.DefaultRequestTimeout
+		d.Limits.RequestTimeout = httpio.DefaultRequestTimeout
 	}
 	h := &handler{Deps: d, throttle: newThrottle(d.Config.FailureLimit, d.Config.FailureWindow)}
 	auth.Register(mux, auth.Table{Routes: h.routes(), Timeout: d.Limits.RequestTimeout, Margin: d.Limits.DeadlineMargin})

@@ -7,9 +7,6 @@ import (
 	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
-// DefaultRequestTimeout is REQUEST_TIMEOUT's default.
-const DefaultRequestTimeout = 25 * time.Second
-
 // LimitsFromEnv reads the request limits (httpio owns the type; its fields name their
 // variables and defaults).
 func LimitsFromEnv(getenv Getenv) (httpio.Limits, error) {
@@ -19,7 +16,7 @@ func LimitsFromEnv(getenv Getenv) (httpio.Limits, error) {
 		MaxRecords:      int(r.Integer("PRODUCE_MAX_RECORDS", 500, 1, 100000)),
 		ConsumeMaxBytes: r.Integer("CONSUME_MAX_BYTES", 6<<20, 1<<10, 100<<20),
 		ConsumeMaxCount: int(r.Integer("CONSUME_MAX_COUNT", 10000, 1, 1000000)),
-		RequestTimeout:  r.Duration("REQUEST_TIMEOUT", DefaultRequestTimeout, 100*time.Millisecond, 15*time.Minute),
+		RequestTimeout:  r.Duration("REQUEST_TIMEOUT", httpio.DefaultRequestTimeout, 100*time.Millisecond, 15*time.Minute),
 		DeadlineMargin:  r.Duration("DEADLINE_MARGIN", 500*time.Millisecond, 0, time.Minute),
 		BodyTimeout:     r.Duration("HTTP_BODY_TIMEOUT", 20*time.Second, 100*time.Millisecond, 15*time.Minute),
 	}
