@@ -14,7 +14,6 @@ import (
 	"github.com/kafkafn/kafkafn/shared/auth/bearer"
 	"github.com/kafkafn/kafkafn/shared/auth/entratest"
 	"github.com/kafkafn/kafkafn/shared/auth/policy"
-	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 // TestGroupRoutesAuthorizeTheTopicAndTheGroup runs the routes behind real Entra ID bearer
@@ -23,7 +22,7 @@ import (
 func TestGroupRoutesAuthorizeTheTopicAndTheGroup(t *testing.T) {
 	const audience = "api://kafkafn-test"
 	idp := entratest.New(t)
-	a, err := bearer.New(config.Entra{TenantID: idp.Tenant, Audiences: []string{audience}, AllowedRoles: []string{"Kafka.Reader"}, AuthorityHost: idp.URL},
+	a, err := bearer.New(bearer.EntraConfig{TenantID: idp.Tenant, Audiences: []string{audience}, AllowedRoles: []string{"Kafka.Reader"}, AuthorityHost: idp.URL},
 		bearer.WithHTTPClient(idp.Client()), bearer.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		t.Fatal(err)

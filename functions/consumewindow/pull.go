@@ -16,6 +16,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/pushenv"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/push"
@@ -25,16 +26,16 @@ import (
 // Batch is what a scheduled pull delivers to its sink: one group window.
 type Batch = push.Batch[ConsumeRecord]
 
-// PullDeps configures scheduled batch pulls (see config.Pull). Pulls are off when no sink
+// PullDeps configures scheduled batch pulls (see push.Config). Pulls are off when no sink
 // is configured: the function then has no timer entry point.
 type PullDeps struct {
-	Config config.Pull
+	Config push.Config
 	sink   push.Sink[ConsumeRecord]
 	log    *slog.Logger
 }
 
 func loadPull(env platform.Env, groups config.Groups) (PullDeps, error) {
-	cfg, err := config.PullFromEnv(env.Getenv, groups.Reset)
+	cfg, err := pushenv.FromEnv(env.Getenv, groups.Reset)
 	if err != nil {
 		return PullDeps{}, err
 	}
@@ -43,16 +44,16 @@ func loadPull(env platform.Env, groups config.Groups) (PullDeps, error) {
 
 // newPullDeps builds the sink named by cfg; the log sink writes to out, opts configure the
 // http sink.
-func newPullDeps(cfg config.Pull, out io.Writer, opts ...push.Option) (PullDeps, error) {
+func newPullDeps(cfg push.Config, out io.Writer, opts ...push.Option) (PullDeps, error) {
 	d := PullDeps{Config: cfg, log: slog.Default()}
 	switch cfg.Sink {
-	case config.SinkHTTP:
+	case push.SinkHTTP:
 		signer, err := webhook.NewSigner(cfg.SinkSecret)
 		if err != nil {
 			return PullDeps{}, fmt.Errorf("PULL_SINK_SECRET: %w", err)
 		}
 		d.sink = push.NewHTTP[ConsumeRecord](cfg.SinkURL, signer, cfg.SinkTimeout, opts...)
-	case config.SinkLog:
+	case push.SinkLog:
 		d.sink = push.NewLog[ConsumeRecord](out)
 	}
 	return d, nil

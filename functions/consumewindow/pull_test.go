@@ -23,6 +23,7 @@ import (
 
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/pushenv"
 	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/push"
 )
@@ -94,13 +95,13 @@ func (s *sinkServer) callCount() int {
 }
 
 // pullConfig reads a pull configuration from env-style pairs.
-func pullConfig(t *testing.T, kv ...string) config.Pull {
+func pullConfig(t *testing.T, kv ...string) push.Config {
 	t.Helper()
 	m := map[string]string{}
 	for i := 0; i+1 < len(kv); i += 2 {
 		m[kv[i]] = kv[i+1]
 	}
-	cfg, err := config.PullFromEnv(func(k string) string { return m[k] }, config.ResetEarliest)
+	cfg, err := pushenv.FromEnv(func(k string) string { return m[k] }, config.ResetEarliest)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func pullConfig(t *testing.T, kv ...string) config.Pull {
 }
 
 // withPull installs pulls on e's deps; the log sink writes to out.
-func (e *testEnv) withPull(cfg config.Pull, out io.Writer, opts ...push.Option) Deps {
+func (e *testEnv) withPull(cfg push.Config, out io.Writer, opts ...push.Option) Deps {
 	d := e.deps
 	var err error
 	if d.Pull, err = newPullDeps(cfg, out, opts...); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/auth/tc3"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/authenv"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
@@ -23,7 +24,7 @@ type CKafkaDeps struct {
 }
 
 func loadCKafka(env platform.Env) (CKafkaDeps, error) {
-	tc, err1 := config.TC3FromEnv(env.Getenv)
+	tc, err1 := authenv.TC3FromEnv(env.Getenv)
 	ck, err2 := config.CKafkaFromEnv(env.Getenv)
 	ac, err3 := config.AuthFromEnv(env.Getenv)
 	if err := errors.Join(err1, err2, err3); err != nil {

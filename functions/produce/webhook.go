@@ -12,7 +12,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/webhookenv"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/webhook"
@@ -39,13 +39,13 @@ type webhookSource struct {
 	principal *auth.Principal
 	verifier  webhook.Verifier
 	topics    []string
-	key       []config.WebhookKeySource
+	key       []webhook.KeySource
 	headers   []string
 }
 
 // NewWebhookDeps builds the verifiers of cfg's sources. Errors name WEBHOOK_SECRETS and
 // the source, never the secret.
-func NewWebhookDeps(cfg config.Webhooks) (WebhookDeps, error) {
+func NewWebhookDeps(cfg webhook.Config) (WebhookDeps, error) {
 	d := WebhookDeps{sources: make(map[string]*webhookSource, len(cfg.Sources))}
 	var errs []error
 	for _, name := range slices.Sorted(maps.Keys(cfg.Sources)) {
@@ -67,13 +67,13 @@ func NewWebhookDeps(cfg config.Webhooks) (WebhookDeps, error) {
 	return d, errors.Join(errs...)
 }
 
-func newVerifier(sc config.WebhookSource) (webhook.Verifier, error) {
+func newVerifier(sc webhook.Source) (webhook.Verifier, error) {
 	switch sc.Scheme {
-	case config.WebhookStandard:
+	case webhook.SchemeStandard:
 		return webhook.NewStandard(sc.Secrets...)
-	case config.WebhookGitHub:
+	case webhook.SchemeGitHub:
 		return webhook.NewGitHub(rawSecrets(sc.Secrets)...)
-	case config.WebhookHMAC:
+	case webhook.SchemeHMAC:
 		return webhook.NewHMAC(sc.SignatureHeader, sc.SignaturePrefix, webhook.Encoding(sc.Encoding), rawSecrets(sc.Secrets)...)
 	default:
 		return nil, fmt.Errorf("unknown scheme %q", sc.Scheme)
@@ -89,7 +89,7 @@ func rawSecrets(ss []string) [][]byte {
 }
 
 func loadWebhooks(env platform.Env) (WebhookDeps, error) {
-	cfg, err := config.WebhooksFromEnv(env.Getenv)
+	cfg, err := webhookenv.FromEnv(env.Getenv)
 	if err != nil {
 		return WebhookDeps{}, err
 	}

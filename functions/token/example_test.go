@@ -9,14 +9,14 @@ import (
 
 	"github.com/kafkafn/kafkafn/functions/token"
 	"github.com/kafkafn/kafkafn/shared/auth/entra"
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/entraenv"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
 // Register puts POST /v1/token on a mux. Requests that fail local checks are answered
 // without calling Entra ID.
 func ExampleRegister() {
-	cfg, err := config.TokenFromEnv(func(name string) string {
+	cfg, err := entraenv.FromEnv(func(name string) string {
 		return map[string]string{"TOKEN_TENANT_ID": "contoso.onmicrosoft.com"}[name]
 	})
 	if err != nil {

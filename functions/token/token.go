@@ -16,6 +16,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/auth/entra"
 	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/entraenv"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
@@ -42,7 +43,7 @@ type Deps struct {
 	// Source issues the tokens. Nil: the route is not configured (TOKEN_TENANT_ID is not
 	// set) and answers 404 route_not_found, saying how to turn it on.
 	Source *entra.Source
-	Config config.Token
+	Config entra.Config
 	Limits httpio.Limits // RequestTimeout and DeadlineMargin bound each request
 	Log    *slog.Logger  // default slog.Default()
 }
@@ -53,7 +54,7 @@ func Register(mux *http.ServeMux, d Deps) {
 		d.Log = slog.Default()
 	}
 	if d.Limits.RequestTimeout <= 0 {
-		d.Limits.RequestTimeout = config.DefaultRequestTimeout
+		d.Limits.RequestTimeout = httpio.DefaultRequestTimeout
 	}
 	h := &handler{Deps: d, throttle: newThrottle(d.Config.FailureLimit, d.Config.FailureWindow)}
 	auth.Register(mux, auth.Table{Routes: h.routes(), Timeout: d.Limits.RequestTimeout, Margin: d.Limits.DeadlineMargin})
@@ -61,7 +62,7 @@ func Register(mux *http.ServeMux, d Deps) {
 
 // Build is the token function's platform.BuildFunc. It makes no network calls.
 func Build(_ context.Context, env platform.Env) (platform.App, error) {
-	cfg, err := config.TokenFromEnv(env.Getenv)
+	cfg, err := entraenv.FromEnv(env.Getenv)
 	if err != nil {
 		return platform.App{}, err
 	}
@@ -150,7 +151,7 @@ func (h *handler) serve(r *httpio.Request) (httpio.Response, error) {
 func (h *handler) scopes(scope string) ([]string, error) {
 	allowed := h.Config.AllowedScopes
 	if len(allowed) == 0 {
-		allowed = []string{config.DefaultTokenScope}
+		allowed = []string{entra.DefaultScope}
 	}
 	req := strings.Fields(scope)
 	if len(req) == 0 {

@@ -18,7 +18,6 @@ import (
 	"github.com/kafkafn/kafkafn/shared/auth/bearer"
 	"github.com/kafkafn/kafkafn/shared/auth/entra"
 	"github.com/kafkafn/kafkafn/shared/auth/entratest"
-	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
@@ -43,7 +42,7 @@ func newFixture(t *testing.T) *fixture {
 	srv := entratest.New(t)
 	srv.Register(entratest.App{ClientID: clientID, Secret: secret, Roles: []string{"Kafka.Produce"}})
 	srv.Register(entratest.App{ClientID: clientID2, Secret: secret2, Version: "1.0"})
-	cfg := config.Token{
+	cfg := entra.Config{
 		AuthorityHost: srv.URL,
 		TenantID:      srv.Tenant,
 		AllowedScopes: []string{hibScope},
@@ -155,7 +154,7 @@ func TestTokenSuccess(t *testing.T) {
 			resp := decodeToken(t, f.post(t, tc.contentType, tc.body, edits...))
 			// The token is a real Entra-style JWT: kafkafn's own bearer validator accepts it
 			// when configured for the HDInsight audience and the app's role.
-			a, err := bearer.New(config.Entra{TenantID: f.srv.Tenant, Audiences: []string{"https://hib.azurehdinsight.net"},
+			a, err := bearer.New(bearer.EntraConfig{TenantID: f.srv.Tenant, Audiences: []string{"https://hib.azurehdinsight.net"},
 				AllowedRoles: []string{"Kafka.Produce"}, AuthorityHost: f.srv.URL}, bearer.WithHTTPClient(f.srv.Client()))
 			if err != nil {
 				t.Fatal(err)
@@ -369,7 +368,7 @@ func BenchmarkTokenCacheHit(b *testing.B) {
 	b.Setenv("MSAL_FORCE_REGION", "")
 	srv := entratest.New(b)
 	srv.Register(entratest.App{ClientID: clientID, Secret: secret})
-	cfg := config.Token{AuthorityHost: srv.URL, TenantID: srv.Tenant, AllowedScopes: []string{hibScope}, HTTPTimeout: 5 * time.Second}
+	cfg := entra.Config{AuthorityHost: srv.URL, TenantID: srv.Tenant, AllowedScopes: []string{hibScope}, HTTPTimeout: 5 * time.Second}
 	src, err := entra.New(cfg, entra.WithHTTPClient(srv.Client()))
 	if err != nil {
 		b.Fatal(err)

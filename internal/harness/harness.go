@@ -206,11 +206,9 @@ func newStack(ctx context.Context, o Options, check func(http.Handler) http.Hand
 	if s.Limits, err = config.LimitsFromEnv(getenv); err != nil {
 		return nil, err
 	}
-	kc, err := config.KafkaFromEnv(getenv)
-	if err != nil {
+	if s.Kafka, err = kafkaenv.FromEnv(getenv); err != nil {
 		return nil, err
 	}
-	s.Kafka = kafkaenv.Broker(kc)
 	if s.Broker, err = broker.New(s.Kafka); err != nil {
 		return nil, err
 	}

@@ -52,7 +52,7 @@ func WithDialer(dial func(ctx context.Context, network, addr string) (net.Conn, 
 // New builds a Client from cfg. It validates TLS and SASL settings but does not dial: the
 // first call connects, under its own deadline.
 func New(cfg Config, opts ...Option) (*Client, error) {
-	if len(cfg.Brokers) == 0 { // the message of config.Kafka.RequireBrokers
+	if len(cfg.Brokers) == 0 { // the message of kafkaenv.RequireBrokers
 		return nil, errors.New("broker: KAFKA_BROKERS: is required (comma-separated host:port list)")
 	}
 	c := &Client{cfg: cfg, log: slog.Default()}

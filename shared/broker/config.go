@@ -15,8 +15,8 @@ const (
 	SASLOAuthBearer = "OAUTHBEARER" // RFC 7628 / KIP-255: an OAuth 2.0 access token
 )
 
-// Config is the connection to the Kafka cluster. It holds plain values only; config.KafkaFromEnv
-// reads and validates the variables named below and kafkaenv maps them onto it. A zero duration
+// Config is the connection to the Kafka cluster. It holds plain values only;
+// shared/config/kafkaenv reads and validates the variables named below into it. A zero duration
 // is not replaced by its default here: callers outside the environment path (tests, the bench)
 // set every field they rely on, as brokertest.Config does.
 type Config struct {

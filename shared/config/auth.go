@@ -1,28 +1,23 @@
 package config
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"net/url"
-	"slices"
 	"strings"
+
+	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
 )
 
 // Auth is the common authentication switch plus the schemes that need no library of their
-// own: API keys, OIDC issuers, the AWS gateway authorizer context and where TC3 signatures
-// are accepted. Entra ID, the TC3 keys and the policy are read by their own FromEnv
-// functions.
+// own: API keys, the AWS gateway authorizer context and where TC3 signatures are accepted.
+// OIDC issuers, Entra ID, the TC3 keys and the policy are read by shared/config/authenv into
+// the types of the packages that verify them.
 type Auth struct {
 	// InsecureDev (AUTH_INSECURE_DEV=true) opens every route without credentials. It is
 	// refused unless the server listens only on loopback.
 	InsecureDev bool
 	// APIKeys (AUTH_API_KEYS) maps each key id to the SHA-256 of its secret.
 	APIKeys map[string][]byte
-	// OIDC (AUTH_OIDC) lists the OpenID Connect issuers whose access tokens are accepted.
-	OIDC []OIDCIssuer
 	// AWSAuthorizer (AUTH_AWS_AUTHORIZER=true) trusts the caller identity that API Gateway
 	// or a Lambda Function URL verified and put in the invocation event. Lambda only.
 	AWSAuthorizer bool
@@ -31,44 +26,23 @@ type Auth struct {
 	TC3Service string
 }
 
-// OIDCIssuer is one AUTH_OIDC entry.
-type OIDCIssuer struct {
-	Issuer string `json:"issuer"`
-	// Audience lists the accepted audiences: a token's aud must hold one, or, when it has
-	// no aud (Cognito access tokens), its client_id must be one, as API Gateway's JWT
-	// authorizers check.
-	Audience []string
-	// JWKSURI is where the keys are; empty: discovered from
-	// <issuer>/.well-known/openid-configuration.
-	JWKSURI string `json:"jwks_uri,omitempty"`
-	// SubjectClaim names the claim that identifies the caller (default sub). Dotted paths
-	// reach into objects (realm_access.roles).
-	SubjectClaim string `json:"subject_claim,omitempty"`
-	GroupsClaim  string `json:"groups_claim,omitempty"`
-	RolesClaim   string `json:"roles_claim,omitempty"`
-	// Name is the issuer's short name in principals (oidc:<name>#<subject>); default the
-	// issuer URL.
-	Name string `json:"name,omitempty"`
-}
-
 // APIKeySecretMinBytes is the shortest secret a secretEnv variable may hold: 128 bits.
 const APIKeySecretMinBytes = 16
 
 // AuthFromEnv reads the common auth switch and the light schemes. Errors name the variable
 // and the entry; never a secret.
 func AuthFromEnv(getenv Getenv) (Auth, error) {
-	r := &reader{getenv: getenv}
+	r := envread.New(getenv)
 	a := Auth{
-		InsecureDev:   r.boolean("AUTH_INSECURE_DEV", false),
-		AWSAuthorizer: r.boolean("AUTH_AWS_AUTHORIZER", false),
-		TC3Service:    r.str("AUTH_TC3_SERVICE", "ckafka"),
+		InsecureDev:   r.Boolean("AUTH_INSECURE_DEV", false),
+		AWSAuthorizer: r.Boolean("AUTH_AWS_AUTHORIZER", false),
+		TC3Service:    r.Str("AUTH_TC3_SERVICE", "ckafka"),
 	}
 	if !isToken(a.TC3Service) {
-		r.fail("AUTH_TC3_SERVICE", "%q is not a service name (lower-case letters and digits)", a.TC3Service)
+		r.Fail("AUTH_TC3_SERVICE", "%q is not a service name (lower-case letters and digits)", a.TC3Service)
 	}
 	a.APIKeys = apiKeysFromEnv(r)
-	a.OIDC = oidcFromEnv(r)
-	return a, r.err()
+	return a, r.Err()
 }
 
 func isToken(s string) bool {
@@ -83,31 +57,9 @@ func isToken(s string) bool {
 	return true
 }
 
-// decodeStrict decodes one JSON value into v, refusing unknown fields and trailing data.
-func decodeStrict(data string, v any) error {
-	dec := json.NewDecoder(strings.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return fmt.Errorf("unexpected data after the JSON value")
-	}
-	return nil
-}
-
-// jsonValue reads a JSON variable, or the file it names with @/path.
-func (r *reader) jsonValue(name string) string {
-	v := strings.TrimSpace(r.getenv(name))
-	if path, ok := strings.CutPrefix(v, "@"); ok {
-		v = strings.TrimSpace(string(r.readFile(name, strings.TrimSpace(path))))
-	}
-	return v
-}
-
-func apiKeysFromEnv(r *reader) map[string][]byte {
+func apiKeysFromEnv(r *envread.Reader) map[string][]byte {
 	const name = "AUTH_API_KEYS"
-	v := r.jsonValue(name)
+	v := r.JSONValue(name)
 	if v == "" {
 		return nil
 	}
@@ -115,37 +67,37 @@ func apiKeysFromEnv(r *reader) map[string][]byte {
 		SHA256    string `json:"sha256"`
 		SecretEnv string `json:"secretEnv"`
 	}
-	if err := decodeStrict(v, &doc); err != nil {
-		r.fail(name, `must be a JSON object {"<key id>": {"sha256": "<hex SHA-256 of the secret>"} or {"secretEnv": "<VAR>"}}: %v`, err)
+	if err := envread.DecodeStrict(v, &doc); err != nil {
+		r.Fail(name, `must be a JSON object {"<key id>": {"sha256": "<hex SHA-256 of the secret>"} or {"secretEnv": "<VAR>"}}: %v`, err)
 		return nil
 	}
 	if len(doc) == 0 {
-		r.fail(name, "holds no key")
+		r.Fail(name, "holds no key")
 		return nil
 	}
 	out := make(map[string][]byte, len(doc))
 	for id, e := range doc {
 		switch {
 		case !isKeyID(id):
-			r.fail(name, "key id %.64q must be 1-64 letters, digits, '.', '_' or '-'", id)
+			r.Fail(name, "key id %.64q must be 1-64 letters, digits, '.', '_' or '-'", id)
 		case (e.SHA256 == "") == (e.SecretEnv == ""):
-			r.fail(name, "key %s must have exactly one of sha256 and secretEnv", id)
+			r.Fail(name, "key %s must have exactly one of sha256 and secretEnv", id)
 		case e.SHA256 != "":
 			sum, err := hex.DecodeString(e.SHA256)
 			if err != nil || len(sum) != sha256.Size {
-				r.fail(name, "key %s: sha256 must be 64 hex digits", id)
+				r.Fail(name, "key %s: sha256 must be 64 hex digits", id)
 				continue
 			}
 			out[id] = sum
 		default:
-			secret := r.getenv(e.SecretEnv)
+			secret := r.Getenv(e.SecretEnv)
 			switch {
 			case strings.HasPrefix(e.SecretEnv, "AUTH_API_KEYS"):
-				r.fail(name, "key %s: secretEnv must name another variable", id)
+				r.Fail(name, "key %s: secretEnv must name another variable", id)
 			case secret == "":
-				r.fail(name, "key %s: secretEnv %s is empty or unset", id, e.SecretEnv)
+				r.Fail(name, "key %s: secretEnv %s is empty or unset", id, e.SecretEnv)
 			case len(secret) < APIKeySecretMinBytes:
-				r.fail(name, "key %s: the secret in %s is shorter than %d bytes; generate one with go run ./scripts/gen-api-key", id, e.SecretEnv, APIKeySecretMinBytes)
+				r.Fail(name, "key %s: the secret in %s is shorter than %d bytes; generate one with go run ./scripts/gen-api-key", id, e.SecretEnv, APIKeySecretMinBytes)
 			default:
 				sum := sha256.Sum256([]byte(secret))
 				out[id] = sum[:]
@@ -169,78 +121,4 @@ func isKeyID(s string) bool {
 		}
 	}
 	return true
-}
-
-// oidcEntry is the JSON form of an AUTH_OIDC entry: audience is a string or a list.
-type oidcEntry struct {
-	Issuer       string          `json:"issuer"`
-	Audience     json.RawMessage `json:"audience"`
-	JWKSURI      string          `json:"jwks_uri"`
-	SubjectClaim string          `json:"subject_claim"`
-	GroupsClaim  string          `json:"groups_claim"`
-	RolesClaim   string          `json:"roles_claim"`
-	Name         string          `json:"name"`
-}
-
-func oidcFromEnv(r *reader) []OIDCIssuer {
-	const name = "AUTH_OIDC"
-	v := r.jsonValue(name)
-	if v == "" {
-		return nil
-	}
-	var doc []oidcEntry
-	if err := decodeStrict(v, &doc); err != nil {
-		r.fail(name, `must be a JSON list [{"issuer": "https://…", "audience": "…", …}]: %v`, err)
-		return nil
-	}
-	if len(doc) == 0 {
-		r.fail(name, "lists no issuer")
-		return nil
-	}
-	var out []OIDCIssuer
-	names := map[string]bool{}
-	for i, e := range doc {
-		at := fmt.Sprintf("entry %d", i)
-		iss := OIDCIssuer{Issuer: e.Issuer, JWKSURI: e.JWKSURI, SubjectClaim: e.SubjectClaim,
-			GroupsClaim: e.GroupsClaim, RolesClaim: e.RolesClaim, Name: e.Name}
-		if u, err := url.Parse(e.Issuer); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			r.fail(name, "%s: issuer must be an https URL with no query or fragment, got %.200q", at, e.Issuer)
-			continue
-		}
-		if e.JWKSURI != "" {
-			if u, err := url.Parse(e.JWKSURI); err != nil || u.Scheme != "https" || u.Host == "" {
-				r.fail(name, "%s: jwks_uri must be an https URL", at)
-				continue
-			}
-		}
-		aud := bytes.TrimSpace(e.Audience)
-		var one string
-		if json.Unmarshal(aud, &one) == nil {
-			iss.Audience = []string{one}
-		} else if json.Unmarshal(aud, &iss.Audience) != nil {
-			r.fail(name, "%s: audience must be a string or a list of strings", at)
-			continue
-		}
-		if slices.Contains(iss.Audience, "") || len(iss.Audience) == 0 {
-			r.fail(name, "%s: audience is required (the aud or client_id your tokens carry)", at)
-			continue
-		}
-		if iss.Name == "" {
-			iss.Name = iss.Issuer
-		}
-		if strings.ContainsAny(iss.Name, "# ") {
-			r.fail(name, "%s: name must not contain '#' or spaces", at)
-			continue
-		}
-		if names[iss.Name] {
-			r.fail(name, "%s: the name (or issuer) %q is listed twice", at, iss.Name)
-			continue
-		}
-		names[iss.Name] = true
-		if iss.SubjectClaim == "" {
-			iss.SubjectClaim = "sub"
-		}
-		out = append(out, iss)
-	}
-	return out
 }

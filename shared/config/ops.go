@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/metrics"
 	"github.com/kafkafn/kafkafn/shared/platform"
@@ -13,12 +14,12 @@ import (
 // OpsFromEnv reads the operations section. platform picks the METRICS default: "aws" →
 // emf, "local" (a loopback-only server) → prometheus, anything else → off.
 func OpsFromEnv(getenv Getenv, platform string) (httpio.Ops, error) {
-	r := &reader{getenv: getenv}
+	r := envread.New(getenv)
 	o := httpio.Ops{
-		TracePropagation: r.boolean("TRACE_PROPAGATION", true),
-		MetricsNamespace: r.str("METRICS_NAMESPACE", "kafkafn"),
-		CORSOrigins:      r.list("HTTP_CORS_ORIGINS"),
-		CORSCredentials:  r.boolean("HTTP_CORS_CREDENTIALS", false),
+		TracePropagation: r.Boolean("TRACE_PROPAGATION", true),
+		MetricsNamespace: r.Str("METRICS_NAMESPACE", "kafkafn"),
+		CORSOrigins:      r.List("HTTP_CORS_ORIGINS"),
+		CORSCredentials:  r.Boolean("HTTP_CORS_CREDENTIALS", false),
 	}
 	def := "off"
 	switch platform {
@@ -27,29 +28,29 @@ func OpsFromEnv(getenv Getenv, platform string) (httpio.Ops, error) {
 	case "local":
 		def = "prometheus"
 	}
-	switch o.Metrics = strings.ToLower(r.str("METRICS", def)); o.Metrics {
+	switch o.Metrics = strings.ToLower(r.Str("METRICS", def)); o.Metrics {
 	case "off", "emf", "prometheus":
 	default:
-		r.fail("METRICS", `must be "emf", "prometheus" or "off", got %q`, o.Metrics)
+		r.Fail("METRICS", `must be "emf", "prometheus" or "off", got %q`, o.Metrics)
 	}
 	if len(o.MetricsNamespace) > 255 {
-		r.fail("METRICS_NAMESPACE", "must be at most 255 characters")
+		r.Fail("METRICS_NAMESPACE", "must be at most 255 characters")
 	}
 	for _, origin := range o.CORSOrigins {
 		if origin == "*" {
 			if len(o.CORSOrigins) > 1 {
-				r.fail("HTTP_CORS_ORIGINS", `"*" must be the only entry`)
+				r.Fail("HTTP_CORS_ORIGINS", `"*" must be the only entry`)
 			}
 			if o.CORSCredentials {
-				r.fail("HTTP_CORS_CREDENTIALS", `must not be true with HTTP_CORS_ORIGINS="*" (browsers refuse credentials with a wildcard origin)`)
+				r.Fail("HTTP_CORS_CREDENTIALS", `must not be true with HTTP_CORS_ORIGINS="*" (browsers refuse credentials with a wildcard origin)`)
 			}
 			continue
 		}
 		if !validOrigin(origin) {
-			r.fail("HTTP_CORS_ORIGINS", "%q is not an origin: scheme://host[:port] with no path, such as https://app.example.com", origin)
+			r.Fail("HTTP_CORS_ORIGINS", "%q is not an origin: scheme://host[:port] with no path, such as https://app.example.com", origin)
 		}
 	}
-	return o, r.err()
+	return o, r.Err()
 }
 
 // validOrigin reports whether s is a serialised origin: http or https, a host, an optional

@@ -5,6 +5,9 @@ import "time"
 // The settings httpio applies, owned here; shared/config fills them from the environment
 // (config.LimitsFromEnv, config.OpsFromEnv). Each field names its variable and default.
 
+// DefaultRequestTimeout is Limits.RequestTimeout's default (REQUEST_TIMEOUT).
+const DefaultRequestTimeout = 25 * time.Second
+
 // Limits bound what one request may ask for.
 type Limits struct {
 	// MaxBodyBytes caps request bodies (HTTP_MAX_BODY_BYTES, default 6 MiB).
@@ -16,7 +19,7 @@ type Limits struct {
 	// ConsumeMaxCount caps count on consume (CONSUME_MAX_COUNT, default 10000).
 	ConsumeMaxCount int
 	// RequestTimeout bounds one request when the platform gives no deadline (REQUEST_TIMEOUT,
-	// default 25s; Azure's front end gives up at 230 s).
+	// default DefaultRequestTimeout, 25s; Azure's front end gives up at 230 s).
 	RequestTimeout time.Duration
 	// MaxInflightBytes bounds the request bodies being handled at once; more wait, then 503
 	// (HTTP_MAX_INFLIGHT_BYTES, default 16 MiB; at least HTTP_MAX_BODY_BYTES; 0 turns it off).

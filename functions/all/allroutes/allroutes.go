@@ -18,6 +18,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/auth/entra"
 	"github.com/kafkafn/kafkafn/shared/broker/embedded"
 	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/entraenv"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
@@ -70,8 +71,8 @@ func Build(_ context.Context, env platform.Env) (platform.App, error) {
 		return fail(err)
 	}
 	mux := http.NewServeMux()
-	if config.TokenConfigured(env.Getenv) {
-		tc, err := config.TokenFromEnv(env.Getenv)
+	if entraenv.Configured(env.Getenv) {
+		tc, err := entraenv.FromEnv(env.Getenv)
 		if err != nil {
 			return fail(err)
 		}

@@ -34,14 +34,14 @@ type Deps struct {
 // dialling). brokers, when not empty, overrides KAFKA_BROKERS (the embedded local broker).
 // auth are options for the guard (the produce binary passes authconfig.WithTC3).
 func Load(env platform.Env, brokers []string, auth ...authconfig.Option) (Deps, error) {
-	kc, err := config.KafkaFromEnv(env.Getenv)
+	bcfg, err := kafkaenv.FromEnv(env.Getenv)
 	if err != nil {
 		return Deps{}, err
 	}
 	if len(brokers) > 0 {
-		kc.Brokers = brokers
+		bcfg.Brokers = brokers
 	}
-	if err := kc.RequireBrokers(); err != nil {
+	if err := kafkaenv.RequireBrokers(bcfg); err != nil {
 		return Deps{}, err
 	}
 	limits, err := config.LimitsFromEnv(env.Getenv)
@@ -59,7 +59,6 @@ func Load(env platform.Env, brokers []string, auth ...authconfig.Option) (Deps, 
 	if err != nil {
 		return Deps{}, err
 	}
-	bcfg := kafkaenv.Broker(kc)
 	bc, err := broker.New(bcfg)
 	if err != nil {
 		return Deps{}, err

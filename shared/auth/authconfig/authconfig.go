@@ -27,6 +27,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/auth/policy"
 	"github.com/kafkafn/kafkafn/shared/auth/tc3"
 	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/authenv"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
@@ -71,11 +72,12 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 		opt(&o)
 	}
 	ac, err1 := config.AuthFromEnv(env.Getenv)
-	ec, err2 := config.EntraFromEnv(env.Getenv)
-	pc, err3 := config.PolicyFromEnv(env.Getenv)
-	tc, err4 := config.TC3FromEnv(env.Getenv)
+	oidc, err6 := authenv.OIDCFromEnv(env.Getenv)
+	ec, err2 := authenv.EntraFromEnv(env.Getenv)
+	pc, err3 := authenv.PolicyFromEnv(env.Getenv)
+	tc, err4 := authenv.TC3FromEnv(env.Getenv)
 	lim, err5 := config.LimitsFromEnv(env.Getenv)
-	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+	if err := errors.Join(err1, err6, err2, err3, err4, err5); err != nil {
 		return nil, err
 	}
 
@@ -86,7 +88,7 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 	if len(ac.APIKeys) > 0 {
 		configured = append(configured, "AUTH_API_KEYS")
 	}
-	if len(ac.OIDC) > 0 {
+	if len(oidc) > 0 {
 		configured = append(configured, "AUTH_OIDC")
 	}
 	if ac.AWSAuthorizer {
@@ -133,7 +135,7 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 	}
 	if ac.AWSAuthorizer { // first: the front door's verdict is authoritative
 		issuers := map[string]auth.ClaimSet{}
-		for _, is := range ac.OIDC {
+		for _, is := range oidc {
 			issuers[is.Issuer] = auth.ClaimSet{Issuer: is.Name, Subject: is.SubjectClaim, Groups: is.GroupsClaim, Roles: is.RolesClaim, Audience: is.Audience}
 		}
 		authenticators = append(authenticators, awsauth.New(issuers))
@@ -149,13 +151,13 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 		schemes = append(schemes, "entra")
 	}
 	switch {
-	case len(ac.OIDC) > 0: // one bearer authenticator routes each token to its issuer
-		b, err := bearer.NewOIDC(ac.OIDC, entra, o.bearer...)
+	case len(oidc) > 0: // one bearer authenticator routes each token to its issuer
+		b, err := bearer.NewOIDC(oidc, entra, o.bearer...)
 		if err != nil {
 			return nil, fmt.Errorf("authconfig: AUTH_OIDC: %w", err)
 		}
 		authenticators = append(authenticators, b)
-		for _, is := range ac.OIDC {
+		for _, is := range oidc {
 			schemes = append(schemes, "oidc "+is.Name)
 		}
 	case entra != nil:

@@ -17,7 +17,6 @@ import (
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/auth"
-	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 // MaxTokenBytes caps the bearer token. Entra access tokens are 1–4 KiB.
@@ -81,7 +80,7 @@ func (c *Claims) Overage() bool {
 // Authenticator validates Entra ID bearer tokens. It implements auth.Authenticator and is
 // safe for concurrent use; build one per process.
 type Authenticator struct {
-	cfg      config.Entra
+	cfg      EntraConfig
 	issuerV1 string
 	issuerV2 string
 	keys     *keyStore
@@ -110,7 +109,7 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
 // New returns an Authenticator for cfg, which must be enabled (cfg.TenantID set). It makes no
 // network calls.
-func New(cfg config.Entra, opts ...Option) (*Authenticator, error) {
+func New(cfg EntraConfig, opts ...Option) (*Authenticator, error) {
 	o := options{now: time.Now}
 	for _, opt := range opts {
 		opt(&o)
@@ -129,7 +128,7 @@ func New(cfg config.Entra, opts ...Option) (*Authenticator, error) {
 	}
 	host := cfg.AuthorityHost
 	if host == "" {
-		host = config.DefaultEntraAuthorityHost
+		host = DefaultAuthorityHost
 	}
 	if !strings.HasPrefix(host, "https://") {
 		return nil, errors.New("bearer: new: the authority host must use https")

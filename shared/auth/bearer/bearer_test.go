@@ -19,7 +19,6 @@ import (
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/auth/bearer"
 	"github.com/kafkafn/kafkafn/shared/auth/entratest"
-	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 const (
@@ -39,10 +38,10 @@ type fixture struct {
 	logs *logtest.Buffer
 }
 
-func newFixture(t *testing.T, edit func(*config.Entra)) *fixture {
+func newFixture(t *testing.T, edit func(*bearer.EntraConfig)) *fixture {
 	t.Helper()
 	srv := entratest.New(t)
-	cfg := config.Entra{
+	cfg := bearer.EntraConfig{
 		TenantID:      srv.Tenant,
 		Audiences:     []string{appIDURI, apiClientID},
 		AllowedGroups: []string{kafkaGroup},
@@ -331,13 +330,13 @@ func TestPrincipal(t *testing.T) {
 		}
 	})
 	t.Run("with no allow-list any valid token of the tenant passes", func(t *testing.T) {
-		f := newFixture(t, func(c *config.Entra) { c.AllowedGroups, c.AllowedRoles = nil, nil })
+		f := newFixture(t, func(c *bearer.EntraConfig) { c.AllowedGroups, c.AllowedRoles = nil, nil })
 		if w := f.do(t, "Bearer "+f.srv.Sign(f.srv.Claims("2.0", apiClientID))); w.Code != 200 {
 			t.Fatalf("status = %d: %s", w.Code, w.Body)
 		}
 	})
 	t.Run("overage with only roles configured is a plain 403", func(t *testing.T) {
-		f := newFixture(t, func(c *config.Entra) { c.AllowedGroups = nil })
+		f := newFixture(t, func(c *bearer.EntraConfig) { c.AllowedGroups = nil })
 		c := f.srv.Claims("1.0", appIDURI)
 		c["_claim_names"] = map[string]string{"groups": "src1"}
 		w := f.do(t, "Bearer "+f.srv.Sign(c))
@@ -421,7 +420,7 @@ func TestKeys(t *testing.T) {
 		f.srv.SetDown(false)
 		// A new authenticator against the same server recovers at once (the failed one waits
 		// out a short backoff, which this test does not sleep through).
-		a, err := bearer.New(config.Entra{TenantID: f.srv.Tenant, Audiences: []string{apiClientID}, AuthorityHost: f.srv.URL},
+		a, err := bearer.New(bearer.EntraConfig{TenantID: f.srv.Tenant, Audiences: []string{apiClientID}, AuthorityHost: f.srv.URL},
 			bearer.WithHTTPClient(f.srv.Client()))
 		if err != nil {
 			t.Fatal(err)
@@ -435,11 +434,11 @@ func TestKeys(t *testing.T) {
 func TestNew(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		cfg  config.Entra
+		cfg  bearer.EntraConfig
 	}{
-		{"a disabled config is refused", config.Entra{}},
-		{"a config without audiences is refused", config.Entra{TenantID: entratest.DefaultTenant}},
-		{"a plain-http authority host is refused", config.Entra{TenantID: entratest.DefaultTenant, Audiences: []string{"a"}, AuthorityHost: "http://127.0.0.1:1"}},
+		{"a disabled config is refused", bearer.EntraConfig{}},
+		{"a config without audiences is refused", bearer.EntraConfig{TenantID: entratest.DefaultTenant}},
+		{"a plain-http authority host is refused", bearer.EntraConfig{TenantID: entratest.DefaultTenant, Audiences: []string{"a"}, AuthorityHost: "http://127.0.0.1:1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := bearer.New(tc.cfg); err == nil {
@@ -451,7 +450,7 @@ func TestNew(t *testing.T) {
 
 func BenchmarkValidate(b *testing.B) {
 	srv := entratest.New(b)
-	a, err := bearer.New(config.Entra{TenantID: srv.Tenant, Audiences: []string{apiClientID}, AuthorityHost: srv.URL},
+	a, err := bearer.New(bearer.EntraConfig{TenantID: srv.Tenant, Audiences: []string{apiClientID}, AuthorityHost: srv.URL},
 		bearer.WithHTTPClient(srv.Client()))
 	if err != nil {
 		b.Fatal(err)

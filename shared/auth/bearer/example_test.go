@@ -7,13 +7,13 @@ import (
 
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/auth/bearer"
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/authenv"
 )
 
 // An Authenticator plugs into auth.Guard. Building it makes no network calls; the tenant's
 // keys are fetched on the first request that carries a token.
 func Example() {
-	cfg, err := config.EntraFromEnv(func(name string) string {
+	cfg, err := authenv.EntraFromEnv(func(name string) string {
 		return map[string]string{
 			"AUTH_ENTRA_TENANT_ID":      "72f988bf-86f1-41af-91ab-2d7cd011db47",
 			"AUTH_ENTRA_AUDIENCE":       "api://kafkafn",

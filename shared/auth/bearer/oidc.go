@@ -19,7 +19,6 @@ import (
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/auth"
-	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 // OIDCAlgorithms are the only signature algorithms accepted from OIDC issuers: never none,
@@ -39,7 +38,7 @@ type OIDC struct {
 }
 
 type oidcIssuer struct {
-	cfg    config.OIDCIssuer
+	cfg    OIDCIssuer
 	claims auth.ClaimSet
 	kf     keyfunc.Keyfunc
 	parser *jwt.Parser
@@ -49,7 +48,7 @@ var _ auth.Authenticator = (*OIDC)(nil)
 
 // NewOIDC returns an authenticator for issuers and, when entra is not nil, the Entra ID
 // preset. It makes no network calls: discovery and keys are fetched on first use.
-func NewOIDC(issuers []config.OIDCIssuer, entra *Authenticator, opts ...Option) (*OIDC, error) {
+func NewOIDC(issuers []OIDCIssuer, entra *Authenticator, opts ...Option) (*OIDC, error) {
 	o := options{now: time.Now}
 	for _, opt := range opts {
 		opt(&o)

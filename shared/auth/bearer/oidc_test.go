@@ -17,7 +17,6 @@ import (
 	"github.com/kafkafn/kafkafn/shared/auth/bearer"
 	"github.com/kafkafn/kafkafn/shared/auth/entratest"
 	"github.com/kafkafn/kafkafn/shared/auth/policy"
-	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 const cognitoClient = "3n4b5urk1ft4fl3mg5e62d9ado"
@@ -38,12 +37,12 @@ func newOIDCFixture(t *testing.T) *oidcFixture {
 	log := slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// httptest's TLS servers share one test certificate: one client trusts all three.
 	client := f.cognito.Client()
-	entra, err := bearer.New(config.Entra{TenantID: f.entra.Tenant, Audiences: []string{"api://kafkafn"}, AuthorityHost: f.entra.URL},
+	entra, err := bearer.New(bearer.EntraConfig{TenantID: f.entra.Tenant, Audiences: []string{"api://kafkafn"}, AuthorityHost: f.entra.URL},
 		bearer.WithHTTPClient(client), bearer.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.a, err = bearer.NewOIDC([]config.OIDCIssuer{
+	f.a, err = bearer.NewOIDC([]bearer.OIDCIssuer{
 		{Issuer: f.cognito.URL, Audience: []string{cognitoClient}, Name: "cognito", GroupsClaim: "cognito:groups", SubjectClaim: "sub"},
 		{Issuer: f.keycloak.URL, Audience: []string{"kafkafn"}, JWKSURI: f.keycloak.URL + "/jwks", Name: "keycloak",
 			RolesClaim: "realm_access.roles", GroupsClaim: "groups", SubjectClaim: "preferred_username"},
@@ -285,7 +284,7 @@ func TestOIDCRotationAndOutage(t *testing.T) {
 func TestOIDCDiscoveryIssuerMismatch(t *testing.T) {
 	is := entratest.NewIssuer(t, "/pool")
 	// Configured with a different (but same-host) issuer string: discovery's issuer must match exactly.
-	a, err := bearer.NewOIDC([]config.OIDCIssuer{{Issuer: is.URL + "/", Audience: []string{"x"}, Name: "p", SubjectClaim: "sub"}}, nil,
+	a, err := bearer.NewOIDC([]bearer.OIDCIssuer{{Issuer: is.URL + "/", Audience: []string{"x"}, Name: "p", SubjectClaim: "sub"}}, nil,
 		bearer.WithHTTPClient(is.Client()), bearer.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
@@ -300,7 +299,7 @@ func TestOIDCDiscoveryIssuerMismatch(t *testing.T) {
 
 func BenchmarkOIDCAuthenticateToken(b *testing.B) {
 	is := entratest.NewIssuer(b, "/realms/bench")
-	a, err := bearer.NewOIDC([]config.OIDCIssuer{{Issuer: is.URL, Audience: []string{"kafkafn"}, Name: "kc", SubjectClaim: "sub",
+	a, err := bearer.NewOIDC([]bearer.OIDCIssuer{{Issuer: is.URL, Audience: []string{"kafkafn"}, Name: "kc", SubjectClaim: "sub",
 		RolesClaim: "realm_access.roles"}}, nil, bearer.WithHTTPClient(is.Client()), bearer.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		b.Fatal(err)

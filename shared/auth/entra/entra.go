@@ -35,7 +35,6 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
-	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 // OAuth2 error codes (RFC 6749 §5.2, plus the two the authorization endpoint defines for
@@ -103,13 +102,13 @@ type Option func(*Source)
 func WithHTTPClient(c *http.Client) Option { return func(s *Source) { s.client = c } }
 
 // New returns a Source for cfg. It makes no network calls.
-func New(cfg config.Token, opts ...Option) (*Source, error) {
+func New(cfg Config, opts ...Option) (*Source, error) {
 	if cfg.TenantID == "" {
 		return nil, errors.New("entra: new: TOKEN_TENANT_ID is not set")
 	}
 	host := strings.TrimSuffix(cfg.AuthorityHost, "/")
 	if host == "" {
-		host = config.DefaultEntraAuthorityHost
+		host = DefaultAuthorityHost
 	}
 	if !strings.HasPrefix(host, "https://") {
 		return nil, errors.New("entra: new: the authority host must use https")

@@ -12,14 +12,13 @@ import (
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/auth/entra"
 	"github.com/kafkafn/kafkafn/shared/auth/entratest"
-	"github.com/kafkafn/kafkafn/shared/config"
 )
 
 const scope = "https://hib.azurehdinsight.net/.default"
 
-func newSource(t *testing.T, srv *entratest.Server, edit func(*config.Token)) *entra.Source {
+func newSource(t *testing.T, srv *entratest.Server, edit func(*entra.Config)) *entra.Source {
 	t.Helper()
-	cfg := config.Token{AuthorityHost: srv.URL, TenantID: srv.Tenant, AllowedScopes: []string{scope},
+	cfg := entra.Config{AuthorityHost: srv.URL, TenantID: srv.Tenant, AllowedScopes: []string{scope},
 		HTTPTimeout: 5 * time.Second, MaxClients: 4}
 	if edit != nil {
 		edit(&cfg)
@@ -95,7 +94,7 @@ func TestSource(t *testing.T) {
 	t.Run("an unknown tenant → BadGateway server_error", func(t *testing.T) {
 		t.Setenv("MSAL_FORCE_REGION", "")
 		srv := entratest.New(t)
-		s := newSource(t, srv, func(c *config.Token) { c.TenantID = "00000000-1111-2222-3333-444444444444" })
+		s := newSource(t, srv, func(c *entra.Config) { c.TenantID = "00000000-1111-2222-3333-444444444444" })
 		_, err := s.Token(context.Background(), entra.Credential{ClientID: clientID(1), Secret: "s"}, []string{scope})
 		if apierr.KindOf(err) != apierr.BadGateway || apierr.CodeOf(err) != entra.CodeServerError {
 			t.Fatalf("err = %v (kind %s, code %s)", err, apierr.KindOf(err), apierr.CodeOf(err))
@@ -109,7 +108,7 @@ func TestSource(t *testing.T) {
 		}
 		addr := ln.Addr().String()
 		ln.Close() // nothing listens there now
-		s, err := entra.New(config.Token{AuthorityHost: "https://" + addr, TenantID: entratest.DefaultTenant, HTTPTimeout: 2 * time.Second},
+		s, err := entra.New(entra.Config{AuthorityHost: "https://" + addr, TenantID: entratest.DefaultTenant, HTTPTimeout: 2 * time.Second},
 			entra.WithHTTPClient(&http.Client{Timeout: 2 * time.Second}))
 		if err != nil {
 			t.Fatal(err)
@@ -135,10 +134,10 @@ func TestSource(t *testing.T) {
 func TestNew(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		cfg  config.Token
+		cfg  entra.Config
 	}{
-		{"no tenant is refused", config.Token{AuthorityHost: "https://login.microsoftonline.com"}},
-		{"a plain-http authority is refused", config.Token{AuthorityHost: "http://127.0.0.1:1", TenantID: entratest.DefaultTenant}},
+		{"no tenant is refused", entra.Config{AuthorityHost: "https://login.microsoftonline.com"}},
+		{"a plain-http authority is refused", entra.Config{AuthorityHost: "http://127.0.0.1:1", TenantID: entratest.DefaultTenant}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := entra.New(tc.cfg); err == nil {
@@ -147,7 +146,7 @@ func TestNew(t *testing.T) {
 		})
 	}
 	t.Run("the default authority is the public cloud's", func(t *testing.T) {
-		s, err := entra.New(config.Token{TenantID: "contoso.onmicrosoft.com"})
+		s, err := entra.New(entra.Config{TenantID: "contoso.onmicrosoft.com"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/auth/policy"
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/authenv"
 )
 
 const group = "0c5b5a7e-1d0f-4a53-9a6e-6f1a1c9e2b11"
@@ -205,14 +205,14 @@ func TestFromFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	pc, err := config.PolicyFromEnv(func(string) string { return "@" + path })
+	pc, err := authenv.PolicyFromEnv(func(string) string { return "@" + path })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := policy.Parse(pc.Source, pc.JSON); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := config.PolicyFromEnv(func(string) string { return "@" + path + ".missing" }); err == nil ||
+	if _, err := authenv.PolicyFromEnv(func(string) string { return "@" + path + ".missing" }); err == nil ||
 		!strings.HasPrefix(err.Error(), "AUTH_POLICY: cannot read") {
 		t.Fatalf("a missing file: %v", err)
 	}

@@ -6,7 +6,7 @@ import (
 )
 
 // AWSCredentials locates the AWS credentials for AWS_MSK_IAM, as Lambda provides them
-// (config.KafkaFromEnv checks the variables at start-up). The keys are read again for every
+// (shared/config/kafkaenv checks the variables at start-up). The keys are read again for every
 // new Kafka connection (Getenv), so a connection never signs with credentials older than the
 // process's current ones (segmentio/kafka-go#975: a warm container outlives its first
 // credentials).

@@ -1,4 +1,7 @@
-package config
+// Package webhookenv fills webhook.Config, the webhook ingestion section (WEBHOOK_SECRETS),
+// from the environment. It is apart from config so that only the binaries that ingest
+// webhooks (produce, all) link it.
+package webhookenv
 
 import (
 	"encoding/json"
@@ -8,48 +11,10 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
+	"github.com/kafkafn/kafkafn/shared/webhook"
 )
-
-// Webhook signature schemes accepted in WEBHOOK_SECRETS (the names of shared/webhook's
-// schemes; config does not import it).
-const (
-	WebhookStandard = "standard"
-	WebhookGitHub   = "github"
-	WebhookHMAC     = "hmac-sha256"
-)
-
-// Webhooks is the webhook ingestion section: the sources allowed to post to
-// POST /v1/webhooks/{topic}?source=<name>. With no sources every webhook is refused.
-type Webhooks struct {
-	Sources map[string]WebhookSource // by name
-}
-
-// WebhookSource is one sender of webhooks and how its deliveries are verified and recorded.
-type WebhookSource struct {
-	Name   string
-	Scheme string // WebhookStandard, WebhookGitHub or WebhookHMAC
-	// Secrets verify the signature; any one may match (so a secret can be rotated).
-	// Standard Webhooks secrets are "whsec_<base64>"; the others are used as raw bytes.
-	Secrets []string
-	// Topics the source may write: exact names, prefixes ending in "*", or "*" for all.
-	Topics []string
-	// SignatureHeader, SignaturePrefix and Encoding ("hex" or "base64") describe a
-	// hmac-sha256 signature.
-	SignatureHeader string
-	SignaturePrefix string
-	Encoding        string
-	// Key lists where the record key comes from, tried in order: header names and query
-	// parameter names. Empty: no key.
-	Key []WebhookKeySource
-	// Headers are the request headers copied to record headers (besides Content-Type).
-	Headers []string
-}
-
-// WebhookKeySource is one place a record key may come from.
-type WebhookKeySource struct {
-	Query bool   // a query parameter; otherwise a request header
-	Name  string // header or parameter name
-}
 
 // webhookSourceJSON is one source as written in WEBHOOK_SECRETS.
 type webhookSourceJSON struct {
@@ -68,18 +33,18 @@ type webhookSourceJSON struct {
 // Default key sources and copied headers per scheme, used when a source does not say.
 var (
 	webhookDefaultKey = map[string]string{
-		WebhookStandard: "header:webhook-id",
-		WebhookGitHub:   "header:X-GitHub-Delivery",
-		WebhookHMAC:     "none",
+		webhook.SchemeStandard: "header:webhook-id",
+		webhook.SchemeGitHub:   "header:X-GitHub-Delivery",
+		webhook.SchemeHMAC:     "none",
 	}
 	webhookDefaultHeaders = map[string][]string{
-		WebhookStandard: {"webhook-id", "webhook-timestamp"},
-		WebhookGitHub:   {"X-GitHub-Event", "X-GitHub-Delivery", "X-GitHub-Hook-ID"},
-		WebhookHMAC:     {},
+		webhook.SchemeStandard: {"webhook-id", "webhook-timestamp"},
+		webhook.SchemeGitHub:   {"X-GitHub-Event", "X-GitHub-Delivery", "X-GitHub-Hook-ID"},
+		webhook.SchemeHMAC:     {},
 	}
 )
 
-// WebhooksFromEnv reads WEBHOOK_SECRETS: a JSON object from source name to source, e.g.
+// FromEnv reads WEBHOOK_SECRETS: a JSON object from source name to source, e.g.
 //
 //	{"github": {"scheme": "github", "secretEnv": "GITHUB_WEBHOOK_SECRET", "topics": ["github-events"]},
 //	 "billing": {"scheme": "standard", "secret": "whsec_…", "topics": ["billing-*"], "key": "header:webhook-id"},
@@ -91,9 +56,9 @@ var (
 // ("header:<name>", "query:<name>", a comma-separated list of them tried in order, or
 // "none"), and headers (request headers copied to record headers). Errors name the variable
 // and the source, never a secret.
-func WebhooksFromEnv(getenv Getenv) (Webhooks, error) {
+func FromEnv(getenv func(string) string) (webhook.Config, error) {
 	const name = "WEBHOOK_SECRETS"
-	w := Webhooks{Sources: map[string]WebhookSource{}}
+	w := webhook.Config{Sources: map[string]webhook.Source{}}
 	raw := strings.TrimSpace(getenv(name))
 	if raw == "" {
 		return w, nil
@@ -102,16 +67,16 @@ func WebhooksFromEnv(getenv Getenv) (Webhooks, error) {
 	dec.DisallowUnknownFields()
 	var in map[string]webhookSourceJSON
 	if err := dec.Decode(&in); err != nil {
-		return w, errorf(name, "must be a JSON object from source name to source: %s", jsonProblem(err))
+		return w, envread.Errorf(name, "must be a JSON object from source name to source: %s", jsonProblem(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return w, errorf(name, "must be one JSON object, found more after it")
+		return w, envread.Errorf(name, "must be one JSON object, found more after it")
 	}
 	var errs []error
 	for _, src := range slices.Sorted(maps.Keys(in)) {
 		s, err := webhookSource(getenv, src, in[src])
 		if err != nil {
-			errs = append(errs, errorf(name, "source %q: %v", src, err))
+			errs = append(errs, envread.Errorf(name, "source %q: %v", src, err))
 			continue
 		}
 		w.Sources[src] = s
@@ -135,13 +100,13 @@ func jsonProblem(err error) string {
 	}
 }
 
-func webhookSource(getenv Getenv, name string, in webhookSourceJSON) (WebhookSource, error) {
-	s := WebhookSource{Name: name, Scheme: strings.ToLower(strings.TrimSpace(in.Scheme))}
-	if !sourceNameRE.MatchString(name) {
+func webhookSource(getenv func(string) string, name string, in webhookSourceJSON) (webhook.Source, error) {
+	s := webhook.Source{Name: name, Scheme: strings.ToLower(strings.TrimSpace(in.Scheme))}
+	if !envread.SourceName.MatchString(name) {
 		return s, errors.New("a source name is 1-64 letters, digits, '-' or '_'")
 	}
 	switch s.Scheme {
-	case WebhookStandard, WebhookGitHub, WebhookHMAC:
+	case webhook.SchemeStandard, webhook.SchemeGitHub, webhook.SchemeHMAC:
 	case "":
 		return s, errors.New(`scheme is required: "standard", "github" or "hmac-sha256"`)
 	default:
@@ -172,15 +137,15 @@ func webhookSource(getenv Getenv, name string, in webhookSourceJSON) (WebhookSou
 		return s, errors.New(`topics is required: the topics this source may write ("*" for any)`)
 	}
 	for _, t := range in.Topics {
-		if !topicPatternRE.MatchString(t) {
+		if !envread.TopicPattern.MatchString(t) {
 			return s, fmt.Errorf(`topics: %q is not a topic name, a prefix ending in "*", or "*"`, t)
 		}
 	}
 	s.Topics = in.Topics
 
-	if s.Scheme == WebhookHMAC {
+	if s.Scheme == webhook.SchemeHMAC {
 		s.SignatureHeader, s.SignaturePrefix = strings.TrimSpace(in.Header), in.Prefix
-		if !headerNameRE.MatchString(s.SignatureHeader) {
+		if !envread.HeaderName.MatchString(s.SignatureHeader) {
 			return s, errors.New("header is required for hmac-sha256: the name of the header holding the signature")
 		}
 		s.Encoding = strings.ToLower(strings.TrimSpace(in.Encoding))
@@ -209,26 +174,26 @@ func webhookSource(getenv Getenv, name string, in webhookSourceJSON) (WebhookSou
 		s.Headers = *in.Headers
 	}
 	for _, h := range s.Headers {
-		if !headerNameRE.MatchString(h) {
+		if !envread.HeaderName.MatchString(h) {
 			return s, fmt.Errorf("headers: %q is not a header name", h)
 		}
 	}
 	return s, nil
 }
 
-func parseWebhookKey(v string) ([]WebhookKeySource, error) {
+func parseWebhookKey(v string) ([]webhook.KeySource, error) {
 	v = strings.TrimSpace(v)
 	if v == "" || v == "none" {
 		return nil, nil
 	}
-	var out []WebhookKeySource
+	var out []webhook.KeySource
 	for _, part := range strings.Split(v, ",") {
 		kind, name, _ := strings.Cut(strings.TrimSpace(part), ":")
 		switch {
-		case kind == "header" && headerNameRE.MatchString(name):
-			out = append(out, WebhookKeySource{Name: name})
-		case kind == "query" && queryNameRE.MatchString(name):
-			out = append(out, WebhookKeySource{Query: true, Name: name})
+		case kind == "header" && envread.HeaderName.MatchString(name):
+			out = append(out, webhook.KeySource{Name: name})
+		case kind == "query" && envread.QueryName.MatchString(name):
+			out = append(out, webhook.KeySource{Query: true, Name: name})
 		default:
 			return nil, fmt.Errorf(`key must be "none" or a comma-separated list of "header:<name>" and "query:<name>", got %q`, v)
 		}

@@ -1,24 +1,23 @@
-package config_test
+package authenv_test
 
 import (
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/authenv"
 )
 
 const tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
 func TestEntraFromEnv(t *testing.T) {
 	t.Run("unset means disabled", func(t *testing.T) {
-		e, err := config.EntraFromEnv(env(nil))
+		e, err := authenv.EntraFromEnv(env(nil))
 		if err != nil || e.Enabled() {
 			t.Fatalf("%+v, %v", e, err)
 		}
 	})
 	t.Run("a full configuration is read and normalised", func(t *testing.T) {
-		e, err := config.EntraFromEnv(env(map[string]string{
+		e, err := authenv.EntraFromEnv(env(map[string]string{
 			"AUTH_ENTRA_TENANT_ID":      strings.ToUpper(tenant),
 			"AUTH_ENTRA_AUDIENCE":       "api://kafkafn, 6e8c7a52-0d5b-4d4e-9a0c-3f5b2f1d7c11",
 			"AUTH_ENTRA_ALLOWED_GROUPS": "A1B2C3D4-0000-4000-8000-00000000BEEF",
@@ -34,7 +33,7 @@ func TestEntraFromEnv(t *testing.T) {
 		}
 	})
 	t.Run("the authority host defaults to the public cloud", func(t *testing.T) {
-		e, err := config.EntraFromEnv(env(map[string]string{"AUTH_ENTRA_TENANT_ID": tenant, "AUTH_ENTRA_AUDIENCE": "api://kafkafn"}))
+		e, err := authenv.EntraFromEnv(env(map[string]string{"AUTH_ENTRA_TENANT_ID": tenant, "AUTH_ENTRA_AUDIENCE": "api://kafkafn"}))
 		if err != nil || e.AuthorityHost != "https://login.microsoftonline.com" {
 			t.Fatalf("%+v, %v", e, err)
 		}
@@ -52,45 +51,7 @@ func TestEntraFromEnv(t *testing.T) {
 		{"an authority host with a path is refused", map[string]string{"AUTH_ENTRA_TENANT_ID": tenant, "AUTH_ENTRA_AUDIENCE": "a", "AUTH_ENTRA_AUTHORITY_HOST": "https://login.microsoftonline.com/" + tenant}, "AUTH_ENTRA_AUTHORITY_HOST"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := config.EntraFromEnv(env(tc.vars))
-			if err == nil || !strings.Contains(err.Error(), tc.mention) {
-				t.Fatalf("err = %v, want one naming %s", err, tc.mention)
-			}
-		})
-	}
-}
-
-func TestTokenFromEnv(t *testing.T) {
-	t.Run("defaults", func(t *testing.T) {
-		c, err := config.TokenFromEnv(env(map[string]string{"TOKEN_TENANT_ID": tenant}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.AuthorityHost != config.DefaultEntraAuthorityHost || len(c.AllowedScopes) != 1 || c.AllowedScopes[0] != config.DefaultTokenScope ||
-			c.HTTPTimeout != 10*time.Second || c.Region != "" || c.MaxClients != 500 || c.FailureLimit != 5 || c.FailureWindow != time.Minute {
-			t.Fatalf("%+v", c)
-		}
-	})
-	t.Run("a verified domain is a valid tenant", func(t *testing.T) {
-		if _, err := config.TokenFromEnv(env(map[string]string{"TOKEN_TENANT_ID": "Contoso.onmicrosoft.com"})); err != nil {
-			t.Fatal(err)
-		}
-	})
-	for _, tc := range []struct {
-		name    string
-		vars    map[string]string
-		mention string
-	}{
-		{"no tenant is refused", nil, "TOKEN_TENANT_ID"},
-		{"the common endpoint is refused", map[string]string{"TOKEN_TENANT_ID": "common"}, "TOKEN_TENANT_ID"},
-		{"a tenant with a slash is refused", map[string]string{"TOKEN_TENANT_ID": "a/b"}, "TOKEN_TENANT_ID"},
-		{"an http authority is refused", map[string]string{"TOKEN_TENANT_ID": tenant, "TOKEN_AUTHORITY_HOST": "http://x"}, "TOKEN_AUTHORITY_HOST"},
-		{"a bad timeout is refused", map[string]string{"TOKEN_TENANT_ID": tenant, "TOKEN_HTTP_TIMEOUT": "forever"}, "TOKEN_HTTP_TIMEOUT"},
-		{"a scope with a space is refused", map[string]string{"TOKEN_TENANT_ID": tenant, "TOKEN_ALLOWED_SCOPES": "a b"}, "TOKEN_ALLOWED_SCOPES"},
-		{"a region with a dot is refused", map[string]string{"TOKEN_TENANT_ID": tenant, "TOKEN_AZURE_REGION": "west.us"}, "TOKEN_AZURE_REGION"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := config.TokenFromEnv(env(tc.vars))
+			_, err := authenv.EntraFromEnv(env(tc.vars))
 			if err == nil || !strings.Contains(err.Error(), tc.mention) {
 				t.Fatalf("err = %v, want one naming %s", err, tc.mention)
 			}

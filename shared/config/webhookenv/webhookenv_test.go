@@ -1,12 +1,15 @@
-package config_test
+package webhookenv_test
 
 import (
 	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/webhookenv"
+	"github.com/kafkafn/kafkafn/shared/webhook"
 )
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 const testSecret = "s3cr3t-value-not-to-be-echoed"
 
@@ -16,9 +19,9 @@ func TestWebhooksFromEnv(t *testing.T) {
 		json    string
 		extra   map[string]string
 		wantErr string // text the error must contain; "" = valid
-		check   func(t *testing.T, w config.Webhooks)
+		check   func(t *testing.T, w webhook.Config)
 	}{
-		{name: "unset means no sources", json: "", check: func(t *testing.T, w config.Webhooks) {
+		{name: "unset means no sources", json: "", check: func(t *testing.T, w webhook.Config) {
 			if len(w.Sources) != 0 {
 				t.Errorf("%+v", w)
 			}
@@ -26,11 +29,11 @@ func TestWebhooksFromEnv(t *testing.T) {
 		{name: "a GitHub source gets GitHub's key and headers by default",
 			json:  `{"github": {"scheme": "GitHub", "secretEnv": "GH_SECRET", "topics": ["github-*"]}}`,
 			extra: map[string]string{"GH_SECRET": testSecret},
-			check: func(t *testing.T, w config.Webhooks) {
+			check: func(t *testing.T, w webhook.Config) {
 				s := w.Sources["github"]
-				want := config.WebhookSource{
+				want := webhook.Source{
 					Name: "github", Scheme: "github", Secrets: []string{testSecret}, Topics: []string{"github-*"},
-					Key:     []config.WebhookKeySource{{Name: "X-GitHub-Delivery"}},
+					Key:     []webhook.KeySource{{Name: "X-GitHub-Delivery"}},
 					Headers: []string{"X-GitHub-Event", "X-GitHub-Delivery", "X-GitHub-Hook-ID"},
 				}
 				if !reflect.DeepEqual(s, want) {
@@ -39,9 +42,9 @@ func TestWebhooksFromEnv(t *testing.T) {
 			}},
 		{name: "a Standard Webhooks source keys by webhook-id and accepts rotated secrets",
 			json: `{"billing": {"scheme": "standard", "secret": "whsec_a", "secrets": ["whsec_b"], "topics": ["*"]}}`,
-			check: func(t *testing.T, w config.Webhooks) {
+			check: func(t *testing.T, w webhook.Config) {
 				s := w.Sources["billing"]
-				if !reflect.DeepEqual(s.Secrets, []string{"whsec_a", "whsec_b"}) || !reflect.DeepEqual(s.Key, []config.WebhookKeySource{{Name: "webhook-id"}}) ||
+				if !reflect.DeepEqual(s.Secrets, []string{"whsec_a", "whsec_b"}) || !reflect.DeepEqual(s.Key, []webhook.KeySource{{Name: "webhook-id"}}) ||
 					!reflect.DeepEqual(s.Headers, []string{"webhook-id", "webhook-timestamp"}) {
 					t.Errorf("%+v", s)
 				}
@@ -49,9 +52,9 @@ func TestWebhooksFromEnv(t *testing.T) {
 		{name: "a generic HMAC source with key sources in order and no headers",
 			json: `{"shop": {"scheme": "hmac-sha256", "secret": "x", "header": "X-Sig", "prefix": "sha256=", "encoding": "BASE64",
 				"topics": ["orders"], "key": "header:Idempotency-Key, query:key", "headers": []}}`,
-			check: func(t *testing.T, w config.Webhooks) {
+			check: func(t *testing.T, w webhook.Config) {
 				s := w.Sources["shop"]
-				wantKey := []config.WebhookKeySource{{Name: "Idempotency-Key"}, {Query: true, Name: "key"}}
+				wantKey := []webhook.KeySource{{Name: "Idempotency-Key"}, {Query: true, Name: "key"}}
 				if s.SignatureHeader != "X-Sig" || s.SignaturePrefix != "sha256=" || s.Encoding != "base64" ||
 					!reflect.DeepEqual(s.Key, wantKey) || s.Headers == nil || len(s.Headers) != 0 {
 					t.Errorf("%+v", s)
@@ -59,7 +62,7 @@ func TestWebhooksFromEnv(t *testing.T) {
 			}},
 		{name: "hmac-sha256 encoding defaults to hex and key to none",
 			json: `{"shop": {"scheme": "hmac-sha256", "secret": "x", "header": "X-Sig", "topics": ["orders"]}}`,
-			check: func(t *testing.T, w config.Webhooks) {
+			check: func(t *testing.T, w webhook.Config) {
 				if s := w.Sources["shop"]; s.Encoding != "hex" || s.Key != nil {
 					t.Errorf("%+v", s)
 				}
@@ -88,7 +91,7 @@ func TestWebhooksFromEnv(t *testing.T) {
 			for k, v := range tt.extra {
 				m[k] = v
 			}
-			w, err := config.WebhooksFromEnv(env(m))
+			w, err := webhookenv.FromEnv(env(m))
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -115,7 +118,7 @@ func FuzzWebhooksFromEnv(f *testing.F) {
 	f.Add(`{"a": {"scheme": "hmac-sha256", "secret": "x", "header": "X-Sig", "topics": ["*"], "key": "header:a,query:b"}}`)
 	f.Add(`{"a": {"scheme": "standard", "secrets": ["whsec_x"], "topics": ["t"], "headers": null, "key": null}}`)
 	f.Fuzz(func(t *testing.T, v string) {
-		w, err := config.WebhooksFromEnv(env(map[string]string{"WEBHOOK_SECRETS": v}))
+		w, err := webhookenv.FromEnv(env(map[string]string{"WEBHOOK_SECRETS": v}))
 		if err != nil {
 			return
 		}

@@ -1,4 +1,4 @@
-package config
+package envread
 
 import (
 	"math"
@@ -12,15 +12,15 @@ import (
 // documentation, and FuzzMatchers checks it against regexp.MustCompile(pattern) on
 // arbitrary input.
 
-// matcher is a compiled name check with regexp.Regexp's MatchString method, so call sites
+// Matcher is a compiled name check with regexp.Regexp's MatchString method, so call sites
 // read as they did.
-type matcher struct {
+type Matcher struct {
 	pattern string // the regular expression it implements, anchored
 	match   func(string) bool
 }
 
 // MatchString reports whether s matches the pattern.
-func (m matcher) MatchString(s string) bool { return m.match(s) }
+func (m Matcher) MatchString(s string) bool { return m.match(s) }
 
 // span reports whether s has between lo and hi bytes, each of them in the set. The sets
 // are ASCII, so bytes and runes coincide for every accepted string.
@@ -85,40 +85,44 @@ func isTokenChar(c byte) bool {
 	return isAlnum(c) || strings.IndexByte("!#$%&'*+.^_`|~-", c) >= 0
 }
 
+// The name checks of the sections, each named for what it accepts.
 var (
-	guidRE = matcher{`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`,
+	GUID = Matcher{`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`,
 		func(s string) bool { return hexRuns(s, 8, 4, 4, 4, 12) }}
 
-	oauthExtKey   = matcher{`^[A-Za-z]+$`, func(s string) bool { return span(s, 1, many, isAlpha) }}
-	oauthExtValue = matcher{`^[\x21-\x7E \t\r\n]+$`, func(s string) bool {
+	OAuthExtKey   = Matcher{`^[A-Za-z]+$`, func(s string) bool { return span(s, 1, many, isAlpha) }}
+	OAuthExtValue = Matcher{`^[\x21-\x7E \t\r\n]+$`, func(s string) bool {
 		return span(s, 1, many, func(c byte) bool { return c >= 0x21 && c <= 0x7e || c == ' ' || c == '\t' || c == '\r' || c == '\n' })
 	}}
 
-	tenantNameRE = matcher{`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`,
+	TenantName = Matcher{`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`,
 		func(s string) bool { return dnsLabels(s, 2) }}
-	regionRE = matcher{`^[a-z0-9]+$`, func(s string) bool { return span(s, 1, many, isLowerAlnum) }}
+	Region = Matcher{`^[a-z0-9]+$`, func(s string) bool { return span(s, 1, many, isLowerAlnum) }}
 
-	sourceNameRE = matcher{`^[A-Za-z0-9_-]{1,64}$`,
+	SourceName = Matcher{`^[A-Za-z0-9_-]{1,64}$`,
 		func(s string) bool {
 			return span(s, 1, 64, func(c byte) bool { return isAlnum(c) || c == '_' || c == '-' })
 		}}
-	topicPatternRE = matcher{`^(\*|[A-Za-z0-9._-]{1,249}\*?)$`, func(s string) bool {
+	TopicPattern = Matcher{`^(\*|[A-Za-z0-9._-]{1,249}\*?)$`, func(s string) bool {
 		if s == "*" {
 			return true
 		}
 		s = strings.TrimSuffix(s, "*")
 		return span(s, 1, 249, func(c byte) bool { return isAlnum(c) || c == '.' || c == '_' || c == '-' })
 	}}
-	headerNameRE = matcher{"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$", func(s string) bool { return span(s, 1, 128, isTokenChar) }}
-	queryNameRE  = matcher{`^[A-Za-z0-9._~-]{1,128}$`,
+	HeaderName = Matcher{"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$", func(s string) bool { return span(s, 1, 128, isTokenChar) }}
+	QueryName  = Matcher{`^[A-Za-z0-9._~-]{1,128}$`,
 		func(s string) bool {
 			return span(s, 1, 128, func(c byte) bool { return isAlnum(c) || strings.IndexByte("._~-", c) >= 0 })
 		}}
 )
 
 // matchers lists every matcher, for the tests.
-var matchers = map[string]matcher{
-	"guid": guidRE, "oauthExtKey": oauthExtKey, "oauthExtValue": oauthExtValue,
-	"tenantName": tenantNameRE, "region": regionRE, "sourceName": sourceNameRE,
-	"topicPattern": topicPatternRE, "headerName": headerNameRE, "queryName": queryNameRE,
+var matchers = map[string]Matcher{
+	"guid": GUID, "OAuthExtKey": OAuthExtKey, "OAuthExtValue": OAuthExtValue,
+	"tenantName": TenantName, "region": Region, "sourceName": SourceName,
+	"topicPattern": TopicPattern, "headerName": HeaderName, "queryName": QueryName,
 }
+
+// IsGUID reports whether s is a GUID in its 8-4-4-4-12 hex form (any case).
+func IsGUID(s string) bool { return GUID.MatchString(strings.ToLower(s)) }
