@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"io"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/kafkafn/kafkafn/shared/broker"
@@ -15,12 +16,14 @@ const streamChunk = 32 << 10
 // writeRecords writes the JSON array of msgs as ConsumeRecords to w, byte for byte what
 // encoding/json writes for ToRecord's results with HTML escaping off, without reflection
 // (encoding large windows was the consume route's largest cost, docs/performance.md) and
-// without holding the answer: records are encoded into one small reused buffer, large
-// values piece by piece, and written out every streamChunk bytes, so a 6 MB window is held
-// once (the messages), not three times (messages, record strings, encoded body). head is
-// written first, and tail appends what follows the array.
+// without holding the answer: records are encoded straight from the messages' bytes into
+// one pooled buffer (text that needs no escaping in one copy, found eight bytes at a time),
+// large values piece by piece, and written out every streamChunk bytes, so a 6 MB window is
+// held once (the messages), not three times (messages, record strings, encoded body). head
+// is written first, and tail appends what follows the array.
 func writeRecords(w io.Writer, head string, topic string, msgs []broker.Message, forceBase64 bool, tail func([]byte) []byte) error {
-	s := &recordWriter{w: w, b: make([]byte, 0, streamChunk+streamChunk/4)}
+	s := &recordWriter{w: w, b: getChunk()}
+	defer func() { putChunk(s.b) }()
 	s.b = append(s.b, head...)
 	s.b = append(s.b, '[')
 	for i := range msgs {
@@ -38,6 +41,25 @@ func writeRecords(w io.Writer, head string, topic string, msgs []broker.Message,
 	}
 	s.flush()
 	return s.err
+}
+
+// chunkCap is the capacity of a pooled answer buffer: a chunk and what one record's fixed
+// fields add before the buffer is written out.
+const chunkCap = streamChunk + streamChunk/4
+
+// chunks holds answer buffers between requests: at most one per request in flight (each
+// streamChunk-sized), so the pool is bounded by the response budget's concurrency, and the
+// garbage collector empties it when idle.
+var chunks = sync.Pool{New: func() any { b := make([]byte, 0, chunkCap); return &b }}
+
+func getChunk() []byte { return (*chunks.Get().(*[]byte))[:0] }
+
+// putChunk returns b to the pool unless it grew (a huge topic or header key), so the pool
+// only ever holds chunkCap-sized buffers.
+func putChunk(b []byte) {
+	if cap(b) == chunkCap {
+		chunks.Put(&b)
+	}
 }
 
 type recordWriter struct {
@@ -102,26 +124,43 @@ func (s *recordWriter) message(topic string, m *broker.Message, forceBase64 bool
 }
 
 // text appends data as ToRecord shows it: null, a JSON string of valid UTF-8, or standard
-// base64 (it then reports true), a piece at a time.
+// base64 (it then reports true), a piece at a time. The bytes are read once to decide (the
+// plain prefix that needs no escaping, then UTF-8 validity of the rest) and once to encode;
+// a plain run of a chunk or more goes to the writer as it is, without a copy.
 func (s *recordWriter) text(data []byte, forceBase64 bool) (encoded bool) {
 	if data == nil {
 		s.b = append(s.b, "null"...)
 		return false
 	}
-	encoded = forceBase64 || !utf8.Valid(data)
+	plainN := 0
+	if encoded = forceBase64; !encoded {
+		plainN = plainPrefix(data)
+		encoded = plainN < len(data) && !utf8.Valid(data[plainN:]) // the prefix is ASCII
+	}
 	s.b = append(s.b, '"')
 	for len(data) > 0 {
 		var n int
-		if encoded {
+		switch {
+		case encoded:
 			n = min(len(data), streamChunk/4*3) // whole base64 quanta until the last piece
 			s.b = base64.StdEncoding.AppendEncode(s.b, data[:n])
-		} else {
+		case plainN >= streamChunk:
+			n = plainN
+			s.flush()
+			if s.err == nil {
+				_, s.err = s.w.Write(data[:n])
+			}
+		case plainN > 0:
+			n = plainN
+			s.b = append(s.b, data[:n]...)
+		default:
 			n = min(len(data), streamChunk)
 			for n < len(data) && !utf8.RuneStart(data[n]) {
 				n++ // valid UTF-8 splits only between runes
 			}
-			s.b = appendStringBody(s.b, string(data[:n]))
+			s.b = appendStringBody(s.b, data[:n])
 		}
+		plainN = 0
 		data = data[n:]
 		s.spill()
 	}
@@ -140,16 +179,18 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// appendStringBody is appendString without the quotes.
-func appendStringBody(b []byte, s string) []byte {
+// appendStringBody is appendString without the quotes. Runs of bytes that need no escaping
+// (printable ASCII but quote and backslash, the common case) are found eight at a time and
+// appended in one copy.
+func appendStringBody[T string | []byte](b []byte, s T) []byte {
 	start := 0
 	for i := 0; i < len(s); {
+		i += plainPrefix(s[i:])
+		if i == len(s) {
+			break
+		}
 		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
+		if c < utf8.RuneSelf { // a byte to escape
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':
@@ -171,7 +212,8 @@ func appendStringBody(b []byte, s string) []byte {
 			start = i
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		// Converting at most utf8.UTFMax bytes for the decoder does not allocate.
+		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
 		switch {
 		case r == utf8.RuneError && size == 1:
 			b = append(b, s[start:i]...)
@@ -188,3 +230,46 @@ func appendStringBody(b []byte, s string) []byte {
 	}
 	return append(b, s[start:]...)
 }
+
+const (
+	loBits = 0x0101010101010101
+	hiBits = 0x8080808080808080
+)
+
+// plainPrefix is how many leading bytes of s JSON takes as they are: printable ASCII other
+// than quote and backslash. It tests sixteen bytes at a time, then finishes byte by byte.
+func plainPrefix[T string | []byte](s T) int {
+	i := 0
+	for ; len(s)-i >= 16; i += 16 {
+		if special(word(s[i:i+8]))|special(word(s[i+8:i+16])) != 0 {
+			break
+		}
+	}
+	for i < len(s) && plain[s[i]] {
+		i++
+	}
+	return i
+}
+
+// word reads the first eight bytes of w, little-endian.
+func word[T string | []byte](w T) uint64 {
+	_ = w[7]
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+}
+
+// special is not zero exactly when one of the eight bytes of x is below 0x20, at or above
+// 0x80, or is '"' or '\\' (x itself, the borrow of subtracting 0x20 from each byte, and
+// the zero-byte test of x xor the quote or backslash pattern set a high bit).
+func special(x uint64) uint64 {
+	q, bs := x^(loBits*'"'), x^(loBits*'\\')
+	return (x | (x - loBits*0x20) | ((q - loBits) &^ q) | ((bs - loBits) &^ bs)) & hiBits
+}
+
+// plain marks the bytes plainPrefix passes over.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
