@@ -178,12 +178,20 @@ func (c *Client) trim(w Window, size int64) Window {
 
 // readRecords appends the records of one fetch response to w, stopping at maxCount records
 // or maxBytes of record data (full = true). Control batches (transaction markers) are
-// skipped.
+// skipped. Keys and values are copied out of kafka-go's pages once, into a few larger
+// allocations (slab), and every record read is closed, so kafka-go reuses its pages for the
+// next fetch instead of allocating them again.
 func readRecords(rr kafka.RecordReader, partition int, w *Window, maxCount int, maxBytes int64, size *int64) (got int, full bool, err error) {
 	batches := []kafka.RecordReader{rr}
 	if s, ok := rr.(*protocol.RecordStream); ok {
 		batches = s.Records
 	}
+	defer func() {
+		for _, b := range batches {
+			drain(b)
+		}
+	}()
+	var mem slab
 	for _, b := range batches {
 		logAppend := false
 		if rb, ok := b.(*protocol.RecordBatch); ok {
@@ -194,6 +202,7 @@ func readRecords(rr kafka.RecordReader, partition int, w *Window, maxCount int, 
 					if err != nil {
 						break
 					}
+					closeRecord(r)
 					if r.Offset >= w.Next {
 						w.Next = r.Offset + 1
 					}
@@ -211,23 +220,27 @@ func readRecords(rr kafka.RecordReader, partition int, w *Window, maxCount int, 
 				return got, false, err
 			}
 			if r.Offset < w.Next { // a batch may start before the requested offset
+				closeRecord(r)
 				continue
 			}
 			m := Message{Partition: partition, Offset: r.Offset, Time: r.Time, LogAppendTime: logAppend}
-			if m.Key, err = readBytes(r.Key); err != nil {
-				return got, false, err
-			}
-			if m.Value, err = readBytes(r.Value); err != nil {
-				return got, false, err
-			}
 			if len(r.Headers) > 0 {
 				m.Headers = make([]Header, len(r.Headers))
 				for i, h := range r.Headers {
 					m.Headers[i] = Header{Key: h.Key, Value: h.Value}
 				}
 			}
-			if *size+m.Size() > maxBytes {
+			if *size+recordSize(r)+m.Size() > maxBytes {
+				closeRecord(r)
 				return got, true, nil
+			}
+			m.Key, err = mem.read(r.Key)
+			if err == nil {
+				m.Value, err = mem.read(r.Value)
+			}
+			closeRecord(r)
+			if err != nil {
+				return got, false, err
 			}
 			*size += m.Size()
 			w.Messages = append(w.Messages, m)
@@ -241,11 +254,67 @@ func readRecords(rr kafka.RecordReader, partition int, w *Window, maxCount int, 
 	return got, false, nil
 }
 
-func readBytes(b kafka.Bytes) ([]byte, error) {
+// recordSize is the key and value bytes of r.
+func recordSize(r *kafka.Record) int64 {
+	var n int
+	if r.Key != nil {
+		n += r.Key.Len()
+	}
+	if r.Value != nil {
+		n += r.Value.Len()
+	}
+	return int64(n)
+}
+
+// closeRecord gives r's references to kafka-go's pages back.
+func closeRecord(r *kafka.Record) {
+	if r.Key != nil {
+		r.Key.Close()
+	}
+	if r.Value != nil {
+		r.Value.Close()
+	}
+}
+
+// drain closes the records of b that were not read.
+func drain(b kafka.RecordReader) {
+	for {
+		r, err := b.ReadRecord()
+		if err != nil {
+			return
+		}
+		closeRecord(r)
+	}
+}
+
+// slab hands out the key and value bytes of one fetch round from a few allocations, growing
+// from slabMin to slabMax, instead of one per key and value; larger ones get their own.
+type slab struct {
+	free []byte
+	next int
+}
+
+const (
+	slabMin = 8 << 10
+	slabMax = 256 << 10
+)
+
+// read copies b (nil: nil) out of kafka-go's pages.
+func (s *slab) read(b kafka.Bytes) ([]byte, error) {
 	if b == nil {
 		return nil, nil
 	}
-	out := make([]byte, b.Len())
+	n := b.Len()
+	var out []byte
+	if n > slabMax/4 {
+		out = make([]byte, n)
+	} else {
+		if len(s.free) < n {
+			s.next = min(max(2*s.next, slabMin), slabMax)
+			s.free = make([]byte, s.next)
+		}
+		out, s.free = s.free[:n:n], s.free[n:]
+	}
 	_, err := io.ReadFull(b, out)
 	return out, err
 }
