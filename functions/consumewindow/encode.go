@@ -1,10 +1,10 @@
 package consumewindow
 
 import (
+	"context"
 	"encoding/base64"
 	"io"
 	"strconv"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/kafkafn/kafkafn/shared/broker"
@@ -47,29 +47,54 @@ func writeRecords(w io.Writer, head string, topic string, msgs []broker.Message,
 // fields add before the buffer is written out.
 const chunkCap = streamChunk + streamChunk/4
 
-// chunks holds answer buffers between requests: at most one per request in flight (each
-// streamChunk-sized), so the pool is bounded by the response budget's concurrency, and the
-// garbage collector empties it when idle.
-var chunks = sync.Pool{New: func() any { b := make([]byte, 0, chunkCap); return &b }}
+// pooledChunks bounds the answer buffers kept between requests: enough for one answer of
+// the default CONSUME_MAX_BYTES (6 MB of text is about 170 chunks), 7.5 MiB at most, so an
+// idle function never keeps the peak of its concurrent answers.
+const pooledChunks = 192
 
-func getChunk() []byte { return (*chunks.Get().(*[]byte))[:0] }
+// chunks holds answer buffers between requests.
+var chunks = make(chan []byte, pooledChunks)
 
-// putChunk returns b to the pool unless it grew (a huge topic or header key), so the pool
-// only ever holds chunkCap-sized buffers.
-func putChunk(b []byte) {
-	if cap(b) == chunkCap {
-		chunks.Put(&b)
+func getChunk() []byte {
+	select {
+	case b := <-chunks:
+		return b
+	default:
+		return make([]byte, 0, chunkCap)
 	}
 }
 
+// putChunk returns b to the pool unless it grew (a huge topic or header key) or the pool is
+// full, so the pool only ever holds pooledChunks chunkCap-sized buffers.
+func putChunk(b []byte) {
+	if cap(b) != chunkCap {
+		return
+	}
+	select {
+	case chunks <- b[:0]:
+	default:
+	}
+}
+
+// recordWriter encodes records into b and either writes it to w every streamChunk bytes or,
+// with w nil, keeps the full chunks (an answer encoded while it is fetched, heldAnswer).
 type recordWriter struct {
-	w   io.Writer
-	b   []byte
-	err error
+	w    io.Writer
+	b    []byte
+	kept [][]byte
+	err  error
 }
 
 func (s *recordWriter) flush() {
-	if s.err == nil && len(s.b) > 0 {
+	if len(s.b) == 0 {
+		return
+	}
+	if s.w == nil {
+		s.kept = append(s.kept, s.b)
+		s.b = getChunk()
+		return
+	}
+	if s.err == nil {
 		_, s.err = s.w.Write(s.b)
 	}
 	s.b = s.b[:0]
@@ -126,7 +151,7 @@ func (s *recordWriter) message(topic string, m *broker.Message, forceBase64 bool
 // text appends data as ToRecord shows it: null, a JSON string of valid UTF-8, or standard
 // base64 (it then reports true), a piece at a time. The bytes are read once to decide (the
 // plain prefix that needs no escaping, then UTF-8 validity of the rest) and once to encode;
-// a plain run of a chunk or more goes to the writer as it is, without a copy.
+// a plain run of a chunk or more goes to the writer (if any) as it is, without a copy.
 func (s *recordWriter) text(data []byte, forceBase64 bool) (encoded bool) {
 	if data == nil {
 		s.b = append(s.b, "null"...)
@@ -144,14 +169,14 @@ func (s *recordWriter) text(data []byte, forceBase64 bool) (encoded bool) {
 		case encoded:
 			n = min(len(data), streamChunk/4*3) // whole base64 quanta until the last piece
 			s.b = base64.StdEncoding.AppendEncode(s.b, data[:n])
-		case plainN >= streamChunk:
+		case plainN >= streamChunk && s.w != nil:
 			n = plainN
 			s.flush()
 			if s.err == nil {
 				_, s.err = s.w.Write(data[:n])
 			}
 		case plainN > 0:
-			n = plainN
+			n = min(plainN, streamChunk)
 			s.b = append(s.b, data[:n]...)
 		default:
 			n = min(len(data), streamChunk)
@@ -160,7 +185,7 @@ func (s *recordWriter) text(data []byte, forceBase64 bool) (encoded bool) {
 			}
 			s.b = appendStringBody(s.b, data[:n])
 		}
-		plainN = 0
+		plainN = max(plainN-n, 0)
 		data = data[n:]
 		s.spill()
 	}
@@ -273,3 +298,72 @@ var plain = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// heldAnswer is a consume answer encoded while its records are fetched (broker.FetchEach),
+// straight from kafka-go's pages into pooled chunks, so the window's records are never held
+// as Messages: what is held is the answer itself, reserved from the response budget as it
+// grows beyond the record data the fetch reserved for it.
+type heldAnswer struct {
+	recordWriter
+	topic       string
+	forceBase64 bool
+	budget      broker.Budget
+	records     int
+	data        int64 // record data of the records added (the fetch's reservation)
+	grown       int64 // reserved beyond data
+}
+
+func newHeldAnswer(head, topic string, forceBase64 bool, budget broker.Budget) *heldAnswer {
+	a := &heldAnswer{recordWriter: recordWriter{b: getChunk()}, topic: topic, forceBase64: forceBase64, budget: budget}
+	a.b = append(a.b, head...)
+	a.b = append(a.b, '[')
+	return a
+}
+
+// add encodes m (a broker.FetchEach visitor) and reports whether the answer may take more:
+// false when the budget refuses the room the encoding takes beyond the record data.
+func (a *heldAnswer) add(ctx context.Context, m *broker.Message) bool {
+	if a.records > 0 {
+		a.b = append(a.b, ',')
+	}
+	a.message(a.topic, m, a.forceBase64)
+	a.records++
+	a.data += m.Size()
+	if a.budget == nil {
+		return true
+	}
+	over := int64(len(a.kept)+1)*chunkCap - a.data - a.grown
+	if over <= 0 {
+		return true
+	}
+	if err := a.budget.Grow(ctx, over, false); err != nil {
+		return false
+	}
+	a.grown += over
+	return true
+}
+
+// writeTo writes the answer, with tail appended, and gives its chunks back to the pool.
+func (a *heldAnswer) writeTo(w io.Writer, tail func([]byte) []byte) error {
+	a.b = append(a.b, ']')
+	if tail != nil {
+		a.b = tail(a.b)
+	}
+	var err error
+	for _, c := range append(a.kept, a.b) {
+		if err == nil {
+			_, err = w.Write(c)
+		}
+		putChunk(c)
+	}
+	a.kept, a.b = nil, nil
+	return err
+}
+
+// release gives the chunks of an answer that will not be written back to the pool.
+func (a *heldAnswer) release() {
+	for _, c := range append(a.kept, a.b) {
+		putChunk(c)
+	}
+	a.kept, a.b = nil, nil
+}

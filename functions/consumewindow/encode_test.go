@@ -2,6 +2,7 @@ package consumewindow
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"testing"
@@ -38,11 +39,25 @@ func toRecords(topic string, msgs []broker.Message, forceBase64 bool) []ConsumeR
 	return out
 }
 
-// streamed is what writeRecords writes for a ConsumeResponse.
+// streamed is what writeRecords writes for a ConsumeResponse, after checking that a
+// heldAnswer fed the same messages writes the same.
 func streamed(t testing.TB, topic string, msgs []broker.Message, forceBase64 bool) []byte {
+	t.Helper()
 	var buf bytes.Buffer
-	if err := writeRecords(&buf, `{"records":`, topic, msgs, forceBase64, func(b []byte) []byte { return append(b, "}\n"...) }); err != nil {
+	tail := func(b []byte) []byte { return append(b, "}\n"...) }
+	if err := writeRecords(&buf, `{"records":`, topic, msgs, forceBase64, tail); err != nil {
 		t.Fatal(err)
+	}
+	a := newHeldAnswer(`{"records":`, topic, forceBase64, nil)
+	for i := range msgs {
+		a.add(context.Background(), &msgs[i])
+	}
+	var held bytes.Buffer
+	if err := a.writeTo(&held, tail); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(held.Bytes(), buf.Bytes()) {
+		t.Fatalf("heldAnswer and writeRecords differ:\nheld     %.300s\nstreamed %.300s", held.Bytes(), buf.Bytes())
 	}
 	return buf.Bytes()
 }
