@@ -83,6 +83,9 @@ type recordWriter struct {
 	b    []byte
 	kept [][]byte
 	err  error
+
+	topic     string
+	topicJSON []byte // what each record of topic starts with
 }
 
 func (s *recordWriter) flush() {
@@ -108,9 +111,11 @@ func (s *recordWriter) spill() {
 
 // message appends m as the JSON of ToRecord(topic, m, forceBase64).
 func (s *recordWriter) message(topic string, m *broker.Message, forceBase64 bool) {
-	s.b = append(s.b, `{"topic":`...)
-	s.b = appendString(s.b, topic)
-	s.b = append(s.b, `,"key":`...)
+	if s.topicJSON == nil || s.topic != topic { // encoded once per answer
+		s.topic, s.topicJSON = topic, appendString(append(s.topicJSON[:0], `{"topic":`...), topic)
+		s.topicJSON = append(s.topicJSON, `,"key":`...)
+	}
+	s.b = append(s.b, s.topicJSON...)
 	if s.text(m.Key, forceBase64) {
 		s.b = append(s.b, `,"keyEncoding":"base64"`...)
 	}
@@ -343,12 +348,21 @@ func (a *heldAnswer) add(ctx context.Context, m *broker.Message) bool {
 	return true
 }
 
-// writeTo writes the answer, with tail appended, and gives its chunks back to the pool.
-func (a *heldAnswer) writeTo(w io.Writer, tail func([]byte) []byte) error {
+// finish appends tail (nil: none) after the records and reports the answer's length.
+func (a *heldAnswer) finish(tail func([]byte) []byte) int {
 	a.b = append(a.b, ']')
 	if tail != nil {
 		a.b = tail(a.b)
 	}
+	n := len(a.b)
+	for _, c := range a.kept {
+		n += len(c)
+	}
+	return n
+}
+
+// writeTo writes the finished answer and gives its chunks back to the pool.
+func (a *heldAnswer) writeTo(w io.Writer) error {
 	var err error
 	for _, c := range append(a.kept, a.b) {
 		if err == nil {

@@ -52,9 +52,13 @@ func streamed(t testing.TB, topic string, msgs []broker.Message, forceBase64 boo
 	for i := range msgs {
 		a.add(context.Background(), &msgs[i])
 	}
+	n := a.finish(tail)
 	var held bytes.Buffer
-	if err := a.writeTo(&held, tail); err != nil {
+	if err := a.writeTo(&held); err != nil {
 		t.Fatal(err)
+	}
+	if n != held.Len() {
+		t.Fatalf("heldAnswer.finish reported %d bytes, wrote %d", n, held.Len())
 	}
 	if !bytes.Equal(held.Bytes(), buf.Bytes()) {
 		t.Fatalf("heldAnswer and writeRecords differ:\nheld     %.300s\nstreamed %.300s", held.Bytes(), buf.Bytes())

@@ -47,15 +47,19 @@ func (h *byOffset) serve(r *httpio.Request) (httpio.Response, error) {
 		return nil, err
 	}
 	httpio.NoteConsumed(r.Request, ans.records, int(ans.data), time.Since(start))
+	length := ans.finish(func(b []byte) []byte { return append(b, "}\n"...) })
 	return stream{
 		header: func(h http.Header) {
+			// The answer is whole: its length is known, so it goes out without chunked
+			// framing.
+			h.Set("Content-Length", strconv.Itoa(length))
 			h.Set(NextOffsetHeader, strconv.FormatInt(win.Next, 10))
 			if win.HighWatermark >= 0 {
 				h.Set("X-Kafka-High-Watermark", strconv.FormatInt(win.HighWatermark, 10))
 			}
 		},
 		write: func(wr io.Writer) error {
-			return ans.writeTo(wr, func(b []byte) []byte { return append(b, "}\n"...) })
+			return ans.writeTo(wr)
 		},
 	}, nil
 }

@@ -153,7 +153,8 @@ func reuse(buf []byte, b kafka.Bytes) ([]byte, []byte, error) {
 // records (closing them); a stopAt error from it ends the window there.
 func (c *Client) fetch(ctx context.Context, topic string, partition int, offset int64, maxCount int, maxBytes int64, budget Budget, visit func(counted) error) (Window, error) {
 	w := Window{Next: offset, HighWatermark: -1, LogStart: -1}
-	kept := 0 // records visited
+	kept := 0         // records visited
+	var spare counted // the last round's records, visited: their room is used again
 	var size int64
 	cur := c.sendRound(ctx, topic, partition, w.Next, fetchSize(maxCount, maxBytes), maxBytes, budget, true)
 	for cur != nil {
@@ -166,7 +167,8 @@ func (c *Client) fetch(ctx context.Context, topic string, partition int, offset 
 			return w, res.err
 		}
 		w.HighWatermark, w.LogStart = res.fr.HighWatermark, res.fr.LogStartOffset
-		recs, next, full, err := countRecords(res.fr.Records, w.Next, maxCount-kept, maxBytes-size)
+		recs, next, full, err := countRecords(spare, res.fr.Records, w.Next, maxCount-kept, maxBytes-size)
+		spare = recs
 		if err != nil {
 			_ = cur.settle(budget, 0)
 			return w, classify("fetch", topic, partition, err)
@@ -304,10 +306,12 @@ func batchesOf(rr kafka.RecordReader) []kafka.RecordReader {
 
 // countRecords reads the records of one fetch response from offset next on (their bytes stay
 // in kafka-go's pages), up to maxCount records or maxBytes of record data (full = true), and
-// reports the offset to read after them. Control batches (transaction markers) are skipped.
+// reports the offset to read after them, reusing the room of c (records already visited).
+// Control batches (transaction markers) are skipped.
 // The records are not closed: kafka-go would pool their pages, and its pool then holds the
 // peak of concurrent fetches (64 MiB for 64 reads of 1 MiB) until two collections later.
-func countRecords(rr kafka.RecordReader, next int64, maxCount int, maxBytes int64) (c counted, after int64, full bool, err error) {
+func countRecords(c counted, rr kafka.RecordReader, next int64, maxCount int, maxBytes int64) (_ counted, after int64, full bool, err error) {
+	c = counted{recs: c.recs[:0], logAppend: c.logAppend[:0]}
 	after = next
 	for _, b := range batchesOf(rr) {
 		logAppend := false
