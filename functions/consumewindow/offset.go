@@ -34,22 +34,32 @@ func (h *byOffset) serve(r *httpio.Request) (httpio.Response, error) {
 		return nil, err
 	}
 	start := time.Now()
-	// The window's record data is reserved from the response budget as it is fetched and
-	// stays reserved until the answer is written (httpio.Serve gives it back).
-	win, err := h.Broker.FetchBudget(r.Context(), topic, int(partition), offset, int(count), h.Limits.ConsumeMaxBytes, httpio.ResponseHold(r.Request))
+	// The answer is encoded as the window is fetched (heldAnswer), and its room is reserved
+	// from the response budget as it grows; it stays reserved until the answer is written
+	// (httpio.Serve gives it back).
+	hold := httpio.ResponseHold(r.Request)
+	ans := newHeldAnswer(`{"records":`, topic, forceBase64, hold)
+	ctx := r.Context()
+	win, err := h.Broker.FetchEach(ctx, topic, int(partition), offset, int(count), h.Limits.ConsumeMaxBytes, hold,
+		func(m *broker.Message) bool { return ans.add(ctx, m) })
 	if err != nil {
+		ans.release()
 		return nil, err
 	}
-	noteConsumed(r.Request, win.Messages, start)
+	httpio.NoteConsumed(r.Request, ans.records, int(ans.data), time.Since(start))
+	length := ans.finish(func(b []byte) []byte { return append(b, "}\n"...) })
 	return stream{
 		header: func(h http.Header) {
+			// The answer is whole: its length is known, so it goes out without chunked
+			// framing.
+			h.Set("Content-Length", strconv.Itoa(length))
 			h.Set(NextOffsetHeader, strconv.FormatInt(win.Next, 10))
 			if win.HighWatermark >= 0 {
 				h.Set("X-Kafka-High-Watermark", strconv.FormatInt(win.HighWatermark, 10))
 			}
 		},
 		write: func(wr io.Writer) error {
-			return writeRecords(wr, `{"records":`, topic, win.Messages, forceBase64, func(b []byte) []byte { return append(b, "}\n"...) })
+			return ans.writeTo(wr)
 		},
 	}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -81,110 +82,238 @@ type Budget interface {
 // is in. The records of the window stay reserved (the caller answers with them, then gives
 // the budget back); a refusal before the first record is returned as the error, a later one
 // ends the window early (Next says where to go on).
+//
+// Requests are pipelined: as soon as a response's records are counted (not yet copied), the
+// next request is sent, so the broker prepares it while this one's records are copied out.
+// The window ends on an error only where it would without pipelining: every request sent
+// is waited for.
 func (c *Client) FetchBudget(ctx context.Context, topic string, partition int, offset int64, maxCount int, maxBytes int64, budget Budget) (Window, error) {
-	w := Window{Next: offset, HighWatermark: -1, LogStart: -1}
-	var size int64
-	for len(w.Messages) < maxCount {
-		round := fetchSize(maxCount-len(w.Messages), maxBytes-size)
-		// Kafka returns a first record batch larger than asked for whole (KIP-74); a batch
-		// is at most message.max.bytes, 1 MiB by default, so that much is reserved, twice:
-		// kafka-go reads the response whole before its records are copied out.
-		reserve := 2 * max(round, min(fetchMaxBytes, maxBytes-size))
-		if budget != nil {
-			if err := budget.Grow(ctx, reserve, len(w.Messages) == 0); err != nil {
-				if len(w.Messages) > 0 {
-					break
-				}
-				return w, err
-			}
-		}
-		before := size
+	var msgs []Message
+	w, err := c.fetch(ctx, topic, partition, offset, maxCount, maxBytes, budget, func(recs counted) error {
 		var err error
-		w, err = c.fetchRound(ctx, topic, partition, w, round, maxCount, maxBytes, &size)
-		if budget != nil {
-			if got := size - before; got > reserve {
-				if gerr := budget.Grow(ctx, got-reserve, false); gerr != nil {
-					budget.Shrink(reserve)
-					if before > 0 {
-						return c.trim(w, before), nil
-					}
-					return w, gerr
-				}
-			} else {
-				budget.Shrink(reserve - got)
-			}
-		}
-		if err == errWindowDone {
-			break
-		}
-		if err != nil {
-			return w, err
-		}
-	}
-	return w, nil
+		msgs, err = recs.copyOut(msgs, partition)
+		return err
+	})
+	w.Messages = msgs
+	return w, err
 }
 
-var errWindowDone = errors.New("broker: window done")
-
-// fetchRound sends one Fetch request for w and appends its records; errWindowDone means the
-// window is complete.
-func (c *Client) fetchRound(ctx context.Context, topic string, partition int, w Window, round int64, maxCount int, maxBytes int64, size *int64) (Window, error) {
-	var fr *kafka.FetchResponse
-	err := c.retryOnce(ctx, "fetch", topic, partition, idempotentCall, func(ctx context.Context) error {
-		var err error
-		fr, err = c.kc.Fetch(ctx, &kafka.FetchRequest{
-			Topic: topic, Partition: partition, Offset: w.Next,
-			MinBytes: 1, MaxBytes: round, MaxWait: time.Millisecond,
-		})
-		if err != nil {
-			return err
+// FetchEach is FetchBudget that hands each record to each instead of keeping it, for a caller
+// that encodes the window as it is read: m and its key and value are valid only during the
+// call (they are read into buffers reused for the next record), and the Window it returns
+// has no Messages. each returns false to end the window after m (Next is then m's offset +
+// 1). The record data stays reserved from budget as with FetchBudget, standing for what
+// the caller keeps of it.
+func (c *Client) FetchEach(ctx context.Context, topic string, partition int, offset int64, maxCount int, maxBytes int64, budget Budget, each func(m *Message) bool) (Window, error) {
+	var key, value []byte
+	var m Message
+	return c.fetch(ctx, topic, partition, offset, maxCount, maxBytes, budget, func(recs counted) error {
+		for i := range recs.recs {
+			r := &recs.recs[i]
+			m = Message{Partition: partition, Offset: r.Offset, Time: r.Time, LogAppendTime: recs.logAppend[i], Headers: m.Headers[:0]}
+			for _, h := range r.Headers {
+				m.Headers = append(m.Headers, Header{Key: h.Key, Value: h.Value})
+			}
+			var err error
+			if key, m.Key, err = reuse(key, r.Key); err == nil {
+				value, m.Value, err = reuse(value, r.Value)
+			}
+			if err != nil {
+				return err
+			}
+			if !each(&m) {
+				return stopAt(r.Offset + 1)
+			}
 		}
-		return fr.Error
+		return nil
 	})
-	if errors.Is(err, kafka.OffsetOutOfRange) {
-		return w, c.outOfRange(ctx, topic, partition, w.Next, err)
+}
+
+// stopAt is a FetchEach visitor's request to end the window before the given offset.
+type stopAt int64
+
+func (s stopAt) Error() string {
+	return "broker: window ends at offset " + strconv.FormatInt(int64(s), 10)
+}
+
+// reuse reads b (nil: nil) into buf, grown as needed, and returns both.
+func reuse(buf []byte, b kafka.Bytes) ([]byte, []byte, error) {
+	if b == nil {
+		return buf, nil, nil
 	}
-	if err != nil {
-		return w, err
+	n := b.Len()
+	if cap(buf) < n {
+		buf = make([]byte, n)
 	}
-	w.HighWatermark, w.LogStart = fr.HighWatermark, fr.LogStartOffset
-	got, full, err := readRecords(fr.Records, partition, &w, maxCount, maxBytes, size)
-	if err != nil {
-		return w, classify("fetch", topic, partition, err)
-	}
-	if full || got == 0 || w.Next >= w.HighWatermark {
-		if got == 0 && len(w.Messages) == 0 && full {
+	_, err := io.ReadFull(b, buf[:n])
+	return buf, buf[:n], err
+}
+
+// fetch is the request loop of FetchBudget and FetchEach: visit takes each response's
+// records (closing them); a stopAt error from it ends the window there.
+func (c *Client) fetch(ctx context.Context, topic string, partition int, offset int64, maxCount int, maxBytes int64, budget Budget, visit func(counted) error) (Window, error) {
+	w := Window{Next: offset, HighWatermark: -1, LogStart: -1}
+	kept := 0         // records visited
+	var spare counted // the last round's records, visited: their room is used again
+	var size int64
+	cur := c.sendRound(ctx, topic, partition, w.Next, fetchSize(maxCount, maxBytes), maxBytes, budget, true)
+	for cur != nil {
+		res := <-cur.done
+		if res.err != nil {
+			_ = cur.settle(budget, 0)
+			if kept > 0 && errors.Is(res.err, errRefused) {
+				break
+			}
+			return w, res.err
+		}
+		w.HighWatermark, w.LogStart = res.fr.HighWatermark, res.fr.LogStartOffset
+		recs, next, full, err := countRecords(spare, res.fr.Records, w.Next, maxCount-kept, maxBytes-size)
+		spare = recs
+		if err != nil {
+			_ = cur.settle(budget, 0)
+			return w, classify("fetch", topic, partition, err)
+		}
+		got := len(recs.recs)
+		if got == 0 && kept == 0 && full {
+			_ = cur.settle(budget, 0)
 			return w, newError("fetch", topic, partition, apierr.TooLarge, "record_too_large",
 				fmt.Sprintf("the record at offset %d is larger than the %d-byte response cap (CONSUME_MAX_BYTES)", w.Next, maxBytes), nil)
 		}
-		return w, errWindowDone
+		// Settle to what is kept before the next request reserves its room, so one window
+		// never holds two requests' reservations at once.
+		if gerr := cur.settle(budget, recs.size); gerr != nil {
+			if kept > 0 {
+				return w, nil
+			}
+			return w, gerr
+		}
+		var following *round
+		if !full && got > 0 && next < w.HighWatermark {
+			left := maxBytes - size - recs.size
+			following = c.sendRound(ctx, topic, partition, next, fetchSize(maxCount-kept-got, left), left, budget, false)
+		}
+		err = visit(recs)
+		if s, ok := err.(stopAt); ok {
+			// The visitor ended the window early; what it did not take stays reserved
+			// (it is little: the rest of one response) until the answer is written.
+			following.abandon(budget)
+			w.Next = int64(s)
+			return w, nil
+		}
+		if err != nil {
+			following.abandon(budget)
+			return w, classify("fetch", topic, partition, err)
+		}
+		w.Next, kept, size = next, kept+got, size+recs.size
+		cur = following
 	}
 	return w, nil
 }
 
-// trim drops the records of w beyond size bytes of record data.
-func (c *Client) trim(w Window, size int64) Window {
-	var n int64
-	for i := range w.Messages {
-		if n+w.Messages[i].Size() > size {
-			w.Messages = w.Messages[:i]
-			w.Next = w.Messages[len(w.Messages)-1].Offset + 1
-			break
-		}
-		n += w.Messages[i].Size()
-	}
-	return w
+// errRefused is a budget refusal for a request sent ahead while the window holds records.
+var errRefused = errors.New("broker: budget refused")
+
+// round is one Fetch request in flight and the budget it reserved.
+type round struct {
+	reserve int64
+	done    chan roundResult
 }
 
-// readRecords appends the records of one fetch response to w, stopping at maxCount records
-// or maxBytes of record data (full = true). Control batches (transaction markers) are
-// skipped.
-func readRecords(rr kafka.RecordReader, partition int, w *Window, maxCount int, maxBytes int64, size *int64) (got int, full bool, err error) {
-	batches := []kafka.RecordReader{rr}
-	if s, ok := rr.(*protocol.RecordStream); ok {
-		batches = s.Records
+type roundResult struct {
+	fr  *kafka.FetchResponse
+	err error
+}
+
+// sendRound reserves budget for a Fetch request of max bytes at offset and sends it. Kafka
+// returns a first record batch larger than asked for whole (KIP-74); a batch is at most
+// message.max.bytes, 1 MiB by default, so that much is reserved, twice: kafka-go reads the
+// response whole before its records are copied out. first says the window has no record
+// yet: the reservation may then wait for room.
+func (c *Client) sendRound(ctx context.Context, topic string, partition int, offset, size, bytesLeft int64, budget Budget, first bool) *round {
+	r := &round{reserve: 2 * max(size, min(fetchMaxBytes, bytesLeft)), done: make(chan roundResult, 1)}
+	if budget != nil {
+		if err := budget.Grow(ctx, r.reserve, first); err != nil {
+			if !first {
+				err = errRefused
+			}
+			r.reserve = 0
+			r.done <- roundResult{err: err}
+			return r
+		}
 	}
-	for _, b := range batches {
+	go func() {
+		var res roundResult
+		res.err = c.retryOnce(ctx, "fetch", topic, partition, idempotentCall, func(ctx context.Context) error {
+			var err error
+			res.fr, err = c.kc.Fetch(ctx, &kafka.FetchRequest{
+				Topic: topic, Partition: partition, Offset: offset,
+				MinBytes: 1, MaxBytes: size, MaxWait: time.Millisecond,
+			})
+			if err != nil {
+				return err
+			}
+			return res.fr.Error
+		})
+		if errors.Is(res.err, kafka.OffsetOutOfRange) {
+			res.err = c.outOfRange(ctx, topic, partition, offset, res.err)
+		}
+		r.done <- res
+	}()
+	return r
+}
+
+// settle turns r's reservation into the got bytes of records kept. A refusal of more than
+// was reserved gives the whole reservation back and is returned.
+func (r *round) settle(budget Budget, got int64) error {
+	if budget == nil {
+		return nil
+	}
+	if got > r.reserve {
+		if err := budget.Grow(context.Background(), got-r.reserve, false); err != nil {
+			budget.Shrink(r.reserve)
+			return err
+		}
+		return nil
+	}
+	budget.Shrink(r.reserve - got)
+	return nil
+}
+
+// abandon waits for a request sent ahead that is no longer wanted (nil: none) and gives its
+// reservation back.
+func (r *round) abandon(budget Budget) {
+	if r == nil {
+		return
+	}
+	<-r.done
+	_ = r.settle(budget, 0)
+}
+
+// counted is the records of one fetch response that a window keeps, not yet copied out.
+type counted struct {
+	recs      []kafka.Record
+	logAppend []bool
+	size      int64 // their key, value and header bytes
+}
+
+// batchesOf is the record batches of a fetch response.
+func batchesOf(rr kafka.RecordReader) []kafka.RecordReader {
+	if s, ok := rr.(*protocol.RecordStream); ok {
+		return s.Records
+	}
+	return []kafka.RecordReader{rr}
+}
+
+// countRecords reads the records of one fetch response from offset next on (their bytes stay
+// in kafka-go's pages), up to maxCount records or maxBytes of record data (full = true), and
+// reports the offset to read after them, reusing the room of c (records already visited).
+// Control batches (transaction markers) are skipped.
+// The records are not closed: kafka-go would pool their pages, and its pool then holds the
+// peak of concurrent fetches (64 MiB for 64 reads of 1 MiB) until two collections later.
+func countRecords(c counted, rr kafka.RecordReader, next int64, maxCount int, maxBytes int64) (_ counted, after int64, full bool, err error) {
+	c = counted{recs: c.recs[:0], logAppend: c.logAppend[:0]}
+	after = next
+	for _, b := range batchesOf(rr) {
 		logAppend := false
 		if rb, ok := b.(*protocol.RecordBatch); ok {
 			if rb.Attributes.Control() {
@@ -194,58 +323,111 @@ func readRecords(rr kafka.RecordReader, partition int, w *Window, maxCount int, 
 					if err != nil {
 						break
 					}
-					if r.Offset >= w.Next {
-						w.Next = r.Offset + 1
+					if r.Offset >= after {
+						after = r.Offset + 1
 					}
 				}
 				continue
 			}
 			logAppend = rb.Attributes&0x08 != 0 // timestamp type bit
 		}
-		for len(w.Messages) < maxCount {
-			r, err := b.ReadRecord()
-			if errors.Is(err, io.EOF) {
+		for !full {
+			if len(c.recs) >= maxCount {
+				full = true
 				break
 			}
-			if err != nil {
-				return got, false, err
+			r, rerr := b.ReadRecord()
+			if errors.Is(rerr, io.EOF) {
+				break
 			}
-			if r.Offset < w.Next { // a batch may start before the requested offset
+			if rerr != nil {
+				return counted{}, next, false, rerr
+			}
+			if r.Offset < after { // a batch may start before the requested offset
 				continue
 			}
-			m := Message{Partition: partition, Offset: r.Offset, Time: r.Time, LogAppendTime: logAppend}
-			if m.Key, err = readBytes(r.Key); err != nil {
-				return got, false, err
+			n := recordSize(r)
+			for _, h := range r.Headers {
+				n += int64(len(h.Key) + len(h.Value))
 			}
-			if m.Value, err = readBytes(r.Value); err != nil {
-				return got, false, err
+			if c.size+n > maxBytes {
+				full = true
+				break
 			}
-			if len(r.Headers) > 0 {
-				m.Headers = make([]Header, len(r.Headers))
-				for i, h := range r.Headers {
-					m.Headers[i] = Header{Key: h.Key, Value: h.Value}
-				}
-			}
-			if *size+m.Size() > maxBytes {
-				return got, true, nil
-			}
-			*size += m.Size()
-			w.Messages = append(w.Messages, m)
-			w.Next = r.Offset + 1
-			got++
-		}
-		if len(w.Messages) >= maxCount {
-			return got, true, nil
+			c.size += n
+			c.recs = append(c.recs, *r)
+			c.logAppend = append(c.logAppend, logAppend)
+			after = r.Offset + 1
 		}
 	}
-	return got, false, nil
+	return c, after, full || len(c.recs) >= maxCount, nil
 }
 
-func readBytes(b kafka.Bytes) ([]byte, error) {
+// copyOut appends c's records to msgs as Messages. Keys and values are copied out of
+// kafka-go's pages once, into a few larger allocations (slab).
+func (c counted) copyOut(msgs []Message, partition int) ([]Message, error) {
+	var mem slab
+	for i := range c.recs {
+		r := &c.recs[i]
+		m := Message{Partition: partition, Offset: r.Offset, Time: r.Time, LogAppendTime: c.logAppend[i]}
+		if len(r.Headers) > 0 {
+			m.Headers = make([]Header, len(r.Headers))
+			for i, h := range r.Headers {
+				m.Headers[i] = Header{Key: h.Key, Value: h.Value}
+			}
+		}
+		var err error
+		if m.Key, err = mem.read(r.Key); err == nil {
+			m.Value, err = mem.read(r.Value)
+		}
+		if err != nil {
+			return msgs, err
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs, nil
+}
+
+// recordSize is the key and value bytes of r.
+func recordSize(r *kafka.Record) int64 {
+	var n int
+	if r.Key != nil {
+		n += r.Key.Len()
+	}
+	if r.Value != nil {
+		n += r.Value.Len()
+	}
+	return int64(n)
+}
+
+// slab hands out the key and value bytes of one fetch round from a few allocations, growing
+// from slabMin to slabMax, instead of one per key and value; larger ones get their own.
+type slab struct {
+	free []byte
+	next int
+}
+
+const (
+	slabMin = 8 << 10
+	slabMax = 256 << 10
+)
+
+// read copies b (nil: nil) out of kafka-go's pages.
+func (s *slab) read(b kafka.Bytes) ([]byte, error) {
 	if b == nil {
 		return nil, nil
 	}
-	out := make([]byte, b.Len())
+	n := b.Len()
+	var out []byte
+	if n > slabMax/4 {
+		out = make([]byte, n)
+	} else {
+		if len(s.free) < n {
+			s.next = min(max(2*s.next, slabMin), slabMax)
+			s.free = make([]byte, s.next)
+		}
+		out, s.free = s.free[:n:n], s.free[n:]
+	}
 	_, err := io.ReadFull(b, out)
 	return out, err
 }
