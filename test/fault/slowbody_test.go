@@ -1,13 +1,11 @@
 package fault_test
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/kafkafn/kafkafn/internal/harness"
 	"github.com/kafkafn/kafkafn/internal/logtest"
+	"github.com/kafkafn/kafkafn/internal/rawhttp"
 )
 
 // TestSlowSignedBodiesDoNotStarveOthers is issue 9.1 on the routes whose callers are known
@@ -65,28 +64,16 @@ func TestSlowSignedBodiesDoNotStarveOthers(t *testing.T) {
 	type slow struct {
 		name   string
 		route  string // the mux pattern in the server's log
-		send   int    // bytes of the body sent before stalling
 		conn   net.Conn
 		opened time.Time
 	}
 	open := func(name, route, path, header string, send int) slow {
 		t.Helper()
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		req := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: kafkafn\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s\r\n", path, declared, header)
-		if _, err := io.WriteString(c, req+strings.Repeat("{", send)); err != nil {
-			t.Fatal(err)
-		}
-		return slow{name: name, route: route, send: send, conn: c, opened: time.Now()}
+		return slow{name: name, route: route, conn: rawhttp.SlowPost(t, addr, path, header, declared, send), opened: time.Now()}
 	}
 	const webhookRoute, tc3Route, produceRoute = "POST /v1/webhooks/{topic}", "POST /{$}", "POST /v1/producer/topics/{topic}"
 	webhookHeader := "X-GitHub-Event: push\r\nX-Hub-Signature-256: sha256=" + strings.Repeat("0", 64) + "\r\n"
-	tc3Header := "X-TC-Action: SendMessage\r\nX-TC-Version: 2019-08-19\r\nX-TC-Timestamp: " + fmt.Sprint(time.Now().Unix()) +
-		"\r\nAuthorization: TC3-HMAC-SHA256 Credential=" + tc3ID + "/2026-01-01/ckafka/tc3_request, SignedHeaders=content-type;host, Signature=" +
-		strings.Repeat("0", 64) + "\r\n"
+	tc3Header := rawhttp.ForgedTC3(tc3ID)
 	var conns []slow
 	for i := range 16 { // webhook: the body is read to check the signature; nothing arrives
 		conns = append(conns, open(fmt.Sprintf("webhook silent %d", i), webhookRoute, "/v1/webhooks/github-events?source=github", webhookHeader, 0))
@@ -122,15 +109,11 @@ func TestSlowSignedBodiesDoNotStarveOthers(t *testing.T) {
 		var wg sync.WaitGroup
 		for _, c := range conns {
 			wg.Go(func() {
-				_ = c.conn.SetReadDeadline(c.opened.Add(bodyTimeout + margin))
-				br := bufio.NewReader(c.conn)
-				res, err := http.ReadResponse(br, nil)
-				if err != nil {
+				res, body, closed, err := rawhttp.Answer(c.conn, c.opened.Add(bodyTimeout+margin))
+				if res == nil {
 					t.Errorf("%s: no answer: %v", c.name, err)
 					return
 				}
-				body, _ := io.ReadAll(res.Body)
-				res.Body.Close()
 				switch c.route {
 				case produceRoute:
 					if res.StatusCode != http.StatusUnauthorized {
@@ -145,7 +128,7 @@ func TestSlowSignedBodiesDoNotStarveOthers(t *testing.T) {
 						t.Errorf("%s: answered %d %s, want the body timeout", c.name, res.StatusCode, body)
 					}
 				}
-				if _, err := br.ReadByte(); err != io.EOF {
+				if !closed {
 					t.Errorf("%s: the connection is still open after %v (%v)", c.name, time.Since(c.opened), err)
 				}
 			})

@@ -1,9 +1,7 @@
 package load_test
 
 import (
-	"io"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -30,17 +28,10 @@ func BenchmarkProduceMetrics(b *testing.B) {
 	if stacks[1].Do(b, "GET", "/metrics", "").Status != http.StatusOK || stacks[0].Do(b, "GET", "/metrics", "").Status != http.StatusNotFound {
 		b.Fatal("METRICS did not configure the stacks")
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 	const body = `{"records":[{"key":"user-1","value":"hello"},{"value":{"amount":12.5}}]}`
 	produce := func(s *harness.Stack) {
-		res, err := client.Post(s.URL+"/v1/producer/topics/orders", "application/json", strings.NewReader(body))
-		if err != nil {
-			b.Fatal(err)
-		}
-		_, _ = io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK {
-			b.Fatalf("produce answered %d", res.StatusCode)
+		if r := s.Do(b, "POST", "/v1/producer/topics/orders", body); r.Status != http.StatusOK {
+			b.Fatalf("produce answered %d %s", r.Status, r.Body)
 		}
 	}
 	for _, s := range stacks { // connections and metadata warm
