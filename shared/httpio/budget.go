@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -143,11 +144,11 @@ type bodyBudget struct {
 type bodyKey struct{}
 
 // wrap installs the budgeted body on r, or returns r unchanged when it has no body.
-func (bb *bodyBudget) wrap(w http.ResponseWriter, r *http.Request) (*http.Request, *budgetBody) {
+func (bb *bodyBudget) wrap(w http.ResponseWriter, r *http.Request, log *slog.Logger, route string) (*http.Request, *budgetBody) {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return r, nil
 	}
-	b := &budgetBody{body: r.Body, bb: bb, ctx: r.Context(), rc: http.NewResponseController(w), declared: r.ContentLength}
+	b := &budgetBody{body: r.Body, bb: bb, ctx: r.Context(), rc: http.NewResponseController(w), declared: r.ContentLength, log: log, route: route}
 	r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, b))
 	r.Body = b
 	return r, b
@@ -161,6 +162,8 @@ type budgetBody struct {
 	ctx      context.Context
 	rc       *http.ResponseController
 	declared int64 // Content-Length, -1 when unknown
+	log      *slog.Logger
+	route    string // the mux pattern, for the log
 
 	mu         sync.Mutex
 	read       int64
@@ -171,6 +174,11 @@ type budgetBody struct {
 	deadline   bool // a read deadline is set on the connection
 	eof        bool
 	err        error
+	// For the log line of a body cut by its deadline: when reading began, when the
+	// budget was first taken, and the most it held.
+	readAt, heldAt time.Time
+	peak           int64
+	cut            bool
 }
 
 func (b *budgetBody) Read(p []byte) (int, error) {
@@ -182,6 +190,7 @@ func (b *budgetBody) Read(p []byte) (int, error) {
 	}
 	if !b.started {
 		b.started = true
+		b.readAt = time.Now()
 		b.setDeadline()
 	}
 	n, err := b.body.Read(p)
@@ -205,6 +214,7 @@ func (b *budgetBody) Read(p []byte) (int, error) {
 		err = apierr.Wrap(apierr.RequestTimeout, "body_timeout",
 			"the request body did not arrive within "+b.bb.timeout.String()+" (HTTP_BODY_TIMEOUT)", err)
 		b.err = err
+		b.cut = true
 	}
 	return n, err
 }
@@ -243,7 +253,7 @@ func (b *budgetBody) take() error {
 			return err
 		}
 		b.mu.Lock()
-		b.held = want
+		b.held, b.peak, b.heldAt = want, want, time.Now()
 		if unauth {
 			b.heldUnauth = want
 		}
@@ -265,6 +275,7 @@ func (b *budgetBody) take() error {
 	}
 	b.mu.Lock()
 	b.held += want
+	b.peak = max(b.peak, b.held)
 	if unauth && b.heldUnauth > 0 {
 		b.heldUnauth += want
 	}
@@ -292,6 +303,19 @@ func (b *budgetBody) release() {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.cut && b.log != nil {
+		// Operators see who held budget without sending: how long, how much, how far it got.
+		var heldFor time.Duration
+		if !b.heldAt.IsZero() {
+			heldFor = time.Since(b.heldAt)
+		}
+		b.log.LogAttrs(b.ctx, slog.LevelWarn, "request body cut: it did not arrive within HTTP_BODY_TIMEOUT",
+			slog.String("route", b.route), slog.Int64("body_timeout_ms", b.bb.timeout.Milliseconds()),
+			slog.Int64("body_read_ms", time.Since(b.readAt).Milliseconds()),
+			slog.Int64("body_bytes_read", b.read), slog.Int64("body_bytes_declared", b.declared),
+			slog.Int64("budget_held_bytes", b.peak), slog.Int64("budget_held_ms", heldFor.Milliseconds()),
+			slog.Bool("authenticated", b.authed))
+	}
 	if b.heldUnauth > 0 {
 		b.bb.unauth.release(b.heldUnauth)
 		b.heldUnauth = 0

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafkafn/kafkafn/internal/logtest"
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/httpio"
@@ -150,7 +152,8 @@ func TestBodyBudgetMechanics(t *testing.T) {
 	})
 	limits := httpio.Limits{MaxBodyBytes: 100, MaxInflightBytes: 200, MaxInflightUnauthBytes: 100,
 		RequestTimeout: 300 * time.Millisecond, BodyTimeout: time.Second}
-	srv := httptest.NewServer(httpio.Serve(mux, nil, httpio.WithBodyBudget(limits)))
+	var logs logtest.Buffer
+	srv := httptest.NewServer(httpio.Serve(mux, slog.New(slog.NewJSONHandler(&logs, nil)), httpio.WithBodyBudget(limits)))
 	t.Cleanup(srv.Close)
 	addr := strings.TrimPrefix(srv.URL, "http://")
 	post := func(path string, n int) int {
@@ -198,6 +201,31 @@ func TestBodyBudgetMechanics(t *testing.T) {
 		}
 		if _, err := br.ReadByte(); err != io.EOF {
 			t.Fatalf("connection still open: %v", err)
+		}
+	})
+	t.Run("the cut is logged with the budget the body held and for how long", func(t *testing.T) {
+		var cut map[string]any
+		for line := range strings.Lines(logs.String()) {
+			var m map[string]any
+			// The silent /authed bodies are cut too (holding nothing); this is the stalled one.
+			if json.Unmarshal([]byte(line), &m) == nil && strings.HasPrefix(fmt.Sprint(m["msg"]), "request body cut") && m["route"] == "POST /signed" {
+				cut = m
+			}
+		}
+		if cut == nil {
+			t.Fatalf("no log line for the cut body in\n%s", logs.String())
+		}
+		want := map[string]any{"level": "WARN", "route": "POST /signed", "body_timeout_ms": 1000.0, "body_bytes_read": 1.0,
+			"body_bytes_declared": 100.0, "budget_held_bytes": 100.0, "authenticated": false}
+		for k, v := range want {
+			if cut[k] != v {
+				t.Errorf("%s = %v, want %v (line %v)", k, cut[k], v, cut)
+			}
+		}
+		for _, k := range []string{"budget_held_ms", "body_read_ms", "request_id"} {
+			if _, ok := cut[k]; !ok {
+				t.Errorf("no %s in %v", k, cut)
+			}
 		}
 	})
 	t.Run("its share is free again", func(t *testing.T) {

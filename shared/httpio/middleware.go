@@ -161,7 +161,7 @@ func Serve(mux *http.ServeMux, log *slog.Logger, opts ...Option) http.Handler {
 		}
 		if o.body != nil {
 			var body *budgetBody
-			if r, body = o.body.wrap(rec, r); body != nil {
+			if r, body = o.body.wrap(rec, r, log, pattern); body != nil {
 				defer body.release()
 			}
 		}

@@ -1,7 +1,6 @@
 package authtest
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/kafkafn/kafkafn/functions/internal/kafkadeps"
 	"github.com/kafkafn/kafkafn/functions/produce"
+	"github.com/kafkafn/kafkafn/internal/rawhttp"
 	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
 	"github.com/kafkafn/kafkafn/shared/auth/bearer"
 	"github.com/kafkafn/kafkafn/shared/auth/entratest"
@@ -92,20 +92,9 @@ func TestSlowBodiesDoNotStarveOthers(t *testing.T) {
 	}
 	open := func(name, path, header string, send int) slow {
 		t.Helper()
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		req := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: kafkafn\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s\r\n", path, declared, header)
-		if _, err := io.WriteString(c, req+strings.Repeat("{", send)); err != nil {
-			t.Fatal(err)
-		}
-		return slow{name: name, conn: c, opened: time.Now()}
+		return slow{name: name, conn: rawhttp.SlowPost(t, addr, path, header, declared, send), opened: time.Now()}
 	}
-	tc3Header := "X-TC-Action: SendMessage\r\nX-TC-Version: 2019-08-19\r\nX-TC-Timestamp: " + fmt.Sprint(time.Now().Unix()) +
-		"\r\nAuthorization: TC3-HMAC-SHA256 Credential=" + tc3ID + "/2026-01-01/ckafka/tc3_request, SignedHeaders=content-type;host, Signature=" +
-		strings.Repeat("0", 64) + "\r\n"
+	tc3Header := rawhttp.ForgedTC3(tc3ID)
 	var conns []slow
 	for i := range 20 { // TC3: the body is read to check the signature; nothing arrives
 		conns = append(conns, open(fmt.Sprintf("tc3 silent %d", i), "/", tc3Header, 0))
@@ -144,15 +133,11 @@ func TestSlowBodiesDoNotStarveOthers(t *testing.T) {
 		var wg sync.WaitGroup
 		for _, s := range conns {
 			wg.Go(func() {
-				_ = s.conn.SetReadDeadline(s.opened.Add(bodyTimeout + 2*time.Second))
-				br := bufio.NewReader(s.conn)
-				res, err := http.ReadResponse(br, nil)
-				if err != nil {
+				res, body, closed, err := rawhttp.Answer(s.conn, s.opened.Add(bodyTimeout+2*time.Second))
+				if res == nil {
 					t.Errorf("%s: no answer: %v", s.name, err)
 					return
 				}
-				body, _ := io.ReadAll(res.Body)
-				res.Body.Close()
 				switch {
 				case strings.HasPrefix(s.name, "no token"):
 					if res.StatusCode != http.StatusUnauthorized { // refused from its headers, its body never read
@@ -164,7 +149,7 @@ func TestSlowBodiesDoNotStarveOthers(t *testing.T) {
 						t.Errorf("%s: answered %d %s, want the body timeout", s.name, res.StatusCode, body)
 					}
 				}
-				if _, err := br.ReadByte(); err != io.EOF {
+				if !closed {
 					t.Errorf("%s: the connection is still open after %v (%v)", s.name, time.Since(s.opened), err)
 				}
 			})
