@@ -65,6 +65,9 @@ func (c *Client) Produce(ctx context.Context, topic string, records []Record) ([
 		c.refresh(c.gen.Load())
 		out, err = c.produceOnce(ctx, topic, records)
 	}
+	if err != nil {
+		c.parts.forget(topic) // the next produce asks for the topic's metadata again
+	}
 	return out, err
 }
 
