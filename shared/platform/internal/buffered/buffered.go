@@ -7,7 +7,6 @@
 package buffered
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -197,7 +196,8 @@ func NewRequest(ctx context.Context, in Request) (*http.Request, error) {
 		return nil, apierr.E(apierr.Invalid, "invalid_request", "the event has an invalid path")
 	}
 	u.RawQuery = in.RawQuery
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(in.Body))
+	// A BytesBody: httpio.ReadBody hands in.Body to the route without copying it.
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), httpio.NewBytesBody(in.Body))
 	if err != nil {
 		return nil, apierr.Wrap(apierr.Invalid, "invalid_request", "the event could not be converted to an HTTP request", err)
 	}
