@@ -74,3 +74,21 @@ func TestReadBodyBytesBody(t *testing.T) {
 		t.Errorf("ReadBody of a part-read BytesBody: %q, %v", got, err)
 	}
 }
+
+// TestServeMemoryLimit: the soft memory limit Serve's handler suggests follows the budgets.
+func TestServeMemoryLimit(t *testing.T) {
+	limit := func(opts ...httpio.Option) int64 {
+		h := httpio.Serve(http.NewServeMux(), slog.New(slog.DiscardHandler), opts...)
+		return h.(interface{ MemoryLimit() int64 }).MemoryLimit()
+	}
+	l := httpio.Limits{MaxBodyBytes: 1 << 20, MaxInflightBytes: 16 << 20, MaxInflightResponseBytes: 32 << 20}
+	if got := limit(); got != 0 {
+		t.Errorf("no budget: %d, want 0 (no limit)", got)
+	}
+	if got, want := limit(httpio.WithBodyBudget(l)), int64(2*16<<20+8<<20); got != want {
+		t.Errorf("body budget: %d, want %d", got, want)
+	}
+	if got, want := limit(httpio.WithBodyBudget(l), httpio.WithResponseBudget(l)), int64(2*16<<20+2*32<<20+8<<20); got != want {
+		t.Errorf("body and response budgets: %d, want %d", got, want)
+	}
+}
