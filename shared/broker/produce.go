@@ -102,6 +102,11 @@ func (c *Client) produceOnce(ctx context.Context, topic string, records []Record
 		}
 	}
 
+	if len(order) == 1 {
+		// One partition (the common case: keyless records, or one partition named): no
+		// goroutine to hand the call to and wait for.
+		return out, c.producePartition(ctx, topic, order[0], groups[order[0]], records, out)
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(order))
 	for gi, p := range order {
