@@ -38,14 +38,13 @@ func fastParse(body []byte) (recs []ProducerRecord, ok bool) {
 			recs = make([]ProducerRecord, 0, min((len(body)-start)/max(s.i-start, 1)+1, 1<<12))
 		}
 		recs = append(recs, r)
-		switch s.next() {
-		case ',':
-			continue
-		case ']':
-		default:
+		more, ok := s.after(']')
+		if !ok {
 			return nil, false
 		}
-		break
+		if !more {
+			break
+		}
 	}
 	if !s.lit('}') {
 		return nil, false
@@ -91,6 +90,18 @@ func (s *scanner) next() byte {
 }
 
 func (s *scanner) lit(c byte) bool { return s.next() == c }
+
+// after takes what follows a member or element: a comma (more) or close (not more); ok is
+// false for anything else.
+func (s *scanner) after(close byte) (more, ok bool) {
+	switch s.next() {
+	case ',':
+		return true, true
+	case close:
+		return false, true
+	}
+	return false, false
+}
 
 // name takes the member name want, spelled exactly so (no escapes).
 func (s *scanner) name(want string) bool {
@@ -139,12 +150,8 @@ func (s *scanner) record(r *ProducerRecord) bool {
 		if !ok {
 			return false
 		}
-		switch s.next() {
-		case ',':
-		case '}':
-			return true
-		default:
-			return false
+		if more, ok := s.after('}'); !more {
+			return ok
 		}
 	}
 }
@@ -279,12 +286,8 @@ func (s *scanner) headers(r *ProducerRecord) bool {
 		} else if r.Headers[name], ok = s.text(); !ok {
 			return false
 		}
-		switch s.next() {
-		case ',':
-		case '}':
-			return true
-		default:
-			return false
+		if more, ok := s.after('}'); !more {
+			return ok
 		}
 	}
 }
@@ -362,8 +365,7 @@ func (s *scanner) str() (ok, escaped bool) {
 				if i+6 > len(b) {
 					return false, false
 				}
-				v, ok := hex4(b[i+2 : i+6])
-				if !ok || v >= 0xD800 && v <= 0xDFFF {
+				if !plainEscape(b[i+2 : i+6]) {
 					return false, false
 				}
 				i += 6
@@ -383,21 +385,13 @@ func (s *scanner) str() (ok, escaped bool) {
 	return false, false
 }
 
-// hex4 reads the four hex digits of a \u escape.
-func hex4(h []byte) (rune, bool) {
-	var v rune
+// plainEscape reports whether h, the four digits of a \u escape, are hex digits and do not
+// name a surrogate (U+D800 to U+DFFF: d, then 8 to f), which are left to the strict pass.
+func plainEscape(h []byte) bool {
 	for _, c := range h {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c -= 'a' - 10
-		case c >= 'A' && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
+		if !(c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'f') {
+			return false
 		}
-		v = v<<4 | rune(c)
 	}
-	return v, true
+	return h[0]|0x20 != 'd' || h[1] >= '0' && h[1] <= '7'
 }
