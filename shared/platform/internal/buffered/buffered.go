@@ -3,7 +3,8 @@
 // Tencent SCF event functions): a request builder, a bounded recording ResponseWriter, and
 // Serve, which runs a handler with panic recovery; and the event plumbing that reads an
 // event's body string once and writes a response envelope directly (event.go, built on
-// github.com/go-json-experiment/json/jsontext).
+// github.com/go-json-experiment/json/jsontext; unquote.go takes the body's text out of its
+// string), handing the body to the route as an httpio.BytesBody, which it reads uncopied.
 package buffered
 
 import (
