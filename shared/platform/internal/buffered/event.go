@@ -44,6 +44,14 @@ var decoderOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), json
 // exactly when json.Valid(payload) is false. A payload that is not an object is returned
 // whole as Rest.
 func SplitEvent(payload []byte) (Event, error) {
+	if ev, ok := fastSplit(payload); ok {
+		return ev, nil
+	}
+	return splitEvent(payload)
+}
+
+// splitEvent is SplitEvent's jsontext pass over the whole payload.
+func splitEvent(payload []byte) (Event, error) {
 	i := skipSpace(payload, 0)
 	if i == len(payload) || payload[i] != '{' {
 		if !json.Valid(payload) {
