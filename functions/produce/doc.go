@@ -1,5 +1,6 @@
 // Package produce serves the produce function: HTTP records into Kafka topics through the
-// HDInsight Kafka REST proxy's produce operation (hdinsight.go, hdinsight_decode.go), the
+// HDInsight Kafka REST proxy's produce operation (hdinsight.go; hdinsight_fast.go reads the
+// common bodies, hdinsight_decode.go every other; hdinsight_answer.go writes the 200), the
 // Tencent CKafka DataHub SendMessage action and webhook ingestion (webhook.go); trace.go
 // copies W3C trace context into record headers.
 //

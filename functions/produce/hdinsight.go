@@ -92,23 +92,13 @@ func (h *hdinsight) serve(r *httpio.Request) (httpio.Response, error) {
 	}
 	addTraceHeaders(r.Request, records)
 	produced, err := produceKafka(r.Request, h.Broker, r.Context(), r.Topic, records)
-	results := make([]RecordResult, len(produced))
-	for i, p := range produced {
-		results[i] = RecordResult{Partition: p.Partition, Timestamp: p.Time.UnixMilli()}
-		if p.Acknowledged() {
-			off := p.Offset
-			results[i].Offset = &off
-		} else if p.Err != nil {
-			results[i].Error = apierr.CodeOf(p.Err)
-		}
-	}
 	if err != nil {
 		if !broker.AnyAcknowledged(produced) {
 			return nil, err
 		}
-		return nil, &partialFailure{err: err, records: results}
+		return nil, &partialFailure{err: err, records: results(produced)}
 	}
-	return httpio.OK(ProduceResponse{Records: results}), nil
+	return produceAnswer(produced), nil
 }
 
 // Encoding says how keys and values are written in a request or response body.

@@ -14,11 +14,12 @@ import (
 	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
-// DecodeBody decodes an HDInsight produce body in one streaming pass with jsontext and
-// converts its records for the broker. The pass checks the whole body as it goes (grammar,
-// valid UTF-8, unique names, then the ProduceRequest shape) and keeps each key and value as a
-// slice of body, so a plain JSON string is stored without a copy; body must not change while
-// the records are in use.
+// DecodeBody decodes an HDInsight produce body in one pass and converts its records for the
+// broker. The common shapes are read by a hand-written scanner (fastParse), which gives way
+// to a streaming jsontext pass on anything unusual. Either pass checks the whole body as it
+// goes (grammar, valid UTF-8, unique names, then the ProduceRequest shape) and keeps each key
+// and value as a slice of body, so a plain JSON string is stored without a copy; body must
+// not change while the records are in use.
 //
 // It accepts exactly what the strict encoding/json decoder (httpio.Unmarshal into a
 // ProduceRequest) followed by DecodeRecords accepts, with the same error codes, messages
@@ -36,7 +37,16 @@ func DecodeBody(body []byte, enc Encoding, maxRecords int) ([]broker.Record, err
 
 // parseProduceRequest is the jsontext half of DecodeBody. Member names match the struct tags
 // of ProduceRequest and ProducerRecord ignoring case, as encoding/json matches them.
+// Most bodies are read by fastParse, which gives way to strictParse on anything unusual.
 func parseProduceRequest(body []byte) ([]ProducerRecord, error) {
+	if recs, ok := fastParse(body); ok {
+		return recs, nil
+	}
+	return strictParse(body)
+}
+
+// strictParse reads body with jsontext, member by member.
+func strictParse(body []byte) ([]ProducerRecord, error) {
 	p := produceParser{body: body, d: jsontext.NewDecoder(bytes.NewBuffer(body))}
 	recs, err := p.request()
 	if err != nil {

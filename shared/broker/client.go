@@ -38,6 +38,7 @@ type Client struct {
 	dials     atomic.Int64
 	refreshMu sync.Mutex
 	gen       atomic.Int64 // refresh generation
+	parts     partCache    // partition counts (partcache.go)
 }
 
 // Option configures a Client.
@@ -55,7 +56,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	if len(cfg.Brokers) == 0 { // the message of kafkaenv.RequireBrokers
 		return nil, errors.New("broker: KAFKA_BROKERS: is required (comma-separated host:port list)")
 	}
-	c := &Client{cfg: cfg, log: slog.Default()}
+	c := &Client{cfg: cfg, log: slog.Default(), parts: partCache{ttl: cfg.MetadataTTL / 4}}
 	for _, o := range opts {
 		o(c)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/segmentio/kafka-go"
 
@@ -129,11 +130,23 @@ func (c *Client) Partition(ctx context.Context, topic string, partition int) (Pa
 	return PartitionInfo{}, unknownPartition("metadata", topic, partition, len(parts))
 }
 
-// PartitionCount returns how many partitions topic has, from the transport's cached
-// metadata, falling back to a fresh request (and refreshing the cache) when the cache does
-// not know the topic.
+// PartitionCount returns how many partitions topic has: from the Client's own short-lived
+// cache (partcache.go), else from the transport's cached metadata, falling back to a fresh
+// request (and refreshing the cache) when the transport does not know the topic.
 func (c *Client) PartitionCount(ctx context.Context, topic string) (int, error) {
 	c.prepare()
+	gen, now := c.gen.Load(), time.Now()
+	if n, ok := c.parts.get(topic, gen, now); ok {
+		return n, nil
+	}
+	n, err := c.partitionCount(ctx, topic)
+	if err == nil {
+		c.parts.put(topic, n, gen, now)
+	}
+	return n, err
+}
+
+func (c *Client) partitionCount(ctx context.Context, topic string) (int, error) {
 	ctx, cancel := c.callContext(ctx)
 	defer cancel()
 	md, err := c.kc.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})

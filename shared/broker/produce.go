@@ -15,6 +15,9 @@ type Header struct {
 	Value []byte
 }
 
+// murmur2 is the key balancer (for a keyed message it keeps no state, so one is shared).
+var murmur2 = &kafka.Murmur2Balancer{}
+
 // AnyPartition asks Produce to choose the partition.
 const AnyPartition = -1
 
@@ -65,6 +68,9 @@ func (c *Client) Produce(ctx context.Context, topic string, records []Record) ([
 		c.refresh(c.gen.Load())
 		out, err = c.produceOnce(ctx, topic, records)
 	}
+	if err != nil {
+		c.parts.forget(topic) // the next produce asks for the topic's metadata again
+	}
 	return out, err
 }
 
@@ -76,29 +82,48 @@ func (c *Client) produceOnce(ctx context.Context, topic string, records []Record
 	}
 	now := time.Now().Truncate(time.Millisecond)
 	sticky := int(c.rr.Add(1)-1) % n
-	groups := map[int][]int{} // partition → record indexes
-	var order []int
+	var ids []int // partition ids for the key balancer, made on the first key
+	same := true  // every record goes to one partition
 	for i, r := range records {
 		p := r.Partition
 		switch {
 		case p == AnyPartition && r.Key != nil:
-			p = (&kafka.Murmur2Balancer{}).Balance(kafka.Message{Key: r.Key}, partitionIDs(n)...)
+			if ids == nil {
+				ids = partitionIDs(n)
+			}
+			p = murmur2.Balance(kafka.Message{Key: r.Key}, ids...)
 		case p == AnyPartition:
 			p = sticky
 		case p < 0 || p >= n:
 			err := unknownPartition("produce", topic, p, n)
 			return failAll(out, records, err), err
 		}
-		if _, ok := groups[p]; !ok {
-			order = append(order, p)
+		if i > 0 && p != out[0].Partition {
+			same = false
 		}
-		groups[p] = append(groups[p], i)
 		out[i] = Produced{Partition: p, Offset: -1, Time: r.Time}
 		if r.Time.IsZero() {
 			out[i].Time = now
 		}
 	}
-
+	if same {
+		// One partition (the common case: keyless records, or one partition named): one
+		// call, made here rather than on a goroutine waited for.
+		all := make([]int, len(records))
+		for i := range all {
+			all[i] = i
+		}
+		return out, c.producePartition(ctx, topic, out[0].Partition, all, records, out)
+	}
+	groups := map[int][]int{} // partition → record indexes
+	var order []int
+	for i := range out {
+		p := out[i].Partition
+		if _, ok := groups[p]; !ok {
+			order = append(order, p)
+		}
+		groups[p] = append(groups[p], i)
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(order))
 	for gi, p := range order {

@@ -221,6 +221,29 @@ func (b *budgetBody) Read(p []byte) (int, error) {
 
 func (b *budgetBody) Close() error { return b.body.Close() }
 
+// readInMemory counts n bytes of a body that was in memory already as read, as Read would
+// have: it takes the budget for them and ends the body.
+func (b *budgetBody) readInMemory(n int64) error {
+	if b.err != nil {
+		return b.err
+	}
+	b.started = true
+	if n > 0 {
+		b.mu.Lock()
+		b.read += n
+		over := b.read > b.held
+		b.mu.Unlock()
+		if over && b.bb.all != nil {
+			if err := b.take(); err != nil {
+				b.err = err
+				return err
+			}
+		}
+	}
+	b.eof = true
+	return nil
+}
+
 // take reserves room for what has been read: the whole declared body (waiting, since the
 // request holds nothing yet) on the first bytes, a chunk more (without waiting) past that.
 func (b *budgetBody) take() error {

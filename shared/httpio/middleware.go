@@ -86,7 +86,7 @@ func Serve(mux *http.ServeMux, log *slog.Logger, opts ...Option) http.Handler {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return &served{memory: o.memoryLimit(), h: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		note := &logNote{}
 		var clientID string
@@ -171,7 +171,49 @@ func Serve(mux *http.ServeMux, log *slog.Logger, opts ...Option) http.Handler {
 			defer h.release()
 		}
 		mux.ServeHTTP(rec, r)
-	})
+	})}
+}
+
+// served is the handler Serve returns.
+type served struct {
+	h      http.Handler
+	memory int64
+}
+
+func (s *served) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.h.ServeHTTP(w, r) }
+
+// MemoryLimit is the soft memory limit (runtime/debug.SetMemoryLimit) that suits a process
+// serving only this handler, 0 for none: see serveOptions.memoryLimit. launch applies it in
+// the shipped binaries unless GOMEMLIMIT is set.
+func (s *served) MemoryLimit() int64 { return s.memory }
+
+// memoryBase is the heap a warm process holds besides request data: the runtime, the Kafka
+// client's buffers and pools, the route tables, with room to spare.
+const memoryBase = 8 << 20
+
+// memoryLimit derives a soft memory limit from the budgets: 0 (none) unless the request body
+// budget is on.
+//
+// Design note: with the default GOGC=100 the heap may grow to twice what is live before a
+// collection, so 64 concurrent 1 MiB produces, of which the body budget admits 16 MiB at a
+// time, still took the heap (and the RSS, which Go returns to the OS slowly) to far more than
+// the budget. The budgets bound what is live: each admitted body byte is held once as the
+// body and once more while kafka-go writes the batch (its encoding buffers), each answer byte
+// of the response budget once as record data and once as the JSON answer; on top, memoryBase.
+// Below that figure a collection frees next to nothing, so the limit is set at it: the
+// collector runs early only when the process is near the most the budgets let it hold, and
+// the Go runtime caps the collector's CPU share when the limit is passed, so a limit set too
+// low slows the process rather than failing it. GOMEMLIMIT, when set, wins (launch leaves
+// the runtime's own setting alone).
+func (o *serveOptions) memoryLimit() int64 {
+	if o.body == nil || o.body.all == nil {
+		return 0
+	}
+	n := 2*o.body.all.total + memoryBase
+	if o.response != nil {
+		n += 2 * o.response.total
+	}
+	return n
 }
 
 // serveFallback asks the mux what it would answer for an unmatched request (404, or 405 with

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -133,6 +134,7 @@ func Run(ctx context.Context, name string, getenv func(string) string, build pla
 	slog.SetDefault(slog.New(httpio.NewLogHandler(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))).With("function", name))
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	build = withMemoryLimit(getenv, build)
 	for _, a := range adapters {
 		for _, env := range a.envs {
 			if v := getenv(env); v != "" {
@@ -167,4 +169,25 @@ func logLevel(getenv func(string) string) (slog.Level, error) {
 		return 0, fmt.Errorf("launch: LOG_LEVEL: %q is not a log level; want debug, info, warn or error", v)
 	}
 	return l, nil
+}
+
+// withMemoryLimit wraps build: once the App is built, a process without GOMEMLIMIT gets the
+// soft memory limit its handler asks for (httpio.Serve's MemoryLimit, derived from the
+// in-flight budgets, where the design note says why), so that its memory stays near what
+// the budgets let it hold instead of twice that (GOGC). GOMEMLIMIT, read by the runtime
+// itself, wins.
+func withMemoryLimit(getenv func(string) string, build platform.BuildFunc) platform.BuildFunc {
+	return func(ctx context.Context, env platform.Env) (platform.App, error) {
+		app, err := build(ctx, env)
+		if err != nil || getenv("GOMEMLIMIT") != "" {
+			return app, err
+		}
+		if m, ok := app.HTTP.(interface{ MemoryLimit() int64 }); ok {
+			if n := m.MemoryLimit(); n > 0 {
+				debug.SetMemoryLimit(n)
+				slog.Debug("soft memory limit set from the in-flight budgets", "bytes", n)
+			}
+		}
+		return app, nil
+	}
 }

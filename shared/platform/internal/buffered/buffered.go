@@ -3,11 +3,11 @@
 // Tencent SCF event functions): a request builder, a bounded recording ResponseWriter, and
 // Serve, which runs a handler with panic recovery; and the event plumbing that reads an
 // event's body string once and writes a response envelope directly (event.go, built on
-// github.com/go-json-experiment/json/jsontext).
+// github.com/go-json-experiment/json/jsontext; unquote.go takes the body's text out of its
+// string), handing the body to the route as an httpio.BytesBody, which it reads uncopied.
 package buffered
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -197,7 +197,8 @@ func NewRequest(ctx context.Context, in Request) (*http.Request, error) {
 		return nil, apierr.E(apierr.Invalid, "invalid_request", "the event has an invalid path")
 	}
 	u.RawQuery = in.RawQuery
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(in.Body))
+	// A BytesBody: httpio.ReadBody hands in.Body to the route without copying it.
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), httpio.NewBytesBody(in.Body))
 	if err != nil {
 		return nil, apierr.Wrap(apierr.Invalid, "invalid_request", "the event could not be converted to an HTTP request", err)
 	}

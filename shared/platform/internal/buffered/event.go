@@ -44,6 +44,14 @@ var decoderOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), json
 // exactly when json.Valid(payload) is false. A payload that is not an object is returned
 // whole as Rest.
 func SplitEvent(payload []byte) (Event, error) {
+	if ev, ok := fastSplit(payload); ok {
+		return ev, nil
+	}
+	return splitEvent(payload)
+}
+
+// splitEvent is SplitEvent's jsontext pass over the whole payload.
+func splitEvent(payload []byte) (Event, error) {
 	i := skipSpace(payload, 0)
 	if i == len(payload) || payload[i] != '{' {
 		if !json.Valid(payload) {
@@ -122,7 +130,8 @@ func errBase64(err error) error {
 	return apierr.Wrap(apierr.Invalid, "invalid_body", "the request body is not valid base64", err)
 }
 
-// DecodeBody returns the bytes of the body literal raw (from Event.Body): unquoted once and,
+// DecodeBody returns the bytes of the body literal raw (from Event.Body): unquoted once
+// (appendUnquote) and,
 // when b64, base64-decoded once, into one slice of the right size. The slice is the route's
 // request body; it is not pooled, because routes hand sub-slices of it to the Kafka client,
 // whose connection may still be encoding an abandoned request after the handler returned.
@@ -133,16 +142,17 @@ func DecodeBody(raw []byte, b64 bool) ([]byte, error) {
 	inner := raw[1 : len(raw)-1]
 	escaped := bytes.IndexByte(inner, '\\') >= 0
 	if !b64 {
-		out, err := jsontext.AppendUnquote(make([]byte, 0, len(raw)), raw) // AppendUnquote wants room for len(raw)
-		if err != nil {
+		out, ok := appendUnquote(make([]byte, 0, len(inner)), raw) // the text is never longer
+		if !ok {
 			return nil, ErrBodyUTF8
 		}
 		return out, nil
 	}
 	src := inner
 	if escaped {
-		var err error
-		if src, err = jsontext.AppendUnquote(make([]byte, 0, len(raw)), raw); err != nil {
+		var ok bool
+		if src, ok = appendUnquote(make([]byte, 0, len(inner)), raw); !ok {
+			_, err := jsontext.AppendUnquote(nil, raw) // for its wording
 			return nil, errBase64(err)
 		}
 	}
