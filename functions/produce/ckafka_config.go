@@ -9,7 +9,6 @@ import (
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/auth/tc3"
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/config/authenv"
 	"github.com/kafkafn/kafkafn/shared/config/datahubenv"
 	"github.com/kafkafn/kafkafn/shared/datahub"
@@ -28,7 +27,7 @@ type CKafkaDeps struct {
 func loadCKafka(env platform.Env) (CKafkaDeps, error) {
 	tc, err1 := authenv.TC3FromEnv(env.Getenv)
 	ck, err2 := datahubenv.FromEnv(env.Getenv)
-	ac, err3 := config.AuthFromEnv(env.Getenv)
+	ac, err3 := authenv.AuthFromEnv(env.Getenv)
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return CKafkaDeps{}, err
 	}

@@ -187,7 +187,7 @@ func TestFromEnvReadsTheKafkaSection(t *testing.T) {
 }
 
 // TestLayering keeps the direction of shared/config's arrows: the packages that own their
-// settings (broker, httpio, bearer, tc3, policy, entra, webhook, push, groups, datahub)
+// settings (broker, httpio, auth, bearer, tc3, policy, entra, webhook, push, groups, datahub)
 // import no config; config (linked by every binary) links no kafka-go, no MSAL and no
 // verifier.
 func TestLayering(t *testing.T) {
@@ -208,6 +208,7 @@ func TestLayering(t *testing.T) {
 		{"github.com/kafkafn/kafkafn/shared/push", "github.com/kafkafn/kafkafn/shared/config"},
 		{"github.com/kafkafn/kafkafn/shared/groups", "github.com/kafkafn/kafkafn/shared/config"},
 		{"github.com/kafkafn/kafkafn/shared/datahub", "github.com/kafkafn/kafkafn/shared/config"},
+		{"github.com/kafkafn/kafkafn/shared/auth", "github.com/kafkafn/kafkafn/shared/config"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg+" does not depend on "+tt.without, func(t *testing.T) {
