@@ -6,7 +6,8 @@ import (
 	"github.com/kafkafn/kafkafn/functions/internal/kafkadeps"
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/groupsenv"
+	"github.com/kafkafn/kafkafn/shared/groups"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
@@ -40,7 +41,7 @@ func table(d Deps) []auth.Route {
 // Deps is what the routes need.
 type Deps struct {
 	kafkadeps.Base               // the broker client, the guard, the limits
-	Groups         config.Groups // consumer-group windows (group.go)
+	Groups         groups.Config // consumer-group windows (group.go)
 	Pull           PullDeps      // scheduled batch pulls (pull.go)
 }
 
@@ -48,7 +49,7 @@ type Deps struct {
 // in env.
 func LoadDeps(env platform.Env, base Deps) (Deps, error) {
 	var err error
-	if base.Groups, err = config.GroupsFromEnv(env.Getenv); err != nil {
+	if base.Groups, err = groupsenv.FromEnv(env.Getenv); err != nil {
 		return Deps{}, err
 	}
 	if base.Pull, err = loadPull(env, base.Groups); err != nil {
@@ -61,10 +62,10 @@ func LoadDeps(env platform.Env, base Deps) (Deps, error) {
 func Register(mux *http.ServeMux, d Deps) {
 	// Deps built without LoadDeps get the defaults.
 	if d.Groups.Reset == "" {
-		d.Groups.Reset = config.ResetEarliest
+		d.Groups.Reset = groups.ResetEarliest
 	}
 	if d.Groups.CommitTokenTTL <= 0 {
-		d.Groups.CommitTokenTTL = config.DefaultCommitTokenTTL
+		d.Groups.CommitTokenTTL = groups.DefaultCommitTokenTTL
 	}
 	auth.Register(mux, auth.Table{Routes: table(d), Guard: d.Guard,
 		Timeout: d.Limits.RequestTimeout, Margin: d.Limits.DeadlineMargin,

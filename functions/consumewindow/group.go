@@ -6,7 +6,7 @@ import (
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/groups"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
@@ -14,7 +14,7 @@ func resetParam(r *http.Request, def string) (string, error) {
 	switch v := r.URL.Query().Get("reset"); v {
 	case "":
 		return def, nil
-	case config.ResetEarliest, config.ResetLatest:
+	case groups.ResetEarliest, groups.ResetLatest:
 		return v, nil
 	default:
 		return "", apierr.E(apierr.Invalid, "invalid_reset", `query parameter reset must be "earliest" or "latest"`)

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/groups"
 )
 
 // groupBatch is one group window.
@@ -36,7 +36,7 @@ func readGroupWindow(ctx context.Context, d Deps, group, topic, reset string, co
 		start := committed[p.ID]
 		if start == broker.NoCommit || start < p.Earliest {
 			start = p.Earliest
-			if reset == config.ResetLatest {
+			if reset == groups.ResetLatest {
 				start = p.Latest
 			}
 		}

@@ -11,7 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/groups"
 )
 
 func (e *testEnv) groupWindow(t *testing.T, group, query string) GroupWindowResponse {
@@ -304,7 +304,7 @@ func TestValidateGroupID(t *testing.T) {
 }
 
 func TestGroupRoutesWithZeroConfigUseTheDefaults(t *testing.T) {
-	e := startEnv(t, func(d *Deps) { d.Groups = config.Groups{} }, kfake.SeedTopics(1, "events"))
+	e := startEnv(t, func(d *Deps) { d.Groups = groups.Config{} }, kfake.SeedTopics(1, "events"))
 	seedTimed(t, e, "events", 1, 2)
 	w := e.groupWindow(t, "g", "")
 	if len(w.Records) != 2 {

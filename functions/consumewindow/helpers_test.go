@@ -20,6 +20,8 @@ import (
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
 	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/groupsenv"
+	"github.com/kafkafn/kafkafn/shared/groups"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/openapi/openapitest"
 )
@@ -45,8 +47,8 @@ func testLimits() httpio.Limits {
 	return l
 }
 
-func testGroups() config.Groups {
-	g, err := config.GroupsFromEnv(func(string) string { return "" })
+func testGroups() groups.Config {
+	g, err := groupsenv.FromEnv(func(string) string { return "" })
 	if err != nil {
 		panic(err)
 	}

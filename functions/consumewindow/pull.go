@@ -15,8 +15,8 @@ import (
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/config/pushenv"
+	"github.com/kafkafn/kafkafn/shared/groups"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/push"
@@ -34,8 +34,8 @@ type PullDeps struct {
 	log    *slog.Logger
 }
 
-func loadPull(env platform.Env, groups config.Groups) (PullDeps, error) {
-	cfg, err := pushenv.FromEnv(env.Getenv, groups.Reset)
+func loadPull(env platform.Env, g groups.Config) (PullDeps, error) {
+	cfg, err := pushenv.FromEnv(env.Getenv, g.Reset)
 	if err != nil {
 		return PullDeps{}, err
 	}

@@ -22,8 +22,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/config/pushenv"
+	"github.com/kafkafn/kafkafn/shared/groups"
 	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/push"
 )
@@ -101,7 +101,7 @@ func pullConfig(t *testing.T, kv ...string) push.Config {
 	for i := 0; i+1 < len(kv); i += 2 {
 		m[kv[i]] = kv[i+1]
 	}
-	cfg, err := pushenv.FromEnv(func(k string) string { return m[k] }, config.ResetEarliest)
+	cfg, err := pushenv.FromEnv(func(k string) string { return m[k] }, groups.ResetEarliest)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,15 +9,16 @@ import (
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/auth/tc3"
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/config/authenv"
+	"github.com/kafkafn/kafkafn/shared/config/datahubenv"
+	"github.com/kafkafn/kafkafn/shared/datahub"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
 // CKafkaDeps configures SendMessage.
 type CKafkaDeps struct {
 	// DataHubs maps DataHubId → target topic (CKAFKA_DATAHUBS).
-	DataHubs map[string]config.DataHub
+	DataHubs map[string]datahub.Target
 	// Verifier checks TC3 signatures (AUTH_TC3_CREDENTIALS). Nil: no credentials; then only
 	// the insecure dev guard lets requests through, unsigned.
 	Verifier *tc3.Verifier
@@ -25,8 +26,8 @@ type CKafkaDeps struct {
 
 func loadCKafka(env platform.Env) (CKafkaDeps, error) {
 	tc, err1 := authenv.TC3FromEnv(env.Getenv)
-	ck, err2 := config.CKafkaFromEnv(env.Getenv)
-	ac, err3 := config.AuthFromEnv(env.Getenv)
+	ck, err2 := datahubenv.FromEnv(env.Getenv)
+	ac, err3 := authenv.AuthFromEnv(env.Getenv)
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return CKafkaDeps{}, err
 	}

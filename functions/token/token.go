@@ -291,7 +291,7 @@ func ParseRequest(contentType string, body []byte, basic Basic) (Request, error)
 		return req, oauthErr(apierr.Invalid, entra.CodeUnsupportedGrantType, "only grant_type=client_credentials is supported")
 	case req.ClientID == "":
 		return req, oauthErr(apierr.Invalid, entra.CodeInvalidRequest, "client_id is required")
-	case !config.IsGUID(req.ClientID):
+	case !isGUID(req.ClientID):
 		return req, oauthErr(apierr.Invalid, entra.CodeInvalidRequest, "client_id must be the application (client) ID, a GUID")
 	case req.ClientSecret == "":
 		return req, oauthErr(apierr.Unauthorized, entra.CodeInvalidClient, "client_secret is required (this route supports client secrets only)")
@@ -311,4 +311,25 @@ func jsonProblem(err error) string {
 		return m
 	}
 	return "the JSON body is not valid"
+}
+
+// isGUID reports whether s is a GUID in its 8-4-4-4-12 hex form, any case: what Entra ID
+// application (client) IDs look like.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if l := c | 0x20; !(c >= '0' && c <= '9' || l >= 'a' && l <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -18,7 +18,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/authenv"
 )
 
 func main() {
@@ -31,7 +31,7 @@ func main() {
 }
 
 func run(w io.Writer, random io.Reader, id string) error {
-	if id != "" && !config.ValidAPIKeyID(id) {
+	if id != "" && !authenv.ValidAPIKeyID(id) {
 		return fmt.Errorf("-id %q: a key id is 1 to 64 letters, digits, '.', '_' or '-'", id)
 	}
 	var secret [32]byte

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/kafkafn/kafkafn/shared/auth/apikey"
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/authenv"
 )
 
 // TestRun checks that the printed entry, read back as AUTH_API_KEYS, accepts the printed secret.
@@ -35,7 +35,7 @@ func TestRun(t *testing.T) {
 	if !json.Valid([]byte(entry)) || strings.Contains(entry, secret) {
 		t.Fatalf("entry %s", entry)
 	}
-	cfg, err := config.AuthFromEnv(func(k string) string {
+	cfg, err := authenv.AuthFromEnv(func(k string) string {
 		if k == "AUTH_API_KEYS" {
 			return entry
 		}

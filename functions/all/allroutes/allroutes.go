@@ -17,7 +17,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
 	"github.com/kafkafn/kafkafn/shared/auth/entra"
 	"github.com/kafkafn/kafkafn/shared/broker/embedded"
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/embeddedenv"
 	"github.com/kafkafn/kafkafn/shared/config/entraenv"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
@@ -29,7 +29,7 @@ import (
 func Build(_ context.Context, env platform.Env) (platform.App, error) {
 	var brokers []string
 	var closers []func()
-	if ek, ok := config.EmbeddedKafkaFromEnv(env.Getenv); ok && env.Platform == "local" {
+	if ek, ok := embeddedenv.FromEnv(env.Getenv); ok && env.Platform == "local" {
 		dir := ek.Dir
 		c, err := embedded.Start(dir)
 		if err != nil {

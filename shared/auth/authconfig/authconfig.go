@@ -71,7 +71,7 @@ func Guard(env platform.Env, opts ...Option) (*auth.Guard, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	ac, err1 := config.AuthFromEnv(env.Getenv)
+	ac, err1 := authenv.AuthFromEnv(env.Getenv)
 	oidc, err6 := authenv.OIDCFromEnv(env.Getenv)
 	ec, err2 := authenv.EntraFromEnv(env.Getenv)
 	pc, err3 := authenv.PolicyFromEnv(env.Getenv)

@@ -1,5 +1,7 @@
 // Package authenv reads the authentication and authorisation sections of the environment
-// (AUTH_*) into the types their packages own: tc3.Config, policy.Config, bearer.EntraConfig and bearer.OIDCIssuer.
+// (AUTH_*) into the types their packages own: auth.Config (the insecure dev switch, API keys,
+// the AWS authorizer, the TC3 service name), tc3.Config, policy.Config, bearer.EntraConfig and
+// bearer.OIDCIssuer.
 // It is apart from config so that config, which every binary links, links none of the
 // verifiers; the token binary needs none of them.
 package authenv

@@ -187,8 +187,9 @@ func TestFromEnvReadsTheKafkaSection(t *testing.T) {
 }
 
 // TestLayering keeps the direction of shared/config's arrows: the packages that own their
-// settings (broker, httpio, bearer, tc3, policy, entra, webhook, push) import no config;
-// config (linked by every binary) links no kafka-go, no MSAL and no verifier.
+// settings (broker, httpio, auth, bearer, tc3, policy, entra, webhook, push, groups, datahub,
+// embedded) import no config; config (linked by every binary) links no kafka-go, no kfake, no
+// MSAL and no verifier.
 func TestLayering(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go is not on PATH")
@@ -198,6 +199,7 @@ func TestLayering(t *testing.T) {
 		{"github.com/kafkafn/kafkafn/shared/httpio", "github.com/kafkafn/kafkafn/shared/config"},
 		{"github.com/kafkafn/kafkafn/shared/config", "github.com/segmentio/kafka-go"},
 		{"github.com/kafkafn/kafkafn/shared/config", "github.com/AzureAD/microsoft-authentication-library-for-go"},
+		{"github.com/kafkafn/kafkafn/shared/config", "github.com/twmb/franz-go"},
 		{"github.com/kafkafn/kafkafn/shared/config", "github.com/kafkafn/kafkafn/shared/auth/bearer"},
 		{"github.com/kafkafn/kafkafn/shared/auth/bearer", "github.com/kafkafn/kafkafn/shared/config"},
 		{"github.com/kafkafn/kafkafn/shared/auth/tc3", "github.com/kafkafn/kafkafn/shared/config"},
@@ -205,6 +207,10 @@ func TestLayering(t *testing.T) {
 		{"github.com/kafkafn/kafkafn/shared/auth/entra", "github.com/kafkafn/kafkafn/shared/config"},
 		{"github.com/kafkafn/kafkafn/shared/webhook", "github.com/kafkafn/kafkafn/shared/config"},
 		{"github.com/kafkafn/kafkafn/shared/push", "github.com/kafkafn/kafkafn/shared/config"},
+		{"github.com/kafkafn/kafkafn/shared/groups", "github.com/kafkafn/kafkafn/shared/config"},
+		{"github.com/kafkafn/kafkafn/shared/datahub", "github.com/kafkafn/kafkafn/shared/config"},
+		{"github.com/kafkafn/kafkafn/shared/auth", "github.com/kafkafn/kafkafn/shared/config"},
+		{"github.com/kafkafn/kafkafn/shared/broker/embedded", "github.com/kafkafn/kafkafn/shared/config"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg+" does not depend on "+tt.without, func(t *testing.T) {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kafkafn/kafkafn/shared/config"
 	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
+	"github.com/kafkafn/kafkafn/shared/groups"
 	"github.com/kafkafn/kafkafn/shared/push"
 )
 
@@ -45,7 +45,7 @@ func FromEnv(getenv func(string) string, defaultReset string) (push.Config, erro
 	default:
 		r.Fail("PULL_SINK", "must be http or log, got %q", p.Sink)
 	}
-	if p.Reset != config.ResetEarliest && p.Reset != config.ResetLatest {
+	if p.Reset != groups.ResetEarliest && p.Reset != groups.ResetLatest {
 		r.Fail("PULL_RESET", "must be earliest or latest, got %q", p.Reset)
 	}
 	if p.Sink != "" && p.DeadlineMargin >= p.MaxDuration {

@@ -1,18 +1,19 @@
-package config_test
+package datahubenv_test
 
 import (
 	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/datahubenv"
+	"github.com/kafkafn/kafkafn/shared/datahub"
 )
 
 func TestCKafkaFromEnv(t *testing.T) {
-	got, err := config.CKafkaFromEnv(env(map[string]string{"CKAFKA_DATAHUBS": "datahub-a=orders, datahub_b = events.eu:paused"}))
-	want := map[string]config.DataHub{"datahub-a": {Topic: "orders"}, "datahub_b": {Topic: "events.eu", Paused: true}}
+	got, err := datahubenv.FromEnv(env(map[string]string{"CKAFKA_DATAHUBS": "datahub-a=orders, datahub_b = events.eu:paused"}))
+	want := map[string]datahub.Target{"datahub-a": {Topic: "orders"}, "datahub_b": {Topic: "events.eu", Paused: true}}
 	if err != nil || !reflect.DeepEqual(got.DataHubs, want) {
-		t.Fatalf("CKafkaFromEnv = %+v, %v", got, err)
+		t.Fatalf("FromEnv = %+v, %v", got, err)
 	}
 	for value, msg := range map[string]string{
 		"datahub-a":               "must be datahub-id=topic",
@@ -22,7 +23,7 @@ func TestCKafkaFromEnv(t *testing.T) {
 		"datahub-a=..":            "is not a Kafka topic name",
 		"datahub-a=a,datahub-a=b": "listed twice",
 	} {
-		if _, err := config.CKafkaFromEnv(env(map[string]string{"CKAFKA_DATAHUBS": value})); err == nil ||
+		if _, err := datahubenv.FromEnv(env(map[string]string{"CKAFKA_DATAHUBS": value})); err == nil ||
 			!strings.HasPrefix(err.Error(), "CKAFKA_DATAHUBS: ") || !strings.Contains(err.Error(), msg) {
 			t.Errorf("%q: error %v; want %q", value, err, msg)
 		}
@@ -34,7 +35,7 @@ func FuzzCKafkaFromEnv(f *testing.F) {
 	f.Add("=,a=")
 	f.Fuzz(func(t *testing.T, hubs string) {
 		getenv := env(map[string]string{"CKAFKA_DATAHUBS": hubs})
-		if c, err := config.CKafkaFromEnv(getenv); err == nil {
+		if c, err := datahubenv.FromEnv(getenv); err == nil {
 			for id, h := range c.DataHubs {
 				if id == "" || h.Topic == "" || strings.HasSuffix(h.Topic, ":paused") {
 					t.Fatalf("accepted %q=%+v", id, h)
@@ -43,3 +44,5 @@ func FuzzCKafkaFromEnv(f *testing.F) {
 		}
 	})
 }
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }

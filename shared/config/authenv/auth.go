@@ -1,39 +1,22 @@
-package config
+package authenv
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
 
+	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
 )
-
-// Auth is the common authentication switch plus the schemes that need no library of their
-// own: API keys, the AWS gateway authorizer context and where TC3 signatures are accepted.
-// OIDC issuers, Entra ID, the TC3 keys and the policy are read by shared/config/authenv into
-// the types of the packages that verify them.
-type Auth struct {
-	// InsecureDev (AUTH_INSECURE_DEV=true) opens every route without credentials. It is
-	// refused unless the server listens only on loopback.
-	InsecureDev bool
-	// APIKeys (AUTH_API_KEYS) maps each key id to the SHA-256 of its secret.
-	APIKeys map[string][]byte
-	// AWSAuthorizer (AUTH_AWS_AUTHORIZER=true) trusts the caller identity that API Gateway
-	// or a Lambda Function URL verified and put in the invocation event. Lambda only.
-	AWSAuthorizer bool
-	// TC3Service (AUTH_TC3_SERVICE, default ckafka) is the service name TC3 signatures on
-	// the kafkafn routes must carry in their credential scope.
-	TC3Service string
-}
 
 // APIKeySecretMinBytes is the shortest secret a secretEnv variable may hold: 128 bits.
 const APIKeySecretMinBytes = 16
 
-// AuthFromEnv reads the common auth switch and the light schemes. Errors name the variable
-// and the entry; never a secret.
-func AuthFromEnv(getenv Getenv) (Auth, error) {
+// AuthFromEnv reads the common auth switch and the light schemes into an auth.Config.
+// Errors name the variable and the entry; never a secret.
+func AuthFromEnv(getenv func(string) string) (auth.Config, error) {
 	r := envread.New(getenv)
-	a := Auth{
+	a := auth.Config{
 		InsecureDev:   r.Boolean("AUTH_INSECURE_DEV", false),
 		AWSAuthorizer: r.Boolean("AUTH_AWS_AUTHORIZER", false),
 		TC3Service:    r.Str("AUTH_TC3_SERVICE", "ckafka"),

@@ -1,4 +1,4 @@
-package config_test
+package authenv_test
 
 import (
 	"crypto/sha256"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kafkafn/kafkafn/shared/config"
+	"github.com/kafkafn/kafkafn/shared/config/authenv"
 )
 
 func TestAuthFromEnv(t *testing.T) {
@@ -17,7 +17,7 @@ func TestAuthFromEnv(t *testing.T) {
 		"AUTH_AWS_AUTHORIZER": "true",
 		"AUTH_TC3_SERVICE":    "kafkafn",
 	}
-	a, err := config.AuthFromEnv(func(k string) string { return env[k] })
+	a, err := authenv.AuthFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func TestAuthFromEnv(t *testing.T) {
 		t.Fatalf("%+v", a)
 	}
 	for name, value := range map[string]string{"AUTH_AWS_AUTHORIZER": "yes", "AUTH_TC3_SERVICE": "Bad Service"} {
-		_, err := config.AuthFromEnv(func(k string) string { return map[string]string{name: value}[k] })
+		_, err := authenv.AuthFromEnv(func(k string) string { return map[string]string{name: value}[k] })
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%s: %v", name, value, err)
 		}
@@ -39,7 +39,7 @@ func FuzzAuthFromEnv(f *testing.F) {
 	f.Add(`{"ci":{"sha256":"00"}}`)
 	f.Add(`{}`)
 	f.Fuzz(func(t *testing.T, keys string) {
-		a, err := config.AuthFromEnv(func(k string) string {
+		a, err := authenv.AuthFromEnv(func(k string) string {
 			return map[string]string{"AUTH_API_KEYS": keys}[k]
 		})
 		if err != nil {

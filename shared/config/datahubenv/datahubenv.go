@@ -1,33 +1,20 @@
-package config
+// Package ckafkaenv fills datahub.Config, the CKafka DataHub section (CKAFKA_DATAHUBS), from
+// the environment. It is apart from config so that only the binaries that serve SendMessage
+// (produce, all) link it.
+package datahubenv
 
 import (
 	"strings"
 
 	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
+	"github.com/kafkafn/kafkafn/shared/datahub"
 )
 
-// CKafka configures the Tencent CKafka DataHub SendMessage action.
-type CKafka struct {
-	// DataHubs (CKAFKA_DATAHUBS) maps each DataHubId to its Kafka topic: comma-separated
-	// datahub-id=topic pairs; a pair ending in :paused answers FailedOperation
-	// ("task status suspended"), like a paused DataHub task.
-	DataHubs map[string]DataHub
-}
-
-// DataHub is one SendMessage target.
-type DataHub struct {
-	Topic  string
-	Paused bool
-}
-
-// Enabled reports whether any DataHub is configured.
-func (c CKafka) Enabled() bool { return len(c.DataHubs) > 0 }
-
-// CKafkaFromEnv reads the CKafka section.
-func CKafkaFromEnv(getenv Getenv) (CKafka, error) {
+// FromEnv reads the CKafka section.
+func FromEnv(getenv func(string) string) (datahub.Config, error) {
 	const name = "CKAFKA_DATAHUBS"
 	r := envread.New(getenv)
-	var c CKafka
+	var c datahub.Config
 	for i, e := range r.List(name) {
 		id, topic, ok := strings.Cut(e, "=")
 		id, topic = strings.TrimSpace(id), strings.TrimSpace(topic)
@@ -48,9 +35,9 @@ func CKafkaFromEnv(getenv Getenv) (CKafka, error) {
 			continue
 		}
 		if c.DataHubs == nil {
-			c.DataHubs = map[string]DataHub{}
+			c.DataHubs = map[string]datahub.Target{}
 		}
-		c.DataHubs[id] = DataHub{Topic: topic, Paused: paused}
+		c.DataHubs[id] = datahub.Target{Topic: topic, Paused: paused}
 	}
 	return c, r.Err()
 }
