@@ -23,5 +23,7 @@ func Build(_ context.Context, env platform.Env) (platform.App, error) {
 	}
 	mux := http.NewServeMux()
 	Register(mux, d)
-	return platform.App{HTTP: httpio.Serve(mux, env.Log, httpio.WithBodyBudget(kd.Limits), httpio.WithResponseBudget(kd.Limits), httpio.WithOps(kd.Ops, kd.Metrics)), Timer: Timer(d), Close: kd.Broker.Close}, nil
+	app := kd.App(env, mux, httpio.WithResponseBudget(kd.Limits))
+	app.Timer = Timer(d)
+	return app, nil
 }

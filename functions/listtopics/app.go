@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/kafkafn/kafkafn/functions/internal/kafkadeps"
-	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
@@ -18,5 +17,5 @@ func Build(_ context.Context, env platform.Env) (platform.App, error) {
 	}
 	mux := http.NewServeMux()
 	Register(mux, Deps{Base: d.Base, Metrics: d.Metrics})
-	return platform.App{HTTP: httpio.Serve(mux, env.Log, httpio.WithBodyBudget(d.Limits), httpio.WithOps(d.Ops, d.Metrics)), Close: d.Broker.Close}, nil
+	return d.App(env, mux), nil
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/kafkafn/kafkafn/functions/internal/kafkadeps"
 	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
-	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
@@ -23,5 +22,5 @@ func Build(_ context.Context, env platform.Env) (platform.App, error) {
 	}
 	mux := http.NewServeMux()
 	Register(mux, d)
-	return platform.App{HTTP: httpio.Serve(mux, env.Log, httpio.WithBodyBudget(kd.Limits), httpio.WithOps(kd.Ops, kd.Metrics)), Close: kd.Broker.Close}, nil
+	return kd.App(env, mux), nil
 }

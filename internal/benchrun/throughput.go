@@ -319,20 +319,7 @@ func (b *bench) warmVsNaive(ctx context.Context) error {
 func (b *bench) compareNaive(ctx context.Context, how string, kcfg broker.Config, warmURL, topic string) error {
 	body := produceBody(1)
 	postTo := func(url string) func(ctx context.Context) error {
-		return func(ctx context.Context) error {
-			req, _ := http.NewRequestWithContext(ctx, "POST", url, bytesReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			res, err := b.client.Do(req)
-			if err != nil {
-				return err
-			}
-			defer res.Body.Close()
-			data, _ := io.ReadAll(res.Body)
-			if res.StatusCode != http.StatusOK {
-				return fmt.Errorf("%d %s", res.StatusCode, truncate(string(data), 200))
-			}
-			return nil
-		}
+		return func(ctx context.Context) error { return b.postURL(ctx, url, body) }
 	}
 	warm, err := measure(ctx, b.o.caseTime, 1, postTo(warmURL+"/v1/producer/topics/"+topic))
 	if err != nil {

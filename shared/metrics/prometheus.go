@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"bytes"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -78,23 +79,13 @@ func (g *Registry) WritePrometheus(buf *bytes.Buffer) {
 			switch fi {
 			case 0:
 				s.mu.RLock()
-				codes := make([]int, 0, len(s.byStatus))
-				for c := range s.byStatus {
-					codes = append(codes, c)
-				}
-				slices.Sort(codes)
-				for _, c := range codes {
+				for _, c := range slices.Sorted(maps.Keys(s.byStatus)) {
 					b = sample(b, f.name, route, "status", strconv.Itoa(c), float64(s.byStatus[c].Load()))
 				}
 				s.mu.RUnlock()
 			case 1:
 				s.mu.RLock()
-				codes := make([]string, 0, len(s.byCode))
-				for c := range s.byCode {
-					codes = append(codes, c)
-				}
-				slices.Sort(codes)
-				for _, c := range codes {
+				for _, c := range slices.Sorted(maps.Keys(s.byCode)) {
 					b = sample(b, f.name, route, "code", c, float64(s.byCode[c].Load()))
 				}
 				s.mu.RUnlock()

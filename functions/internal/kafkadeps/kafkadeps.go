@@ -1,8 +1,11 @@
 // Package kafkadeps loads what every Kafka route needs from the environment, once per
-// process: the broker client, the auth guard and the request limits.
+// process: the broker client, the auth guard and the request limits; Deps.App serves a
+// function's routes with them.
 package kafkadeps
 
 import (
+	"net/http"
+
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
 	"github.com/kafkafn/kafkafn/shared/broker"
@@ -64,4 +67,12 @@ func Load(env platform.Env, brokers []string, auth ...authconfig.Option) (Deps, 
 		return Deps{}, err
 	}
 	return Deps{Base: Base{Broker: bc, Guard: guard, Limits: limits}, Kafka: bcfg, Ops: ops, Metrics: reg}, nil
+}
+
+// App serves mux as a Kafka function: the body budget, then extra (consume-window adds the
+// response budget), then the operations settings; Close closes the broker client.
+func (d Deps) App(env platform.Env, mux *http.ServeMux, extra ...httpio.Option) platform.App {
+	opts := append([]httpio.Option{httpio.WithBodyBudget(d.Limits)}, extra...)
+	opts = append(opts, httpio.WithOps(d.Ops, d.Metrics))
+	return platform.App{HTTP: httpio.Serve(mux, env.Log, opts...), Close: d.Broker.Close}
 }

@@ -107,9 +107,9 @@ func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client 
 // WithLogger sets the logger for rejected tokens (debug) and key-set failures (warn).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
-// New returns an Authenticator for cfg, which must be enabled (cfg.TenantID set). It makes no
-// network calls.
-func New(cfg EntraConfig, opts ...Option) (*Authenticator, error) {
+// newOptions applies opts over the defaults: time.Now, an HTTP client with keysHTTPTimeout
+// and slog.Default.
+func newOptions(opts []Option) options {
 	o := options{now: time.Now}
 	for _, opt := range opts {
 		opt(&o)
@@ -120,6 +120,13 @@ func New(cfg EntraConfig, opts ...Option) (*Authenticator, error) {
 	if o.log == nil {
 		o.log = slog.Default()
 	}
+	return o
+}
+
+// New returns an Authenticator for cfg, which must be enabled (cfg.TenantID set). It makes no
+// network calls.
+func New(cfg EntraConfig, opts ...Option) (*Authenticator, error) {
+	o := newOptions(opts)
 	if !cfg.Enabled() {
 		return nil, errors.New("bearer: new: AUTH_ENTRA_TENANT_ID is not set")
 	}
@@ -280,10 +287,7 @@ func (a *Authenticator) checkIssuer(c *Claims) error {
 func (a *Authenticator) keyfunc(ctx context.Context) jwt.Keyfunc {
 	kf := a.kf.KeyfuncCtx(ctx)
 	return func(t *jwt.Token) (any, error) {
-		if kid, _ := t.Header["kid"].(string); kid == "" {
-			return nil, errors.New("bearer: validate: the token has no kid")
-		}
-		key, err := kf(t)
+		key, err := keyByKid(kf, t)
 		if err != nil {
 			return nil, err
 		}
@@ -293,6 +297,14 @@ func (a *Authenticator) keyfunc(ctx context.Context) jwt.Keyfunc {
 		}
 		return pub, nil
 	}
+}
+
+// keyByKid refuses a token without a kid and looks its key up through kf.
+func keyByKid(kf jwt.Keyfunc, t *jwt.Token) (any, error) {
+	if kid, _ := t.Header["kid"].(string); kid == "" {
+		return nil, errors.New("bearer: validate: the token has no kid")
+	}
+	return kf(t)
 }
 
 // Authorize checks c against the allowed roles and groups. With neither configured every

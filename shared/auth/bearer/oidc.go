@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/MicahParks/jwkset"
 	"github.com/MicahParks/keyfunc/v3"
@@ -49,16 +48,7 @@ var _ auth.Authenticator = (*OIDC)(nil)
 // NewOIDC returns an authenticator for issuers and, when entra is not nil, the Entra ID
 // preset. It makes no network calls: discovery and keys are fetched on first use.
 func NewOIDC(issuers []OIDCIssuer, entra *Authenticator, opts ...Option) (*OIDC, error) {
-	o := options{now: time.Now}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if o.client == nil {
-		o.client = &http.Client{Timeout: keysHTTPTimeout}
-	}
-	if o.log == nil {
-		o.log = slog.Default()
-	}
+	o := newOptions(opts)
 	a := &OIDC{issuers: map[string]*oidcIssuer{}, entra: entra, log: o.log}
 	for _, c := range issuers {
 		if _, dup := a.issuers[c.Issuer]; dup {
@@ -177,10 +167,7 @@ func (is *oidcIssuer) checkAudience(claims jwt.MapClaims) error {
 func (is *oidcIssuer) keyfunc(ctx context.Context) jwt.Keyfunc {
 	kf := is.kf.KeyfuncCtx(ctx)
 	return func(t *jwt.Token) (any, error) {
-		if kid, _ := t.Header["kid"].(string); kid == "" {
-			return nil, errors.New("bearer: validate: the token has no kid")
-		}
-		key, err := kf(t)
+		key, err := keyByKid(kf, t)
 		if err != nil {
 			return nil, err
 		}

@@ -3,9 +3,10 @@ package awslambda
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -246,13 +247,8 @@ func encodeQuery(single map[string]string, multi map[string][]string, escape boo
 			multi[k] = []string{v}
 		}
 	}
-	keys := make([]string, 0, len(multi))
-	for k := range multi {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var b strings.Builder
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(multi)) {
 		for _, v := range multi[k] {
 			if b.Len() > 0 {
 				b.WriteByte('&')

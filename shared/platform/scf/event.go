@@ -5,9 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,13 +81,8 @@ func (q *QueryString) UnmarshalJSON(b []byte) error {
 
 // Encode renders the query in a stable order; a key from `true` renders without "=".
 func (q QueryString) Encode() string {
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var b strings.Builder
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(q)) {
 		for _, v := range q[k] {
 			if b.Len() > 0 {
 				b.WriteByte('&')

@@ -88,17 +88,7 @@ func splitEvent(payload []byte) (Event, error) {
 	if len(spans) == 0 {
 		return Event{Rest: payload}, nil
 	}
-	n := len(payload)
-	for _, s := range spans {
-		n -= s[1] - s[0] - 2
-	}
-	rest := make([]byte, 0, n)
-	prev := 0
-	for _, s := range spans {
-		rest = append(append(rest, payload[prev:s[0]]...), `""`...)
-		prev = s[1]
-	}
-	rest = append(rest, payload[prev:]...)
+	rest := blankSpans(payload, spans)
 	last := spans[len(spans)-1]
 	return Event{Rest: rest, Body: payload[last[0]:last[1]]}, nil
 }
@@ -232,4 +222,20 @@ func AppendStrings(dst []byte, vs []string) []byte {
 		dst = AppendString(dst, v)
 	}
 	return append(dst, ']')
+}
+
+// blankSpans returns a copy of payload with each span (a string literal, quotes included, in
+// order and not overlapping) replaced by "".
+func blankSpans(payload []byte, spans [][2]int) []byte {
+	n := len(payload)
+	for _, s := range spans {
+		n -= s[1] - s[0] - 2
+	}
+	rest := make([]byte, 0, n)
+	prev := 0
+	for _, s := range spans {
+		rest = append(append(rest, payload[prev:s[0]]...), `""`...)
+		prev = s[1]
+	}
+	return append(rest, payload[prev:]...)
 }

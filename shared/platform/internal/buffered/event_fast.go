@@ -71,17 +71,7 @@ func fastSplit(payload []byte) (Event, bool) {
 	if len(spans) == 0 {
 		return Event{}, false // no body: a small event, splitEvent reads it whole
 	}
-	n := len(payload)
-	for _, s := range spans {
-		n -= s[1] - s[0] - 2
-	}
-	rest := make([]byte, 0, n)
-	prev := 0
-	for _, s := range spans {
-		rest = append(append(rest, payload[prev:s[0]]...), `""`...)
-		prev = s[1]
-	}
-	rest = append(rest, payload[prev:]...)
+	rest := blankSpans(payload, spans)
 	ev, err := splitEvent(rest)
 	if err != nil || len(ev.Rest) != len(rest) {
 		return Event{}, false
