@@ -4,8 +4,8 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/kafkafn/kafkafn/functions/internal/kafkadeps"
 	"github.com/kafkafn/kafkafn/shared/httpio"
+	"github.com/kafkafn/kafkafn/shared/kafkadeps"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 

@@ -3,12 +3,12 @@ package consumewindow
 import (
 	"net/http"
 
-	"github.com/kafkafn/kafkafn/functions/internal/kafkadeps"
 	"github.com/kafkafn/kafkafn/shared/auth"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/config/groupsenv"
 	"github.com/kafkafn/kafkafn/shared/groups"
 	"github.com/kafkafn/kafkafn/shared/httpio"
+	"github.com/kafkafn/kafkafn/shared/kafkadeps"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/kafkafn/kafkafn/functions/internal/kafkadeps"
+	"github.com/kafkafn/kafkafn/shared/kafkadeps"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 

@@ -20,7 +20,7 @@
 //	              functions/all only
 //	pushenv       push.Config (PULL_*): consume-window and functions/all only
 //	embeddedenv   embedded.Config (EMBEDDED_KAFKA_DIR): functions/all only (its owner links kfake)
-//	internal/envread  the typed Reader and the name checks all of them share
+//	envread       the typed Reader and the name checks all of them share
 //
 // config owns no section type of its own. The subpackages exist so that each binary links
 // only the owners it uses: config itself, linked by every binary, imports neither kafka-go

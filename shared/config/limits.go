@@ -3,7 +3,7 @@ package config
 import (
 	"time"
 
-	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
+	"github.com/kafkafn/kafkafn/shared/config/envread"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/kafkafn/kafkafn/functions/consumewindow"
-	"github.com/kafkafn/kafkafn/functions/internal/kafkadeps"
 	"github.com/kafkafn/kafkafn/functions/listtopics"
 	"github.com/kafkafn/kafkafn/functions/produce"
 	"github.com/kafkafn/kafkafn/functions/token"
@@ -20,6 +19,7 @@ import (
 	"github.com/kafkafn/kafkafn/shared/config/embeddedenv"
 	"github.com/kafkafn/kafkafn/shared/config/entraenv"
 	"github.com/kafkafn/kafkafn/shared/httpio"
+	"github.com/kafkafn/kafkafn/shared/kafkadeps"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 

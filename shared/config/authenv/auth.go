@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/kafkafn/kafkafn/shared/auth"
-	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
+	"github.com/kafkafn/kafkafn/shared/config/envread"
 )
 
 // APIKeySecretMinBytes is the shortest secret a secretEnv variable may hold: 128 bits.

@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/kafkafn/kafkafn/shared/auth/bearer"
-	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
+	"github.com/kafkafn/kafkafn/shared/config/envread"
 )
 
 // EntraFromEnv reads the Entra ID bearer section. With AUTH_ENTRA_TENANT_ID unset, the

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/kafkafn/kafkafn/shared/auth/bearer"
-	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
+	"github.com/kafkafn/kafkafn/shared/config/envread"
 )
 
 // oidcEntry is the JSON form of an AUTH_OIDC entry: audience is a string or a list.

@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/kafkafn/kafkafn/shared/auth/policy"
-	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
+	"github.com/kafkafn/kafkafn/shared/config/envread"
 )
 
 // PolicyFromEnv reads AUTH_POLICY.

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/kafkafn/kafkafn/shared/auth/tc3"
-	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
+	"github.com/kafkafn/kafkafn/shared/config/envread"
 )
 
 // TC3FromEnv reads the TC3 section. Error messages name the variable and the entry's

@@ -6,7 +6,7 @@ package datahubenv
 import (
 	"strings"
 
-	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
+	"github.com/kafkafn/kafkafn/shared/config/envread"
 	"github.com/kafkafn/kafkafn/shared/datahub"
 )
 

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/kafkafn/kafkafn/shared/auth/entra"
-	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
+	"github.com/kafkafn/kafkafn/shared/config/envread"
 )
 
 // FromEnv reads the token route's section (TOKEN_*) into an entra.Config.

@@ -6,7 +6,7 @@ package groupsenv
 import (
 	"time"
 
-	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
+	"github.com/kafkafn/kafkafn/shared/config/envread"
 	"github.com/kafkafn/kafkafn/shared/groups"
 )
 

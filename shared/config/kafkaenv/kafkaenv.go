@@ -13,7 +13,7 @@ import (
 
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/broker/saslcred"
-	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
+	"github.com/kafkafn/kafkafn/shared/config/envread"
 )
 
 // FromEnv reads the Kafka section (KAFKA_*, and AWS_* / IDENTITY_* for the SASL mechanisms

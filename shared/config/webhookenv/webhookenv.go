@@ -12,7 +12,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kafkafn/kafkafn/shared/config/internal/envread"
+	"github.com/kafkafn/kafkafn/shared/config/envread"
 	"github.com/kafkafn/kafkafn/shared/webhook"
 )
 

@@ -17,7 +17,7 @@ import (
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/platform"
-	"github.com/kafkafn/kafkafn/shared/platform/internal/buffered"
+	"github.com/kafkafn/kafkafn/shared/platform/buffered"
 )
 
 // Platform is the name this adapter reports in platform.Env, Invocation and TimerEvent.

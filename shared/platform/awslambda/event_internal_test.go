@@ -16,7 +16,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/kafkafn/kafkafn/shared/platform/internal/buffered"
+	"github.com/kafkafn/kafkafn/shared/platform/buffered"
 )
 
 // oldDetect is Detect as it was with encoding/json over the whole event.

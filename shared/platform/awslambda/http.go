@@ -14,7 +14,7 @@ import (
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/platform"
-	"github.com/kafkafn/kafkafn/shared/platform/internal/buffered"
+	"github.com/kafkafn/kafkafn/shared/platform/buffered"
 )
 
 // errorRecorder renders err as a JSON error response.

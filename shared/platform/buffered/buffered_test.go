@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kafkafn/kafkafn/shared/platform/internal/buffered"
+	"github.com/kafkafn/kafkafn/shared/platform/buffered"
 )
 
 func TestRecorder(t *testing.T) {

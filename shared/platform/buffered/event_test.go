@@ -10,7 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/kafkafn/kafkafn/shared/platform/internal/buffered"
+	"github.com/kafkafn/kafkafn/shared/platform/buffered"
 )
 
 // envelope stands for any adapter's event struct: a body and fields around it.
