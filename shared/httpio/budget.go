@@ -194,17 +194,8 @@ func (b *budgetBody) Read(p []byte) (int, error) {
 		b.setDeadline()
 	}
 	n, err := b.body.Read(p)
-	if n > 0 {
-		b.mu.Lock()
-		b.read += int64(n)
-		over := b.read > b.held
-		b.mu.Unlock()
-		if over && b.bb.all != nil {
-			if terr := b.take(); terr != nil {
-				b.err = terr
-				return 0, terr
-			}
-		}
+	if terr := b.count(int64(n)); terr != nil {
+		return 0, terr
 	}
 	switch {
 	case err == io.EOF:
@@ -228,19 +219,29 @@ func (b *budgetBody) readInMemory(n int64) error {
 		return b.err
 	}
 	b.started = true
-	if n > 0 {
-		b.mu.Lock()
-		b.read += n
-		over := b.read > b.held
-		b.mu.Unlock()
-		if over && b.bb.all != nil {
-			if err := b.take(); err != nil {
-				b.err = err
-				return err
-			}
-		}
+	if err := b.count(n); err != nil {
+		return err
 	}
 	b.eof = true
+	return nil
+}
+
+// count adds n bytes read to the body and takes budget for them when they pass what it
+// holds; a refusal ends the body.
+func (b *budgetBody) count(n int64) error {
+	if n <= 0 {
+		return nil
+	}
+	b.mu.Lock()
+	b.read += n
+	over := b.read > b.held
+	b.mu.Unlock()
+	if over && b.bb.all != nil {
+		if err := b.take(); err != nil {
+			b.err = err
+			return err
+		}
+	}
 	return nil
 }
 
