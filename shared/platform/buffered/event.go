@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -130,7 +131,6 @@ func DecodeBody(raw []byte, b64 bool) ([]byte, error) {
 		return nil, nil
 	}
 	inner := raw[1 : len(raw)-1]
-	escaped := bytes.IndexByte(inner, '\\') >= 0
 	if !b64 {
 		out, ok := appendUnquote(make([]byte, 0, len(inner)), raw) // the text is never longer
 		if !ok {
@@ -139,7 +139,7 @@ func DecodeBody(raw []byte, b64 bool) ([]byte, error) {
 		return out, nil
 	}
 	src := inner
-	if escaped {
+	if bytes.IndexByte(inner, '\\') >= 0 {
 		var ok bool
 		if src, ok = appendUnquote(make([]byte, 0, len(inner)), raw); !ok {
 			_, err := jsontext.AppendUnquote(nil, raw) // for its wording
@@ -196,12 +196,7 @@ func EnvelopeSize(rec *Recorder) int {
 
 // SortedKeys returns h's names in the order encoding/json writes a map's keys.
 func SortedKeys(h http.Header) []string {
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
+	return slices.Sorted(maps.Keys(h))
 }
 
 // AppendStatus appends `{"statusCode":code`.
