@@ -59,10 +59,23 @@ func NewContext(ctx context.Context, p *Principal) context.Context {
 	return context.WithValue(ctx, principalKey{}, p)
 }
 
-// FromContext returns the principal that Guard put in ctx.
+// FromContext returns the principal that Guard put in ctx (NewContext's, or the one Guard
+// recorded in the request's state under httpio.Serve; NewContext's wins).
 func FromContext(ctx context.Context) (*Principal, bool) {
-	p, ok := ctx.Value(principalKey{}).(*Principal)
+	if p, ok := ctx.Value(principalKey{}).(*Principal); ok {
+		return p, true
+	}
+	p, ok := httpio.Caller(ctx).(*Principal)
 	return p, ok
+}
+
+// withPrincipal returns r carrying p: recorded in the request's state under httpio.Serve
+// (no copy of the request), else in a new context.
+func withPrincipal(r *http.Request, p *Principal) *http.Request {
+	if httpio.SetCaller(r, p) {
+		return r
+	}
+	return r.WithContext(NewContext(r.Context(), p))
 }
 
 // ErrNoCredentials is returned by an Authenticator when the request carries no credentials of
@@ -200,12 +213,12 @@ func (g *Guard) Wrap(op Op, h http.Handler) http.Handler {
 		// The caller is known before the handler reads the body: it is budgeted as an
 		// authenticated one (a TC3 body, read to verify it, leaves the unauthenticated share).
 		httpio.MarkAuthenticated(r)
-		ctx := NewContext(r.Context(), p)
-		if err := g.Allow(ctx, op, r.PathValue("topic")); err != nil {
+		r = withPrincipal(r, p)
+		if err := g.Allow(r.Context(), op, r.PathValue("topic")); err != nil {
 			httpio.WriteError(w, r, err)
 			return
 		}
-		h.ServeHTTP(w, r.WithContext(ctx))
+		h.ServeHTTP(w, r)
 	})
 }
 

@@ -89,6 +89,6 @@ func (g *Guard) authenticated(h http.Handler) http.Handler {
 			return
 		}
 		httpio.MarkAuthenticated(r) // as Wrap: the body now counts against the whole budget
-		h.ServeHTTP(w, r.WithContext(NewContext(r.Context(), p)))
+		h.ServeHTTP(w, withPrincipal(r, p))
 	})
 }

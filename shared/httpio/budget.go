@@ -141,17 +141,17 @@ type bodyBudget struct {
 	timeout time.Duration
 }
 
-type bodyKey struct{}
-
-// wrap installs the budgeted body on r, or returns r unchanged when it has no body.
-func (bb *bodyBudget) wrap(w http.ResponseWriter, r *http.Request, log *slog.Logger, route string) (*http.Request, *budgetBody) {
+// wrap installs the budgeted body (note's bodyBuf) on r, Serve's own copy of the request,
+// and returns it, or nil when r has no body.
+func (bb *bodyBudget) wrap(w http.ResponseWriter, r *http.Request, note *logNote, log *slog.Logger, route string) *budgetBody {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
-		return r, nil
+		return nil
 	}
-	b := &budgetBody{body: r.Body, bb: bb, ctx: r.Context(), rc: http.NewResponseController(w), declared: r.ContentLength, log: log, route: route}
-	r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, b))
+	b := &note.bodyBuf
+	b.body, b.bb, b.ctx, b.w, b.declared, b.log, b.route = r.Body, bb, r.Context(), w, r.ContentLength, log, route
+	note.body = b
 	r.Body = b
-	return r, b
+	return b
 }
 
 // budgetBody is a request body that takes its budget when its first bytes arrive and must
@@ -160,8 +160,8 @@ type budgetBody struct {
 	body     io.ReadCloser
 	bb       *bodyBudget
 	ctx      context.Context
-	rc       *http.ResponseController
-	declared int64 // Content-Length, -1 when unknown
+	w        http.ResponseWriter // for its read deadline (http.ResponseController)
+	declared int64               // Content-Length, -1 when unknown
 	log      *slog.Logger
 	route    string // the mux pattern, for the log
 
@@ -323,7 +323,7 @@ func (b *budgetBody) markAuthenticated() {
 // to reuse the connection, which a caller that sends nothing would hold open for ever.
 func (b *budgetBody) release() {
 	if b.err == nil && b.bb.timeout > 0 && !b.eof {
-		_ = b.rc.SetReadDeadline(time.Now().Add(b.bb.timeout))
+		_ = b.setReadDeadline(time.Now().Add(b.bb.timeout))
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -356,16 +356,24 @@ func (b *budgetBody) setDeadline() {
 	}
 	// Unsupported where the platform hands over a body already in memory (Lambda, SCF
 	// events): there is nothing to wait for there.
-	if b.rc.SetReadDeadline(time.Now().Add(b.bb.timeout)) == nil {
+	if b.setReadDeadline(time.Now().Add(b.bb.timeout)) == nil {
 		b.deadline = true
 	}
+}
+
+// setReadDeadline sets the connection's read deadline through the ResponseWriter.
+func (b *budgetBody) setReadDeadline(t time.Time) error {
+	if !canSetDeadline(b.w, true) {
+		return http.ErrNotSupported
+	}
+	return http.NewResponseController(b.w).SetReadDeadline(t)
 }
 
 func (b *budgetBody) clearDeadline() {
 	if b.deadline {
 		// Once the body is in, the server reads the connection in the background to notice
 		// a caller that went away; an old deadline would end the request there.
-		_ = b.rc.SetReadDeadline(time.Time{})
+		_ = b.setReadDeadline(time.Time{})
 		b.deadline = false
 	}
 }
@@ -379,12 +387,10 @@ func isTimeout(err error) bool {
 // its body is budgeted as an authenticated one: a body not read yet takes from the whole
 // budget, one read before (a signed body) gives back the unauthenticated share.
 func MarkAuthenticated(r *http.Request) {
-	if b, ok := r.Context().Value(bodyKey{}).(*budgetBody); ok {
-		b.markAuthenticated()
+	if n := noteFrom(r.Context()); n != nil && n.body != nil {
+		n.body.markAuthenticated()
 	}
 }
-
-type holdKey struct{}
 
 // Hold is the record data one request holds for its answer, reserved from the response
 // budget (WithResponseBudget) as it is fetched and released when the request is done. A nil
@@ -400,8 +406,10 @@ type Hold struct {
 
 // ResponseHold returns r's Hold, or nil when Serve has no response budget.
 func ResponseHold(r *http.Request) *Hold {
-	h, _ := r.Context().Value(holdKey{}).(*Hold)
-	return h
+	if n := noteFrom(r.Context()); n != nil {
+		return n.hold
+	}
+	return nil
 }
 
 // Prepay reserves up to n bytes for the whole request at once (waiting for room as Grow does

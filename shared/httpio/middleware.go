@@ -14,14 +14,23 @@ import (
 type logNoteKey struct{}
 
 // logNote is the per-request state Serve keeps in the request context: what a handler wants
-// on the request's log line, its id and trace context, and what it did for the metrics. One
-// allocation per request holds all of it.
+// on the request's log line, its id and trace context, and what it did for the metrics; the
+// status recorder, the budgeted body and the answer's Hold; and the caller once auth.Guard
+// knows it. One allocation per request (and one context value) holds all of it.
 type logNote struct {
 	err       error
 	requestID string
 	traceID   string
 	trace     [3]RecordHeader
 	ntrace    int
+
+	rec    statusRecorder
+	body   *budgetBody // nil: no body budget (or no body); else points to bodyBuf, or an outer Serve's
+	hold   *Hold       // nil: no response budget; else points to holdBuf, or an outer Serve's
+	caller any         // SetCaller's value
+
+	bodyBuf budgetBody
+	holdBuf Hold
 
 	recordsProduced, bytesProduced int64
 	recordsConsumed, bytesConsumed int64
@@ -69,6 +78,47 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// canSetDeadline reports whether http.ResponseController can set w's read (or, with read
+// false, write) deadline: whether w or a writer it unwraps to has the method. The controller
+// answers a writer without it (the adapters' in-memory answers) with a new ErrNotSupported
+// error each time; asking first costs nothing.
+func canSetDeadline(w http.ResponseWriter, read bool) bool {
+	for {
+		if read {
+			if _, ok := w.(interface{ SetReadDeadline(time.Time) error }); ok {
+				return true
+			}
+		} else if _, ok := w.(interface{ SetWriteDeadline(time.Time) error }); ok {
+			return true
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return false
+		}
+		w = u.Unwrap()
+	}
+}
+
+// SetCaller records v, the request's authenticated caller, in r's per-request state and
+// reports whether it could (false outside Serve); Caller returns it. auth.Guard keeps the
+// principal there rather than in a context of its own, which would copy the request.
+func SetCaller(r *http.Request, v any) bool {
+	n := noteFrom(r.Context())
+	if n == nil {
+		return false
+	}
+	n.caller = v
+	return true
+}
+
+// Caller returns what SetCaller recorded for the request ctx belongs to, or nil.
+func Caller(ctx context.Context) any {
+	if n := noteFrom(ctx); n != nil {
+		return n.caller
+	}
+	return nil
+}
+
 // Serve wraps mux for production use: every request gets a request id (X-Request-Id on the
 // answer, request_id in every error body and on every log line logged with its context), is
 // logged once (route pattern, topic, status, duration, and the internal error if any; never
@@ -92,6 +142,8 @@ func Serve(mux *http.ServeMux, log *slog.Logger, opts ...Option) http.Handler {
 		var clientID string
 		if outer := noteFrom(r.Context()); outer != nil {
 			note.requestID = outer.requestID // a Serve inside another keeps the outer id
+			// and what the outer one budgets, as the outer context values it replaces did
+			note.body, note.hold, note.caller = outer.body, outer.hold, outer.caller
 		} else {
 			note.requestID, clientID = requestIDFor(r)
 		}
@@ -100,7 +152,8 @@ func Serve(mux *http.ServeMux, log *slog.Logger, opts ...Option) http.Handler {
 		}
 		r = r.WithContext(context.WithValue(r.Context(), logNoteKey{}, note))
 		w.Header().Set(RequestIDHeader, note.requestID)
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := &note.rec
+		rec.ResponseWriter = w
 		_, pattern := mux.Handler(r)
 		defer func() {
 			if p := recover(); p != nil {
@@ -157,17 +210,19 @@ func Serve(mux *http.ServeMux, log *slog.Logger, opts ...Option) http.Handler {
 		}
 		if o.write > 0 {
 			// Unsupported for answers recorded in memory (Lambda, SCF events).
-			_ = http.NewResponseController(rec).SetWriteDeadline(start.Add(o.write))
+			if canSetDeadline(rec, false) { // else ErrNotSupported, which costs an allocation
+				_ = http.NewResponseController(rec).SetWriteDeadline(start.Add(o.write))
+			}
 		}
 		if o.body != nil {
-			var body *budgetBody
-			if r, body = o.body.wrap(rec, r, log, pattern); body != nil {
+			if body := o.body.wrap(rec, r, note, log, pattern); body != nil {
 				defer body.release()
 			}
 		}
 		if o.response != nil {
-			h := &Hold{b: o.response}
-			r = r.WithContext(context.WithValue(r.Context(), holdKey{}, h))
+			h := &note.holdBuf
+			h.b = o.response
+			note.hold = h
 			defer h.release()
 		}
 		mux.ServeHTTP(rec, r)

@@ -52,6 +52,9 @@ func parseInt(what, name, v string, min, max int64) (int64, error) {
 // Base64Param reads the encoding query parameter of the HDInsight-style routes: absent or
 // "json" (false), or "base64" (true); anything else is invalid_encoding.
 func Base64Param(r *http.Request) (bool, error) {
+	if r.URL.RawQuery == "" {
+		return false, nil // no query: nothing to parse (Query makes a map)
+	}
 	switch r.URL.Query().Get("encoding") {
 	case "", "json":
 		return false, nil
