@@ -162,8 +162,12 @@ func (c *Client) refresh(gen int64) {
 	c.gen.Add(1)
 }
 
-// callContext bounds ctx by RequestTimeout.
+// callContext bounds ctx by RequestTimeout. A ctx that ends sooner already is returned as it
+// is (a new context would change nothing but cost a timer and a few allocations).
 func (c *Client) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d, ok := ctx.Deadline(); ok && !d.After(time.Now().Add(c.cfg.RequestTimeout)) {
+		return ctx, func() {}
+	}
 	return context.WithTimeout(ctx, c.cfg.RequestTimeout)
 }
 

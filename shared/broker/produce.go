@@ -1,8 +1,10 @@
 package broker
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"sync"
 	"time"
 
@@ -108,12 +110,8 @@ func (c *Client) produceOnce(ctx context.Context, topic string, records []Record
 	}
 	if same {
 		// One partition (the common case: keyless records, or one partition named): one
-		// call, made here rather than on a goroutine waited for.
-		all := make([]int, len(records))
-		for i := range all {
-			all[i] = i
-		}
-		return out, c.producePartition(ctx, topic, out[0].Partition, all, records, out)
+		// call, made here rather than on a goroutine waited for; nil idx is every record.
+		return out, c.producePartition(ctx, topic, out[0].Partition, nil, records, out)
 	}
 	groups := map[int][]int{} // partition → record indexes
 	var order []int
@@ -142,25 +140,18 @@ func (c *Client) produceOnce(ctx context.Context, topic string, records []Record
 	return out, nil
 }
 
+// producePartition sends records[idx[j]] for every j (every record when idx is nil) to
+// partition p, one batch, and fills in their outcomes in out.
 func (c *Client) producePartition(ctx context.Context, topic string, p int, idx []int, records []Record, out []Produced) error {
-	// A kafka.Record's Key and Value are readers, consumed by a send: every attempt gets its own.
-	krecords := func() []kafka.Record {
-		krecs := make([]kafka.Record, len(idx))
-		for j, i := range idx {
-			r := records[i]
-			krecs[j] = kafka.Record{Time: out[i].Time, Value: kafka.NewBytes(r.Value)}
-			if r.Key != nil {
-				krecs[j].Key = kafka.NewBytes(r.Key)
-			}
-			if len(r.Headers) > 0 {
-				hs := make([]kafka.Header, len(r.Headers))
-				for k, h := range r.Headers {
-					hs[k] = kafka.Header{Key: h.Key, Value: h.Value}
-				}
-				krecs[j].Headers = hs
-			}
+	n := len(idx)
+	if idx == nil {
+		n = len(records)
+	}
+	at := func(j int) int { // the index in records of the batch's record j
+		if idx == nil {
+			return j
 		}
-		return krecs
+		return idx[j]
 	}
 	var res *kafka.ProduceResponse
 	// Errors that prove nothing was appended are retried (see retryOf), and so is a broken
@@ -171,7 +162,9 @@ func (c *Client) producePartition(ctx context.Context, topic string, p int, idx 
 		var err error
 		res, err = c.kc.Produce(ctx, &kafka.ProduceRequest{
 			Topic: topic, Partition: p, RequiredAcks: kafka.RequireAll,
-			Records: kafka.NewRecordReader(krecords()...),
+			// A record's Key and Value are readers, consumed by a send: every attempt gets
+			// its own reader.
+			Records: &batchReader{records: records, idx: idx, out: out, n: n},
 		})
 		if err != nil {
 			return err
@@ -187,12 +180,13 @@ func (c *Client) producePartition(ctx context.Context, topic string, p int, idx 
 		return nil
 	})
 	if err != nil {
-		for _, i := range idx {
-			out[i].Err = err
+		for j := range n {
+			out[at(j)].Err = err
 		}
 		return err
 	}
-	for j, i := range idx {
+	for j := range n {
+		i := at(j)
 		out[i].Offset = res.BaseOffset + int64(j)
 		if !res.LogAppendTime.IsZero() {
 			out[i].Time = res.LogAppendTime
@@ -200,6 +194,57 @@ func (c *Client) producePartition(ctx context.Context, topic string, p int, idx 
 	}
 	return nil
 }
+
+// batchReader is the kafka.RecordReader of one producePartition attempt: records[idx[j]]
+// for j < n (records[j] when idx is nil), timestamped from out. It hands out one record at a
+// time in buffers of its own, reused for the next record, rather than a kafka.Record and two
+// readers per record copied into kafka.NewRecordReader's slice: kafka-go writes each record
+// (and closes its Key and Value) before it asks for the next (protocol.forEachRecord).
+type batchReader struct {
+	records    []Record
+	idx        []int
+	out        []Produced
+	n, j       int
+	rec        kafka.Record
+	key, value bytesReader
+	headers    []kafka.Header
+}
+
+// ReadRecord implements kafka.RecordReader.
+func (b *batchReader) ReadRecord() (*kafka.Record, error) {
+	if b.j >= b.n {
+		return nil, io.EOF
+	}
+	i := b.j
+	if b.idx != nil {
+		i = b.idx[b.j]
+	}
+	b.j++
+	r := &b.records[i]
+	b.rec = kafka.Record{Time: b.out[i].Time}
+	if r.Value != nil { // nil: a null value (kafka.NewBytes(nil) is nil too)
+		b.value.Reset(r.Value)
+		b.rec.Value = &b.value
+	}
+	if r.Key != nil {
+		b.key.Reset(r.Key)
+		b.rec.Key = &b.key
+	}
+	if len(r.Headers) > 0 {
+		b.headers = b.headers[:0]
+		for _, h := range r.Headers {
+			b.headers = append(b.headers, kafka.Header{Key: h.Key, Value: h.Value})
+		}
+		b.rec.Headers = b.headers
+	}
+	return &b.rec, nil
+}
+
+// bytesReader is a record's Key or Value for kafka-go (protocol.Bytes).
+type bytesReader struct{ bytes.Reader }
+
+// Close implements io.Closer.
+func (*bytesReader) Close() error { return nil }
 
 func failAll(out []Produced, records []Record, err error) []Produced {
 	for i, r := range records {

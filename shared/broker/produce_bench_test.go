@@ -1,0 +1,52 @@
+package broker_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
+)
+
+// BenchmarkProduce is Client.Produce of n 1 KiB records against kfake: to one partition
+// (the inline path) and, keyed, over three (one goroutine per partition). kfake runs in the
+// same process, so the numbers include the broker's side; a fresh cluster per case keeps
+// its memory bounded.
+func BenchmarkProduce(b *testing.B) {
+	value := []byte(strings.Repeat("0123456789abcdef", 64))
+	for _, tc := range []struct {
+		n     int
+		keyed bool
+	}{{1, false}, {500, false}, {100, true}} {
+		name := fmt.Sprintf("N=%d", tc.n)
+		if tc.keyed {
+			name += ",keyed,3 partitions"
+		}
+		b.Run(name, func(b *testing.B) {
+			c := brokertest.NewCluster(b, kfake.SeedTopics(3, "bench"))
+			bc, err := broker.New(c.Config)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(bc.Close)
+			recs := make([]broker.Record, tc.n)
+			for i := range recs {
+				recs[i] = broker.Record{Partition: 0, Value: value}
+				if tc.keyed {
+					recs[i] = broker.Record{Partition: broker.AnyPartition, Key: fmt.Appendf(nil, "k%d", i), Value: value}
+				}
+			}
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := bc.Produce(ctx, "bench", recs); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
