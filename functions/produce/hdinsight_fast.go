@@ -333,7 +333,18 @@ func (s *scanner) str() (ok, escaped bool) {
 	b, i := s.b, s.i+1
 	for i < len(b) {
 		// Eight plain ASCII bytes at a time: none below 0x20, none a quote or backslash,
-		// none with the high bit set.
+		// none with the high bit set; 32 at a time (one test for four words) while they
+		// are all plain, the bulk of a long value.
+		for i+32 <= len(b) {
+			x0 := binary.LittleEndian.Uint64(b[i:])
+			x1 := binary.LittleEndian.Uint64(b[i+8:])
+			x2 := binary.LittleEndian.Uint64(b[i+16:])
+			x3 := binary.LittleEndian.Uint64(b[i+24:])
+			if (notPlain8(x0)|notPlain8(x1)|notPlain8(x2)|notPlain8(x3))&hi != 0 {
+				break
+			}
+			i += 32
+		}
 		for i+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[i:])
 			if ((x-lo*0x20)|((x^lo*'"')-lo)|((x^lo*'\\')-lo)|x)&hi != 0 {
@@ -383,6 +394,13 @@ func (s *scanner) str() (ok, escaped bool) {
 		}
 	}
 	return false, false
+}
+
+// notPlain8 has the high bit of each byte of x set that is below 0x20, a quote, a
+// backslash or not ASCII (and possibly of bytes after such a byte: the subtractions borrow);
+// it is zero in the high bits when all eight are plain, exactly as str's one-word test.
+func notPlain8(x uint64) uint64 {
+	return (x - lo*0x20) | ((x ^ lo*'"') - lo) | ((x ^ lo*'\\') - lo) | x
 }
 
 // plainEscape reports whether h, the four digits of a \u escape, are hex digits and do not

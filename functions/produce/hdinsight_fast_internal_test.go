@@ -54,6 +54,14 @@ func FuzzFastParse(f *testing.F) {
 	for _, s := range fastSeeds {
 		f.Add(s)
 	}
+	// Long values with a bad byte, an escape or a quote at every offset of the
+	// 32-bytes-at-a-time loop's first two blocks (and around them).
+	for _, bad := range []string{"\x01", "\xff", "\\\"", "\\n", "\xc3\xa9", "\x7f", "\\u0041", "\\ud800", "\""} {
+		for pos := range 70 {
+			v := strings.Repeat("0123456789abcdef", 5)
+			f.Add(`{"records":[{"value":"` + v[:pos] + bad + v[pos:] + `"}]}`)
+		}
+	}
 	files, _ := filepath.Glob("testdata/hdinsight_produce_*.json")
 	for _, name := range files {
 		b, err := os.ReadFile(name)
