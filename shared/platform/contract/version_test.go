@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafkafn/kafkafn/internal/loopback"
 	"github.com/kafkafn/kafkafn/shared/platform/launch"
 )
 
@@ -94,7 +95,7 @@ func TestCommandLine(t *testing.T) {
 		return
 	}
 	t.Run("the start log line and GET /v1/status carry the version", func(t *testing.T) {
-		port := freePort(t)
+		port := loopback.FreePort(t)
 		p := start(t, binary(t, "functions/listtopics/cmd/list-topics"), "ADDR=127.0.0.1:"+port, "AUTH_INSECURE_DEV=true",
 			"KAFKA_BROKERS=127.0.0.1:1", "KAFKA_DIAL_TIMEOUT=200ms", "REQUEST_TIMEOUT=2s")
 		waitDial(t, p, "127.0.0.1:"+port)
