@@ -74,17 +74,6 @@ func newBench(ctx context.Context, o options) (*bench, error) {
 	return b, nil
 }
 
-func joinComma(ss []string) string {
-	out := ""
-	for i, s := range ss {
-		if i > 0 {
-			out += ","
-		}
-		out += s
-	}
-	return out
-}
-
 // serve runs h on the local platform's server over loopback.
 func serve(h http.Handler) (string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

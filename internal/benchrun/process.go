@@ -178,7 +178,7 @@ func (b *bench) coldStart(ctx context.Context) error {
 				return err
 			}
 			t0 := time.Now()
-			p, err := start(path, []string{"KAFKA_BROKERS=" + joinComma(b.kcfg.Brokers), "PORT=" + port, "AUTH_INSECURE_DEV=true"})
+			p, err := start(path, []string{"KAFKA_BROKERS=" + strings.Join(b.kcfg.Brokers, ","), "PORT=" + port, "AUTH_INSECURE_DEV=true"})
 			if err != nil {
 				return err
 			}
@@ -200,7 +200,7 @@ func (b *bench) coldStart(ctx context.Context) error {
 			p.stop()
 
 			t0 = time.Now()
-			p, err = start(path, []string{"KAFKA_BROKERS=" + joinComma(b.kcfg.Brokers), "AWS_LAMBDA_RUNTIME_API=" + rt.addr,
+			p, err = start(path, []string{"KAFKA_BROKERS=" + strings.Join(b.kcfg.Brokers, ","), "AWS_LAMBDA_RUNTIME_API=" + rt.addr,
 				"AWS_LAMBDA_FUNCTION_NAME=" + bin.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256",
 				"AUTH_ENTRA_TENANT_ID=72f988bf-86f1-41af-91ab-2d7cd011db47", "AUTH_ENTRA_AUDIENCE=api://kafkafn"})
 			if err != nil {
@@ -359,7 +359,7 @@ func (b *bench) memory(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := start(path, []string{"KAFKA_BROKERS=" + joinComma(b.kcfg.Brokers), "PORT=" + port, "AUTH_INSECURE_DEV=true"})
+	p, err := start(path, []string{"KAFKA_BROKERS=" + strings.Join(b.kcfg.Brokers, ","), "PORT=" + port, "AUTH_INSECURE_DEV=true"})
 	if err != nil {
 		return err
 	}
@@ -468,7 +468,7 @@ func (b *bench) memoryReads(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	p, err := start(path, []string{"KAFKA_BROKERS=" + joinComma(b.kcfg.Brokers), "PORT=" + port, "AUTH_INSECURE_DEV=true"})
+	p, err := start(path, []string{"KAFKA_BROKERS=" + strings.Join(b.kcfg.Brokers, ","), "PORT=" + port, "AUTH_INSECURE_DEV=true"})
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,19 +53,7 @@ func Config(brokers []string) broker.Config {
 
 // Env returns the environment variables that point a kafkafn binary at c (no TLS/SASL).
 func (c *Cluster) Env() []string {
-	env := []string{"KAFKA_BROKERS=" + joinComma(c.Config.Brokers)}
-	return env
-}
-
-func joinComma(ss []string) string {
-	out := ""
-	for i, s := range ss {
-		if i > 0 {
-			out += ","
-		}
-		out += s
-	}
-	return out
+	return []string{"KAFKA_BROKERS=" + strings.Join(c.Config.Brokers, ",")}
 }
 
 // CA is a throwaway certificate authority.
