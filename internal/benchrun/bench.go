@@ -294,16 +294,13 @@ func (b *bench) post(ctx context.Context, path string, body []byte) error {
 
 // postURL sends body to url and fails on any status but 200.
 func (b *bench) postURL(ctx context.Context, url string, body []byte) error {
-	status, data, err := b.roundTrip(ctx, "POST", url, body)
-	if err == nil && status != http.StatusOK {
-		err = fmt.Errorf("POST %s: %d %s", url, status, truncate(string(data), 200))
-	}
-	return err
+	status, data, err := roundTrip(ctx, b.client, "POST", url, body)
+	return checkOK("POST", url, status, data, err)
 }
 
-// roundTrip sends one request (a JSON body unless body is nil) and reads the whole answer, as
-// a client must.
-func (b *bench) roundTrip(ctx context.Context, method, url string, body []byte) (int, []byte, error) {
+// roundTrip sends one request with client (a JSON body unless body is nil) and reads the
+// whole answer, as a client must.
+func roundTrip(ctx context.Context, client *http.Client, method, url string, body []byte) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -315,13 +312,21 @@ func (b *bench) roundTrip(ctx context.Context, method, url string, body []byte) 
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	res, err := b.client.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
 		return 0, nil, err
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(res.Body)
 	return res.StatusCode, data, err
+}
+
+// checkOK is err, or an error naming the request when the status is not 200.
+func checkOK(method, url string, status int, data []byte, err error) error {
+	if err == nil && status != http.StatusOK {
+		err = fmt.Errorf("%s %s: %d %s", method, url, status, truncate(string(data), 200))
+	}
+	return err
 }
 
 func truncate(s string, n int) string {

@@ -377,7 +377,7 @@ func (b *bench) consumeWindow(ctx context.Context) error {
 	httpOp := func(ctx context.Context) error {
 		// Read the whole answer (as a client must) and count its records; parsing the JSON
 		// is the client's cost and is left out.
-		status, data, err := b.roundTrip(ctx, "GET", b.url+path, nil)
+		status, data, err := roundTrip(ctx, b.client, "GET", b.url+path, nil)
 		if err != nil {
 			return err
 		}
