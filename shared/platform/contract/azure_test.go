@@ -111,10 +111,8 @@ func TestAzureLegacyPort(t *testing.T) {
 }
 
 func TestLocalServer(t *testing.T) {
-	port := loopback.FreePort(t)
-	p := start(t, binary(t, testapp), "ADDR=127.0.0.1:"+port)
-	waitDial(t, p, "127.0.0.1:"+port)
-	status, _, body := httpDo(t, "GET", "http://127.0.0.1:"+port+"/echo/local", nil, nil)
+	_, base := startLocal(t, binary(t, testapp))
+	status, _, body := httpDo(t, "GET", base+"/echo/local", nil, nil)
 	if status != 200 || !strings.Contains(string(body), `"platform":"local"`) {
 		t.Fatalf("%d %s", status, body)
 	}

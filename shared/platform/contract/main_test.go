@@ -130,6 +130,16 @@ func (p *proc) exited() (error, bool) {
 	}
 }
 
+// startLocal runs bin (as start does) as a local server on a free port of 127.0.0.1 (ADDR)
+// and waits until it listens; it returns the process and its base URL.
+func startLocal(t testing.TB, bin string, env ...string) (*proc, string) {
+	t.Helper()
+	port := loopback.FreePort(t)
+	p := start(t, bin, append(env, "ADDR=127.0.0.1:"+port)...)
+	waitDial(t, p, "127.0.0.1:"+port)
+	return p, "http://127.0.0.1:" + port
+}
+
 // waitDial waits until addr accepts connections (or the process dies).
 func waitDial(t testing.TB, p *proc, addr string) {
 	t.Helper()

@@ -71,11 +71,9 @@ func checkIDs(t *testing.T, want string, do func(t *testing.T, method, path stri
 func TestRequestIDsThroughEveryAdapter(t *testing.T) {
 	bin := binary(t, testapp)
 	t.Run("local: a valid client X-Request-Id is kept, else one is generated", func(t *testing.T) {
-		port := loopback.FreePort(t)
-		p := start(t, bin, "ADDR=127.0.0.1:"+port)
-		waitDial(t, p, "127.0.0.1:"+port)
+		p, base := startLocal(t, bin)
 		do := func(t *testing.T, method, path string, header map[string]string) idAnswer {
-			status, h, b := httpDo(t, method, "http://127.0.0.1:"+port+path, nil, header)
+			status, h, b := httpDo(t, method, base+path, nil, header)
 			return idAnswer{status, h.Get("X-Request-Id"), string(b)}
 		}
 		checkIDs(t, "client-7", do)
@@ -157,10 +155,7 @@ func TestRequestIDsThroughEveryAdapter(t *testing.T) {
 func TestMetricsAndCORSThroughTheBinaries(t *testing.T) {
 	bin := binary(t, testapp)
 	t.Run("local: GET /metrics is Prometheus text by default", func(t *testing.T) {
-		port := loopback.FreePort(t)
-		p := start(t, bin, "ADDR=127.0.0.1:"+port)
-		waitDial(t, p, "127.0.0.1:"+port)
-		base := "http://127.0.0.1:" + port
+		_, base := startLocal(t, bin)
 		httpDo(t, "GET", base+"/echo/a", nil, nil)
 		httpDo(t, "GET", base+"/nowhere", nil, nil)
 		status, h, body := httpDo(t, "GET", base+"/metrics", nil, nil)

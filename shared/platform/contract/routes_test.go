@@ -96,10 +96,8 @@ func TestRouteBinaries(t *testing.T) {
 				}
 			}
 			t.Run("serves its routes as a local server on loopback in dev mode", func(t *testing.T) {
-				port := loopback.FreePort(t)
-				p := start(t, bin, append(cluster.Env(), "AUTH_INSECURE_DEV=true", "ADDR=127.0.0.1:"+port)...)
-				waitDial(t, p, "127.0.0.1:"+port)
-				check(t, httpRequester("http://127.0.0.1:"+port), nil)
+				_, base := startLocal(t, bin, append(cluster.Env(), "AUTH_INSECURE_DEV=true")...)
+				check(t, httpRequester(base), nil)
 			})
 			t.Run("serves its routes as an SCF web function (scf_bootstrap: ADDR=0.0.0.0:9000 style)", func(t *testing.T) {
 				a := entraAuth(t)
