@@ -51,6 +51,17 @@ func Config(brokers []string) broker.Config {
 	}
 }
 
+// Client returns a broker client of c's Config, closed when the test ends.
+func (c *Cluster) Client(t testing.TB) *broker.Client {
+	t.Helper()
+	bc, err := broker.New(c.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(bc.Close)
+	return bc
+}
+
 // Env returns the environment variables that point a kafkafn binary at c (no TLS/SASL).
 func (c *Cluster) Env() []string {
 	return []string{"KAFKA_BROKERS=" + strings.Join(c.Config.Brokers, ",")}
