@@ -11,9 +11,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/kafkafn/kafkafn/internal/loopback"
+	"github.com/kafkafn/kafkafn/internal/scfwire"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
 	"github.com/kafkafn/kafkafn/shared/platform/internal/echo"
-	"github.com/kafkafn/kafkafn/shared/platform/internal/scfwire"
 )
 
 // The SCF runtime's messages, declared independently of package scf (the invoke argument in

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kafkafn/kafkafn/shared/platform/internal/scfwire"
+	"github.com/kafkafn/kafkafn/internal/scfwire"
 )
 
 // encoding/gob is the oracle of these tests: what it encodes, the decoder must read into the

@@ -1,5 +1,5 @@
 // Package scfwire declares the SCF Go1 runtime's Function.Invoke argument as the runtime's
-// Go net/rpc client declares it, independently of package scf's own types (rpc.go). gob
+// Go net/rpc client declares it, independently of shared/platform/scf's own types (rpc.go). gob
 // matches struct fields by name, so a test that encodes these values proves that package scf
 // and the binaries speak the wire contract, not merely our Go types. Test support only.
 package scfwire
