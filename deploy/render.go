@@ -339,19 +339,46 @@ func TimerFunction() (Function, bool) {
 	return Function{}, false
 }
 
-// scfCommon writes the inputs both SCF instances share.
-func scfCommon(w func(string, ...any), vars []string) {
+// scfInstance is an SCF component instance of serverless.yml: the component's name and
+// stage, and the function's name, description, code directory, type (web or event), handler
+// (none for a web function) and the environment variables it passes through.
+type scfInstance struct {
+	name, stage                string
+	function, description, src string
+	kind, handler              string
+	vars                       []string
+}
+
+// write writes the instance from `component: scf` to `events:`; the caller writes the
+// function's triggers.
+func (in scfInstance) write(w func(string, ...any)) {
+	w("component: scf")
+	w("name: %s", in.name)
+	w("app: %s", SCFApp)
+	w("stage: %s", in.stage)
+	w("")
+	w("inputs:")
+	w("  name: %s", in.function)
+	w("  description: %s", in.description)
+	w("  src:")
+	w("    src: %s", in.src)
+	w("  type: %s", in.kind)
+	if in.handler != "" {
+		w("  handler: %s", in.handler)
+	}
+	w("  runtime: Go1")
 	w("  region: ${env.TENCENTCLOUD_REGION} # for example ap-guangzhou")
 	w("  memorySize: 256")
 	w("  timeout: 30")
 	w("  environment:")
 	w("    variables: # from the deploying shell or the .env file next to this file; export each, empty is fine")
-	for _, e := range vars {
+	for _, e := range in.vars {
 		w("      %s: ${env.%s}", e, e)
 	}
 	w("  vpcConfig: # optional; %s", scfVPCNote)
 	w("    vpcId: ${env.SCF_VPC_ID}")
 	w("    subnetId: ${env.SCF_SUBNET_ID}")
+	w("  events:")
 }
 
 // Serverless renders serverless.yml: every route in one SCF web function behind a Function
@@ -372,20 +399,11 @@ func Serverless() []byte {
 	for _, r := range AllRoutes() {
 		w("#   %s %s", r.Method, APIPath(r.Path))
 	}
-	w("component: scf")
-	w("name: kafkafn-web")
-	w("app: %s", SCFApp)
-	w("stage: ${env.STAGE} # for example dev or prod")
-	w("")
-	w("inputs:")
-	w("  name: kafkafn-${stage}")
-	w("  description: kafkafn - Apache Kafka over HTTP, every route")
-	w("  src:")
-	w("    src: ./%s", SCFWebDir)
-	w("  type: web")
-	w("  runtime: Go1")
-	scfCommon(w, SCFWebParams())
-	w("  events:")
+	scfInstance{
+		name: "kafkafn-web", stage: "${env.STAGE} # for example dev or prod",
+		function: "kafkafn-${stage}", description: "kafkafn - Apache Kafka over HTTP, every route",
+		src: "./" + SCFWebDir, kind: "web", vars: SCFWebParams(),
+	}.write(w)
 	w("    - http: # the Function URL")
 	w("        parameters:")
 	w("          qualifier: $DEFAULT")
@@ -408,21 +426,11 @@ func SCFPull() []byte {
 	w("#   scripts/build && (cd scf/pull && scf deploy)")
 	w("# Enable the timer once PULL_* is configured; its argument ({\"topic\":\"orders\"}, <= 4 KB) is")
 	w("# the pull's input, {} means PULL_* applies. Cron has 7 fields, seconds first.")
-	w("component: scf")
-	w("name: kafkafn-pull")
-	w("app: %s", SCFApp)
-	w("stage: ${env.STAGE}")
-	w("")
-	w("inputs:")
-	w("  name: kafkafn-%s-${stage}", f.Name)
-	w("  description: kafkafn %s - scheduled pulls", f.Name)
-	w("  src:")
-	w("    src: ../../%s", SCFPullDir)
-	w("  type: event")
-	w("  handler: main")
-	w("  runtime: Go1")
-	scfCommon(w, f.Params)
-	w("  events:")
+	scfInstance{
+		name: "kafkafn-pull", stage: "${env.STAGE}",
+		function: "kafkafn-" + f.Name + "-${stage}", description: "kafkafn " + f.Name + " - scheduled pulls",
+		src: "../../" + SCFPullDir, kind: "event", handler: "main", vars: f.Params,
+	}.write(w)
 	w("    - timer:")
 	w("        parameters:")
 	w("          name: %s-pull", f.Name)

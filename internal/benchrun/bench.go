@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -81,17 +82,6 @@ func newBench(ctx context.Context, o options) (*bench, error) {
 // mostly a measure of kfake. A real broker appends to a file. Segments of 4 MiB bound each
 // growth to a few MiB, so the p99 is the clients' again; every case gets the same broker.
 var benchBrokerConfigs = map[string]string{"message.max.bytes": "16777216", "log.segment.bytes": "4194304"}
-
-func joinComma(ss []string) string {
-	out := ""
-	for i, s := range ss {
-		if i > 0 {
-			out += ","
-		}
-		out += s
-	}
-	return out
-}
 
 // serve runs h on the local platform's server over loopback.
 func serve(h http.Handler) (string, func(), error) {
@@ -210,6 +200,40 @@ func measureSideBySide(ctx context.Context, d time.Duration, ops []func(context.
 	return takeTurns(ctx, d, len(ops), func(i int, f func(op func(context.Context) error) error) error { return f(ops[i]) })
 }
 
+// variant is one way to run a case: its name in the results and its operation on a topic.
+type variant struct {
+	name string
+	op   func(topic string) func(context.Context) error
+}
+
+// produceSideBySide runs the variants of an n-record produce side by side and adds one
+// records/s result per variant to section; each variant after the first is a ratio against
+// the first, called baseline, with the target ratio target(name) when that is above 0.
+func (b *bench) produceSideBySide(ctx context.Context, section, baseline string, n int, variants []variant, target func(name string) float64) error {
+	ops := make([]func(string) func(context.Context) error, len(variants))
+	for i, v := range variants {
+		ops[i] = v.op
+	}
+	ss, err := b.sideBySide(ctx, b.o.caseTime, ops)
+	if err != nil {
+		return fmt.Errorf("%s, %d records: %w", section, n, err)
+	}
+	base := ss[0].perSecond(n)
+	for i, v := range variants {
+		s := ss[i]
+		r := Result{Section: section, Name: fmt.Sprintf("N=%d×1KiB: %s", n, v.name), Value: s.perSecond(n), Unit: "records/s",
+			P50ms: s.quantile(.5), P99ms: s.quantile(.99), Samples: s.ops}
+		if i > 0 {
+			r.Ratio, r.Baseline = r.Value/base, baseline
+			if t := target(v.name); t > 0 {
+				r.Target, r.Met = fmt.Sprintf("≥%.1f× %s", t, baseline), met(r.Ratio >= t)
+			}
+		}
+		b.add(r)
+	}
+	return nil
+}
+
 // sideBySide is takeTurns of produce variants, each warm-up and each turn with a fresh
 // topic (touched once, untimed) deleted right after it: kfake keeps every record in memory, and a heap of several
 // hundred MB of records would make each garbage collection of the bench process (kafkafn
@@ -274,43 +298,44 @@ func cmpOr(a, b error) error {
 
 // post sends body to the local server and fails on any status but 200.
 func (b *bench) post(ctx context.Context, path string, body []byte) error {
-	return b.call(ctx, "POST", path, body)
-}
-
-func (b *bench) call(ctx context.Context, method, path string, body []byte) error {
-	return b.do(ctx, method, b.url+path, body)
+	return b.postURL(ctx, b.url+path, body)
 }
 
 // postURL sends body to url and fails on any status but 200.
 func (b *bench) postURL(ctx context.Context, url string, body []byte) error {
-	return b.do(ctx, "POST", url, body)
+	status, data, err := roundTrip(ctx, b.client, "POST", url, body)
+	return checkOK("POST", url, status, data, err)
 }
 
-func (b *bench) do(ctx context.Context, method, url string, body []byte) error {
+// roundTrip sends one request with client (a JSON body unless body is nil) and reads the
+// whole answer, as a client must.
+func roundTrip(ctx context.Context, client *http.Client, method, url string, body []byte) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
-		rd = bytesReader(body)
+		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	res, err := b.client.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
+	return res.StatusCode, data, err
+}
+
+// checkOK is err, or an error naming the request when the status is not 200.
+func checkOK(method, url string, status int, data []byte, err error) error {
+	if err == nil && status != http.StatusOK {
+		err = fmt.Errorf("%s %s: %d %s", method, url, status, truncate(string(data), 200))
 	}
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: %d %s", method, url, res.StatusCode, truncate(string(data), 200))
-	}
-	return nil
+	return err
 }
 
 func truncate(s string, n int) string {

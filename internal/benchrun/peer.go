@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -90,31 +89,18 @@ func (b *bench) peerProduce(ctx context.Context) error {
 	defer stop()
 	for _, n := range []int{100, 500} {
 		body := produceBody(n)
-		variants := []struct{ name, url string }{
-			{"peer (net/http + encoding/json + franz-go ProduceSync, acks=all)", url},
-			{"kafkafn HTTP loopback", b.url},
-		}
-		ops := make([]func(string) func(context.Context) error, len(variants))
-		for i, v := range variants {
-			ops[i] = func(topic string) func(context.Context) error {
-				target := v.url + "/v1/producer/topics/" + topic
+		post := func(base string) func(string) func(context.Context) error {
+			return func(topic string) func(context.Context) error {
+				target := base + "/v1/producer/topics/" + topic
 				return func(ctx context.Context) error { return b.postURL(ctx, target, body) }
 			}
 		}
-		ss, err := b.sideBySide(ctx, b.o.caseTime, ops)
-		if err != nil {
-			return fmt.Errorf("peer, %d records: %w", n, err)
+		variants := []variant{
+			{"peer (net/http + encoding/json + franz-go ProduceSync, acks=all)", post(url)},
+			{"kafkafn HTTP loopback", post(b.url)},
 		}
-		peer := ss[0].perSecond(n)
-		for i, v := range variants {
-			s := ss[i]
-			r := Result{Section: "peer", Name: fmt.Sprintf("N=%d×1KiB: %s", n, v.name), Value: s.perSecond(n), Unit: "records/s",
-				P50ms: s.quantile(.5), P99ms: s.quantile(.99), Samples: s.ops}
-			if i > 0 {
-				r.Ratio, r.Baseline = r.Value/peer, "peer"
-				r.Target, r.Met = "≥1.5× peer", met(r.Ratio >= 1.5)
-			}
-			b.add(r)
+		if err := b.produceSideBySide(ctx, "peer", "peer", n, variants, func(string) float64 { return 1.5 }); err != nil {
+			return err
 		}
 	}
 	return nil

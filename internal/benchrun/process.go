@@ -178,7 +178,7 @@ func (b *bench) coldStart(ctx context.Context) error {
 				return err
 			}
 			t0 := time.Now()
-			p, err := start(path, []string{"KAFKA_BROKERS=" + joinComma(b.kcfg.Brokers), "PORT=" + port, "AUTH_INSECURE_DEV=true"})
+			p, err := start(path, []string{"KAFKA_BROKERS=" + strings.Join(b.kcfg.Brokers, ","), "PORT=" + port, "AUTH_INSECURE_DEV=true"})
 			if err != nil {
 				return err
 			}
@@ -200,7 +200,7 @@ func (b *bench) coldStart(ctx context.Context) error {
 			p.stop()
 
 			t0 = time.Now()
-			p, err = start(path, []string{"KAFKA_BROKERS=" + joinComma(b.kcfg.Brokers), "AWS_LAMBDA_RUNTIME_API=" + rt.addr,
+			p, err = start(path, []string{"KAFKA_BROKERS=" + strings.Join(b.kcfg.Brokers, ","), "AWS_LAMBDA_RUNTIME_API=" + rt.addr,
 				"AWS_LAMBDA_FUNCTION_NAME=" + bin.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256",
 				"AUTH_ENTRA_TENANT_ID=72f988bf-86f1-41af-91ab-2d7cd011db47", "AUTH_ENTRA_AUDIENCE=api://kafkafn"})
 			if err != nil {
@@ -250,29 +250,30 @@ func goarch() string {
 	return strings.TrimSpace(string(out))
 }
 
+// callURL sends one request on a fresh connection (the first request of a new process) and
+// fails on any status but 200.
 func (b *bench) callURL(ctx context.Context, method, url string, body []byte) error {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	fresh := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	status, data, err := roundTrip(ctx, fresh, method, url, body)
+	return checkOK(method, url, status, data, err)
+}
+
+// startLocal starts the binary at path as a local server on a free port against the bench's
+// broker and waits until it listens; it returns the process and its base URL.
+func (b *bench) startLocal(path string) (*proc, string, error) {
+	port, err := freePort()
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	// A fresh connection: the first request of a new process.
-	res, err := (&http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
+	p, err := start(path, []string{"KAFKA_BROKERS=" + strings.Join(b.kcfg.Brokers, ","), "PORT=" + port, "AUTH_INSECURE_DEV=true"})
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	defer res.Body.Close()
-	data, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: %d %s", method, url, res.StatusCode, truncate(string(data), 200))
+	if err := waitDial("127.0.0.1:"+port, p, 10*time.Second); err != nil {
+		p.stop()
+		return nil, "", err
 	}
-	return nil
+	return p, "http://127.0.0.1:" + port, nil
 }
 
 // fakeRuntime is just enough of the Lambda Runtime API to see a function become ready: the
@@ -355,19 +356,11 @@ func (b *bench) memory(ctx context.Context) error {
 		return err
 	}
 	defer drop()
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
-	p, err := start(path, []string{"KAFKA_BROKERS=" + joinComma(b.kcfg.Brokers), "PORT=" + port, "AUTH_INSECURE_DEV=true"})
+	p, base, err := b.startLocal(path)
 	if err != nil {
 		return err
 	}
 	defer p.stop()
-	base := "http://127.0.0.1:" + port
-	if err := waitDial("127.0.0.1:"+port, p, 10*time.Second); err != nil {
-		return err
-	}
 	// 1 MiB bodies: 8 records of 128 KiB, one per partition.
 	var sb strings.Builder
 	sb.WriteString(`{"records":[`)
@@ -464,19 +457,12 @@ func (b *bench) memoryReads(ctx context.Context, dir string) error {
 			return err
 		}
 	}
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
-	p, err := start(path, []string{"KAFKA_BROKERS=" + joinComma(b.kcfg.Brokers), "PORT=" + port, "AUTH_INSECURE_DEV=true"})
+	p, base, err := b.startLocal(path)
 	if err != nil {
 		return err
 	}
 	defer p.stop()
-	if err := waitDial("127.0.0.1:"+port, p, 10*time.Second); err != nil {
-		return err
-	}
-	url := "http://127.0.0.1:" + port + "/v1/consumer/topics/" + topic + "/partitions/0/offsets/0?count=10&encoding=base64"
+	url := base + "/v1/consumer/topics/" + topic + "/partitions/0/offsets/0?count=10&encoding=base64"
 	if err := b.callURL(ctx, "GET", url, nil); err != nil { // warm: connections and metadata
 		return err
 	}

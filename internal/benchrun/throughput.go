@@ -22,8 +22,6 @@ import (
 	"github.com/kafkafn/kafkafn/shared/platform/scf"
 )
 
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
-
 // value1K is a 1 KiB record value (ASCII, so the JSON body carries it as is).
 var value1K = strings.Repeat("0123456789abcdef", 64)
 
@@ -159,10 +157,7 @@ func (b *bench) produceThroughput(ctx context.Context) error {
 	ah := azurefunc.Handler(b.stack.App)
 	for _, n := range []int{1, 100, 500} {
 		body := produceBody(n)
-		variants := []struct {
-			name string
-			op   func(topic string) func(context.Context) error
-		}{
+		variants := []variant{
 			{"raw kafka-go Client.Produce", func(t string) func(context.Context) error { return b.rawProduce(t, n) }},
 			{"HTTP loopback", func(t string) func(context.Context) error {
 				return func(ctx context.Context) error { return b.post(ctx, "/v1/producer/topics/"+t, body) }
@@ -177,26 +172,8 @@ func (b *bench) produceThroughput(ctx context.Context) error {
 				return azureInvoke(ah, "POST", "/v1/producer/topics/"+t, body)
 			}},
 		}
-		ops := make([]func(string) func(context.Context) error, len(variants))
-		for i, v := range variants {
-			ops[i] = v.op
-		}
-		ss, err := b.sideBySide(ctx, b.o.caseTime, ops)
-		if err != nil {
-			return fmt.Errorf("produce, %d records: %w", n, err)
-		}
-		raw := ss[0].perSecond(n)
-		for i, v := range variants {
-			s := ss[i]
-			r := Result{Section: "produce", Name: fmt.Sprintf("N=%d×1KiB: %s", n, v.name), Value: s.perSecond(n), Unit: "records/s",
-				P50ms: s.quantile(.5), P99ms: s.quantile(.99), Samples: s.ops}
-			if i > 0 {
-				r.Ratio, r.Baseline = r.Value/raw, "raw"
-				if t := produceTarget(n, v.name); t > 0 {
-					r.Target, r.Met = fmt.Sprintf("≥%.1f× raw", t), met(r.Ratio >= t)
-				}
-			}
-			b.add(r)
+		if err := b.produceSideBySide(ctx, "produce", "raw", n, variants, func(via string) float64 { return produceTarget(n, via) }); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -398,20 +375,14 @@ func (b *bench) consumeWindow(ctx context.Context) error {
 	}
 	path := fmt.Sprintf("/v1/consumer/topics/%s/partitions/0/offsets/0?count=%d", topic, n)
 	httpOp := func(ctx context.Context) error {
-		req, _ := http.NewRequestWithContext(ctx, "GET", b.url+path, nil)
-		res, err := b.client.Do(req)
-		if err != nil {
-			return err
-		}
-		defer res.Body.Close()
 		// Read the whole answer (as a client must) and count its records; parsing the JSON
 		// is the client's cost and is left out.
-		data, err := io.ReadAll(res.Body)
+		status, data, err := roundTrip(ctx, b.client, "GET", b.url+path, nil)
 		if err != nil {
 			return err
 		}
-		if got := bytes.Count(data, []byte(`"offset":`)); res.StatusCode != http.StatusOK || got != n {
-			return fmt.Errorf("consume: %d with %d records, want %d", res.StatusCode, got, n)
+		if got := bytes.Count(data, []byte(`"offset":`)); status != http.StatusOK || got != n {
+			return fmt.Errorf("consume: %d with %d records, want %d", status, got, n)
 		}
 		return nil
 	}

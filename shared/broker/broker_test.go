@@ -16,16 +16,6 @@ import (
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
 )
 
-func newClient(t *testing.T, c *brokertest.Cluster) *broker.Client {
-	t.Helper()
-	bc, err := broker.New(c.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bc.Close)
-	return bc
-}
-
 func ctx(t *testing.T) context.Context {
 	t.Helper()
 	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -35,7 +25,7 @@ func ctx(t *testing.T) context.Context {
 
 func TestProduceAndFetch(t *testing.T) {
 	c := brokertest.NewCluster(t, kfake.SeedTopics(3, "orders"))
-	bc := newClient(t, c)
+	bc := c.Client(t)
 	ts := time.UnixMilli(1_700_000_000_123)
 	recs := []broker.Record{
 		{Partition: 1, Key: []byte("k1"), Value: []byte("v1"), Time: ts, Headers: []broker.Header{{Key: "h", Value: []byte("x")}}},
@@ -77,7 +67,7 @@ func TestProduceAndFetch(t *testing.T) {
 
 func TestFetchWindowEdges(t *testing.T) {
 	c := brokertest.NewCluster(t, kfake.SeedTopics(1, "t"))
-	bc := newClient(t, c)
+	bc := c.Client(t)
 	var recs []broker.Record
 	for i := range 10 {
 		recs = append(recs, broker.Record{Partition: 0, Value: bytes.Repeat([]byte{'a' + byte(i)}, 100)})
@@ -121,7 +111,7 @@ func TestFetchWindowEdges(t *testing.T) {
 
 func TestMetadataIsFresh(t *testing.T) {
 	c := brokertest.NewCluster(t, kfake.SeedTopics(1, "first"))
-	bc := newClient(t, c)
+	bc := c.Client(t)
 	// Warm the transport's metadata cache.
 	if _, err := bc.Produce(ctx(t), "first", []broker.Record{{Partition: broker.AnyPartition, Value: []byte("x")}}); err != nil {
 		t.Fatal(err)
@@ -155,7 +145,7 @@ func TestMetadataIsFresh(t *testing.T) {
 
 func TestErrorsAreClassified(t *testing.T) {
 	c := brokertest.NewCluster(t, kfake.SeedTopics(2, "t"))
-	bc := newClient(t, c)
+	bc := c.Client(t)
 	tests := []struct {
 		name string
 		call func() error
@@ -218,7 +208,7 @@ func TestUnreachableBrokerIsUnavailable(t *testing.T) {
 
 func TestCreateAndDeleteTopic(t *testing.T) {
 	c := brokertest.NewCluster(t)
-	bc := newClient(t, c)
+	bc := c.Client(t)
 	if err := bc.CreateTopic(ctx(t), broker.TopicSpec{Name: "made", Partitions: 4, Configs: map[string]string{"retention.ms": "60000"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +227,7 @@ func TestCreateAndDeleteTopic(t *testing.T) {
 
 func TestKeysPartitionLikeTheJavaClient(t *testing.T) {
 	c := brokertest.NewCluster(t, kfake.SeedTopics(6, "t"))
-	bc := newClient(t, c)
+	bc := c.Client(t)
 	got, err := bc.Produce(ctx(t), "t", []broker.Record{
 		{Partition: broker.AnyPartition, Key: []byte("user-1"), Value: []byte("a")},
 		{Partition: broker.AnyPartition, Key: []byte("user-1"), Value: []byte("b")},
@@ -253,7 +243,7 @@ func TestKeysPartitionLikeTheJavaClient(t *testing.T) {
 
 func TestWarmClientReusesConnections(t *testing.T) {
 	c := brokertest.NewCluster(t, kfake.SeedTopics(1, "t"))
-	bc := newClient(t, c)
+	bc := c.Client(t)
 	for i := range 20 {
 		if _, err := bc.Produce(ctx(t), "t", []broker.Record{{Partition: 0, Value: []byte{byte(i)}}}); err != nil {
 			t.Fatal(err)
@@ -314,7 +304,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 // by name validation and again by the Client's writes, and stays hidden from listings.
 func TestInternalTopicsAreRefused(t *testing.T) {
 	c := brokertest.NewCluster(t, kfake.SeedTopics(1, "__hidden", "visible"))
-	bc := newClient(t, c)
+	bc := c.Client(t)
 	for _, name := range []string{"__consumer_offsets", "__transaction_state", "__cluster_metadata", "__hidden", "__"} {
 		t.Run(name, func(t *testing.T) {
 			forbidden := func(what string, err error) {

@@ -168,7 +168,6 @@ var deviations = map[kafka.Error]string{
 }
 
 func TestErrorClassification(t *testing.T) {
-	calls := []callKind{idempotentCall, produceCall, adminCall}
 	t.Run("every kafka-go error code is listed", func(t *testing.T) {
 		for c := -1; c < 2000; c++ {
 			ke := kafka.Error(c)
@@ -189,17 +188,7 @@ func TestErrorClassification(t *testing.T) {
 			if !errors.Is(err, ke) {
 				t.Errorf("the classified error does not wrap the code")
 			}
-			if m := apierr.MessageOf(err); strings.Contains(m, "outcome") {
-				t.Errorf("a failed read says %q", m)
-			}
-			if m := apierr.MessageOf(classify("produce", "t", 0, ke)); strings.Contains(m, "outcome is unknown") != want.unknown {
-				t.Errorf("a failed produce says %q; want unknown outcome %v", m, want.unknown)
-			}
-			for i, call := range calls {
-				if got := retryOf(ke, call); got != want.retry[i] {
-					t.Errorf("retryOf(call %d) = %d, want %d", call, got, want.retry[i])
-				}
-			}
+			checkOutcome(t, ke, want.unknown, want.retry)
 			ours := want.kind.Retryable()
 			kerrRetriable := kerr.ErrorForCode(int16(ke)) != nil && kerr.IsRetriable(kerr.ErrorForCode(int16(ke)))
 			why, listed := deviations[ke]
@@ -215,54 +204,29 @@ func TestErrorClassification(t *testing.T) {
 
 	// Network errors, produced for real on loopback where the operating system can.
 	refused := func(t *testing.T) error {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		ln := listen(t, nil)
 		addr := ln.Addr().String()
 		ln.Close()
-		_, err = net.Dial("tcp", addr)
+		_, err := net.Dial("tcp", addr)
 		return err
 	}
 	reset := func(t *testing.T) error {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		go func() {
-			c, err := ln.Accept()
-			if err == nil {
-				_, _ = c.Read(make([]byte, 1)) // the request went out
-				_ = c.(*net.TCPConn).SetLinger(0)
-				c.Close()
-			}
-		}()
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+		ln := listen(t, func(c net.Conn) {
+			_, _ = c.Read(make([]byte, 1)) // the request went out
+			_ = c.(*net.TCPConn).SetLinger(0)
+		})
+		c := dial(t, ln)
 		if _, err := c.Write([]byte{0}); err != nil {
 			t.Fatal(err)
 		}
 		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		_, err = c.Read(make([]byte, 1))
+		_, err := c.Read(make([]byte, 1))
 		return err
 	}
 	readTimeout := func(t *testing.T) error {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+		c := dial(t, listen(t, nil))
 		_ = c.SetReadDeadline(time.Now().Add(time.Millisecond))
-		_, err = c.Read(make([]byte, 1))
+		_, err := c.Read(make([]byte, 1))
 		return err
 	}
 	dialDeadline := func(*testing.T) error {
@@ -281,18 +245,7 @@ func TestErrorClassification(t *testing.T) {
 		return err
 	}
 	tlsToPlain := func(t *testing.T) error {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		go func() {
-			c, err := ln.Accept()
-			if err == nil {
-				_, _ = c.Write([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"))
-				c.Close()
-			}
-		}()
+		ln := listen(t, func(c net.Conn) { _, _ = c.Write([]byte("HTTP/1.1 400 Bad Request\r\n\r\n")) })
 		c, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{ServerName: "kafka"})
 		if err == nil {
 			c.Close()
@@ -337,19 +290,58 @@ func TestErrorClassification(t *testing.T) {
 			if k, c := apierr.KindOf(err), apierr.CodeOf(err); k != tc.kind || c != tc.code {
 				t.Fatalf("%v (%T): kind %v code %s, want %v %s", raw, raw, k, c, tc.kind, tc.code)
 			}
-			if m := apierr.MessageOf(err); strings.Contains(m, "outcome") {
-				t.Errorf("a failed read says %q", m)
-			}
-			if m := apierr.MessageOf(classify("produce", "t", 0, raw)); strings.Contains(m, "outcome is unknown") != tc.unknown {
-				t.Errorf("a failed produce says %q; want unknown outcome %v", m, tc.unknown)
-			}
-			for i, call := range calls {
-				if got := retryOf(raw, call); got != tc.retry[i] {
-					t.Errorf("retryOf(call %d) = %d, want %d", call, got, tc.retry[i])
-				}
-			}
+			checkOutcome(t, raw, tc.unknown, tc.retry)
 		})
 	}
+}
+
+// checkOutcome checks what classify says of raw beyond its kind: a failed read never speaks
+// of an outcome, a failed produce says its outcome is unknown exactly when unknown, and
+// retryOf answers retry for the idempotent, produce and admin calls.
+func checkOutcome(t *testing.T, raw error, unknown bool, retry modes) {
+	t.Helper()
+	if m := apierr.MessageOf(classify("fetch", "t", 0, raw)); strings.Contains(m, "outcome") {
+		t.Errorf("a failed read says %q", m)
+	}
+	if m := apierr.MessageOf(classify("produce", "t", 0, raw)); strings.Contains(m, "outcome is unknown") != unknown {
+		t.Errorf("a failed produce says %q; want unknown outcome %v", m, unknown)
+	}
+	for i, call := range []callKind{idempotentCall, produceCall, adminCall} {
+		if got := retryOf(raw, call); got != retry[i] {
+			t.Errorf("retryOf(call %d) = %d, want %d", call, got, retry[i])
+		}
+	}
+}
+
+// listen listens on a free loopback port until the test ends; serve, when not nil, is given
+// the first connection, which is closed after it.
+func listen(t *testing.T, serve func(net.Conn)) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	if serve != nil {
+		go func() {
+			if c, err := ln.Accept(); err == nil {
+				serve(c)
+				c.Close()
+			}
+		}()
+	}
+	return ln
+}
+
+// dial connects to ln; the connection is closed when the test ends.
+func dial(t *testing.T, ln net.Listener) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 type timeoutError struct{}

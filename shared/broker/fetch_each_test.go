@@ -16,7 +16,7 @@ import (
 // says.
 func TestFetchEachSeesFetchsRecords(t *testing.T) {
 	c := brokertest.NewCluster(t, kfake.SeedTopics(1, "t"))
-	bc := newClient(t, c)
+	bc := c.Client(t)
 	for batch := range 6 {
 		var recs []broker.Record
 		for i := range 500 {

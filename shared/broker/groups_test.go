@@ -13,19 +13,8 @@ import (
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
 )
 
-func windowClient(t *testing.T, opts ...kfake.Opt) *broker.Client {
-	t.Helper()
-	c := brokertest.NewCluster(t, opts...)
-	bc, err := broker.New(c.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bc.Close)
-	return bc
-}
-
 func TestGroupOffsets(t *testing.T) {
-	bc := windowClient(t, kfake.SeedTopics(3, "events"))
+	bc := brokertest.NewCluster(t, kfake.SeedTopics(3, "events")).Client(t)
 	ctx := t.Context()
 	t.Run("a group that never existed has no commits", func(t *testing.T) {
 		got, err := bc.CommittedOffsets(ctx, "never", "events", []int{0, 1, 2})

@@ -3,15 +3,13 @@ package broker_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -161,19 +159,9 @@ func bearerExpiry(b []byte) time.Time {
 	if j < 0 {
 		return time.Time{}
 	}
-	parts := strings.Split(string(rest[:j]), ".")
-	if len(parts) != 3 {
+	var claims jwt.RegisteredClaims // the broker's view: the exp claim, signature unchecked
+	if _, _, err := jwt.NewParser().ParseUnverified(string(rest[:j]), &claims); err != nil || claims.ExpiresAt == nil || claims.ExpiresAt.Unix() == 0 {
 		return time.Time{}
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return time.Time{}
-	}
-	var claims struct {
-		Exp int64 `json:"exp"`
-	}
-	if json.Unmarshal(payload, &claims) != nil || claims.Exp == 0 {
-		return time.Time{}
-	}
-	return time.Unix(claims.Exp, 0)
+	return claims.ExpiresAt.Time
 }

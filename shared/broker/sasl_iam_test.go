@@ -215,12 +215,7 @@ func TestMSKIAMSessionExpiry(t *testing.T) {
 	sb.install(c.Cluster)
 	enf := &sessionEnforcer{lifetime: lifetime}
 	env := newVars("AWS_ACCESS_KEY_ID", "ASIAFIRST", "AWS_SECRET_ACCESS_KEY", "first-secret", "AWS_SESSION_TOKEN", "token-1")
-	bc, err := broker.New(iamConfig(c, env), broker.WithDialer(enf.Dial))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bc.Close()
-	runWarm(t, bc, 3*lifetime, func() {
+	enf.runWarm(t, iamConfig(c, env), 3*lifetime, func() {
 		env.set("AWS_ACCESS_KEY_ID", "ASIASECOND", "AWS_SECRET_ACCESS_KEY", "second-secret", "AWS_SESSION_TOKEN", "token-2")
 	})
 	if v := enf.violations.Load(); v != 0 {
@@ -238,10 +233,16 @@ func TestMSKIAMSessionExpiry(t *testing.T) {
 	}
 }
 
-// runWarm sends produce and fresh-metadata requests for d on one client; halfway it calls
-// midway. Every request must succeed.
-func runWarm(t *testing.T, bc *broker.Client, d time.Duration, midway func()) {
+// runWarm sends produce and fresh-metadata requests for d on one client of cfg that dials
+// through e (closed when the test ends, so its connections are open for the test's checks);
+// halfway it calls midway. Every request must succeed.
+func (e *sessionEnforcer) runWarm(t *testing.T, cfg broker.Config, d time.Duration, midway func()) {
 	t.Helper()
+	bc, err := broker.New(cfg, broker.WithDialer(e.Dial))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(bc.Close)
 	var wg sync.WaitGroup
 	var failures atomic.Int64
 	deadline := time.Now().Add(d)
@@ -320,12 +321,7 @@ func TestMSKIAMContainerCredentials(t *testing.T) {
 	env := newVars("AWS_CONTAINER_AUTHORIZATION_TOKEN", "container-auth")
 	cfg := iamConfig(c, env)
 	cfg.AWS.ContainerURI = ep.URL + "/2018-06-01/credentials"
-	bc, err := broker.New(cfg, broker.WithDialer(enf.Dial))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bc.Close()
-	runWarm(t, bc, 3*credLifetime, func() {})
+	enf.runWarm(t, cfg, 3*credLifetime, func() {})
 	if v := enf.violations.Load(); v != 0 {
 		t.Errorf("%d requests were written after the credentials of their session expired", v)
 	}

@@ -254,12 +254,7 @@ func TestOAuthBearerSessionExpiry(t *testing.T) {
 	sb := &saslBroker{mech: "OAUTHBEARER", verify: verifyBearer(is, ehAudience, nil)}
 	sb.install(c.Cluster)
 	enf := &sessionEnforcer{sessionEnd: bearerExpiry}
-	bc, err := broker.New(oauthConfig(c, is), broker.WithDialer(enf.Dial))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bc.Close()
-	runWarm(t, bc, 3*lifetime, func() {})
+	enf.runWarm(t, oauthConfig(c, is), 3*lifetime, func() {})
 	if v := enf.violations.Load(); v != 0 {
 		t.Errorf("%d requests were written on an expired session", v)
 	}

@@ -24,12 +24,7 @@ func TestSCRAMReauthLifetime(t *testing.T) {
 	cfg := c.Config
 	cfg.RequestTimeout = 4 * time.Second
 	cfg.SASLMechanism, cfg.SASLUsername, cfg.SASLPassword = broker.SASLScramSHA512, "bob", "s3cret"
-	bc, err := broker.New(cfg, broker.WithDialer(enf.Dial))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bc.Close()
-	runWarm(t, bc, 3*lifetime, func() {})
+	enf.runWarm(t, cfg, 3*lifetime, func() {})
 	if v := enf.violations.Load(); v != 0 {
 		t.Errorf("%d requests were written after the broker's session lifetime", v)
 	}

@@ -9,10 +9,11 @@ import (
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/broker"
+	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
 )
 
 func TestOffsetsForTimes(t *testing.T) {
-	bc := windowClient(t, kfake.SeedTopics(2, "events"))
+	bc := brokertest.NewCluster(t, kfake.SeedTopics(2, "events")).Client(t)
 	base := time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
 	var recs []broker.Record
 	for i := range 10 { // partition 0: seconds 0..9; partition 1: nothing

@@ -32,11 +32,20 @@ type logNote struct {
 	bodyBuf budgetBody
 	holdBuf Hold
 
-	recordsProduced, bytesProduced int64
-	recordsConsumed, bytesConsumed int64
-	kafkaCalls                     int
-	kafka                          time.Duration
+	traffic    [2]traffic // by direction: produced, consumed
+	kafkaCalls int
+	kafka      time.Duration
 }
+
+// traffic is what a request moved in one direction: records and their key, value and
+// header bytes.
+type traffic struct{ records, bytes int64 }
+
+// The directions of logNote.traffic.
+const (
+	produced = iota
+	consumed
+)
 
 func noteFrom(ctx context.Context) *logNote {
 	n, _ := ctx.Value(logNoteKey{}).(*logNote)
@@ -195,8 +204,8 @@ func Serve(mux *http.ServeMux, log *slog.Logger, opts ...Option) http.Handler {
 			if m := o.ops.metrics; m != nil {
 				m.Observe(metrics.Observation{
 					Route: pattern, Status: rec.status, ErrorCode: code, RequestID: note.requestID, Duration: elapsed,
-					RecordsProduced: note.recordsProduced, BytesProduced: note.bytesProduced,
-					RecordsConsumed: note.recordsConsumed, BytesConsumed: note.bytesConsumed,
+					RecordsProduced: note.traffic[produced].records, BytesProduced: note.traffic[produced].bytes,
+					RecordsConsumed: note.traffic[consumed].records, BytesConsumed: note.traffic[consumed].bytes,
 					KafkaCalls: note.kafkaCalls, KafkaLatency: note.kafka,
 				})
 			}

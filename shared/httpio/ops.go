@@ -27,20 +27,21 @@ func WithOps(o Ops, m *metrics.Registry) Option {
 // NoteProduced adds records Kafka acknowledged (and their key, value and header bytes) and
 // the time spent waiting for Kafka to the request's metrics.
 func NoteProduced(r *http.Request, records, bytes int, kafka time.Duration) {
-	if n := noteFrom(r.Context()); n != nil {
-		n.recordsProduced += int64(records)
-		n.bytesProduced += int64(bytes)
-		n.kafkaCalls++
-		n.kafka += kafka
-	}
+	noteKafka(r, produced, records, bytes, kafka)
 }
 
 // NoteConsumed adds records returned in a consume answer (and their bytes) and the time
 // spent waiting for Kafka to the request's metrics.
 func NoteConsumed(r *http.Request, records, bytes int, kafka time.Duration) {
+	noteKafka(r, consumed, records, bytes, kafka)
+}
+
+// noteKafka adds one Kafka call that moved records and bytes in direction dir and took kafka
+// to the request's metrics.
+func noteKafka(r *http.Request, dir, records, bytes int, kafka time.Duration) {
 	if n := noteFrom(r.Context()); n != nil {
-		n.recordsConsumed += int64(records)
-		n.bytesConsumed += int64(bytes)
+		n.traffic[dir].records += int64(records)
+		n.traffic[dir].bytes += int64(bytes)
 		n.kafkaCalls++
 		n.kafka += kafka
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/kafkafn/kafkafn/internal/logtest"
+	"github.com/kafkafn/kafkafn/internal/loopback"
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/metrics"
@@ -54,24 +55,6 @@ func opsServer(t *testing.T, inv *platform.Invocation, opts ...httpio.Option) (*
 	return srv, logs
 }
 
-func do(t *testing.T, method, url string, header map[string]string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res, b
-}
-
 func TestRequestID(t *testing.T) {
 	long := strings.Repeat("a", 129)
 	tests := []struct {
@@ -103,7 +86,7 @@ func TestRequestID(t *testing.T) {
 				}
 			}
 			// A success, the mux's 404 and 405, a handler's error and a panic.
-			res, body := do(t, "GET", srv.URL+"/v1/things/a", hdr)
+			res, body := loopback.Do(t, "GET", srv.URL+"/v1/things/a", nil, hdr)
 			var ok struct {
 				RequestID string `json:"request_id"`
 			}
@@ -116,7 +99,7 @@ func TestRequestID(t *testing.T) {
 				method, path string
 				status       int
 			}{{"GET", "/nowhere", 404}, {"DELETE", "/v1/things/a", 405}, {"POST", "/v1/things/a", 503}, {"GET", "/panic", 500}} {
-				res, body := do(t, c.method, srv.URL+c.path, hdr)
+				res, body := loopback.Do(t, c.method, srv.URL+c.path, nil, hdr)
 				var eb httpio.ErrorBody
 				if err := json.Unmarshal(body, &eb); err != nil || res.StatusCode != c.status {
 					t.Fatalf("%s %s: %d %s", c.method, c.path, res.StatusCode, body)
@@ -151,8 +134,8 @@ func validClient(id string) bool { return httpio.ValidRequestID(id) }
 
 func TestRequestIDsDiffer(t *testing.T) {
 	srv, _ := opsServer(t, nil)
-	a, _ := do(t, "GET", srv.URL+"/v1/things/a", nil)
-	b, _ := do(t, "GET", srv.URL+"/v1/things/a", nil)
+	a, _ := loopback.Do(t, "GET", srv.URL+"/v1/things/a", nil, nil)
+	b, _ := loopback.Do(t, "GET", srv.URL+"/v1/things/a", nil, nil)
 	if a.Header.Get("X-Request-Id") == b.Header.Get("X-Request-Id") {
 		t.Fatal("two requests got the same generated id")
 	}
@@ -187,7 +170,7 @@ func TestTraceContext(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, logs := opsServer(t, tt.inv, httpio.WithOps(httpio.Ops{TracePropagation: !tt.off}, nil))
-			_, body := do(t, "GET", srv.URL+"/v1/things/a", tt.header)
+			_, body := loopback.Do(t, "GET", srv.URL+"/v1/things/a", nil, tt.header)
 			var got struct{ Trace map[string]string }
 			if err := json.Unmarshal(body, &got); err != nil {
 				t.Fatal(err)
@@ -266,7 +249,7 @@ func TestCORS(t *testing.T) {
 				opts = append(opts, httpio.WithOps(*tt.ops, nil))
 			}
 			srv, _ := opsServer(t, nil, opts...)
-			res, body := do(t, tt.method, srv.URL+tt.path, tt.header)
+			res, body := loopback.Do(t, tt.method, srv.URL+tt.path, nil, tt.header)
 			h := res.Header
 			if res.StatusCode != tt.status || h.Get("Access-Control-Allow-Origin") != tt.allowOrigin ||
 				(h.Get("Access-Control-Allow-Credentials") == "true") != tt.allowCreds ||
@@ -295,10 +278,10 @@ func TestCORS(t *testing.T) {
 func TestServeCountsMetrics(t *testing.T) {
 	reg := metrics.New(metrics.Options{Mode: metrics.ModePrometheus})
 	srv, _ := opsServer(t, nil, httpio.WithOps(httpio.Ops{}, reg))
-	do(t, "GET", srv.URL+"/v1/things/a", nil)
-	do(t, "POST", srv.URL+"/v1/things/a", nil)
-	do(t, "GET", srv.URL+"/nowhere", nil)
-	do(t, "GET", srv.URL+"/panic", nil)
+	loopback.Do(t, "GET", srv.URL+"/v1/things/a", nil, nil)
+	loopback.Do(t, "POST", srv.URL+"/v1/things/a", nil, nil)
+	loopback.Do(t, "GET", srv.URL+"/nowhere", nil, nil)
+	loopback.Do(t, "GET", srv.URL+"/panic", nil, nil)
 	var buf bytes.Buffer
 	reg.WritePrometheus(&buf)
 	if _, err := metricstest.ParsePrometheus(buf.String()); err != nil {

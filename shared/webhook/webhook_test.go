@@ -54,6 +54,14 @@ func TestStandardVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := func() http.Header { return libSign(t, stdSecret, "msg_1", now, body) }
+	// with is good's header changed by edit.
+	with := func(edit func(h http.Header)) func() http.Header {
+		return func() http.Header {
+			h := good()
+			edit(h)
+			return h
+		}
+	}
 	tests := []struct {
 		name     string
 		verifier *webhook.Standard
@@ -67,30 +75,24 @@ func TestStandardVerify(t *testing.T) {
 		{name: "a delivery 4 minutes old verifies", verifier: v, header: good, body: body, now: now.Add(4 * time.Minute)},
 		{name: "a delivery from 4 minutes in the future verifies", verifier: v, header: good, body: body, now: now.Add(-4 * time.Minute)},
 		{name: "a rotated verifier accepts the old secret", verifier: rotated, header: good, body: body, now: now},
-		{name: "one valid signature among several verifies", verifier: v, body: body, now: now, header: func() http.Header {
-			h := good()
+		{name: "one valid signature among several verifies", verifier: v, body: body, now: now, header: with(func(h http.Header) {
 			other := libSign(t, stdOtherSecret, "msg_1", now, body)
 			h.Set("webhook-signature", other.Get("webhook-signature")+" v1a,bm90IGVkMjU1MTk= "+h.Get("webhook-signature"))
-			return h
-		}},
+		})},
 		{name: "an entry of another version with a non-base64 signature is skipped, the valid v1 entry verifies", verifier: v, body: body, now: now,
-			header: func() http.Header {
-				h := good()
+			header: with(func(h http.Header) {
 				h.Set("webhook-signature", "v2,xyz "+h.Get("webhook-signature"))
-				return h
-			}},
+			})},
 		{name: "only an entry of another version is not a match", verifier: v, body: body, now: now, want: webhook.ErrInvalidSignature, code: "invalid_signature",
-			header: func() http.Header { h := good(); h.Set("webhook-signature", "v2,xyz"); return h }},
+			header: with(func(h http.Header) { h.Set("webhook-signature", "v2,xyz") })},
 		{name: "a v1 entry that is not base64 is malformed", verifier: v, body: body, now: now, want: webhook.ErrMalformedSignature, code: "malformed_signature",
-			header: func() http.Header {
-				h := good()
+			header: with(func(h http.Header) {
 				h.Set("webhook-signature", "v1,%%% "+h.Get("webhook-signature"))
-				return h
-			}},
+			})},
 		{name: "a tampered body is refused", verifier: v, header: good, body: []byte(`{"type":"invoice.paid","data":{"id":"in_2"}}`),
 			now: now, want: webhook.ErrInvalidSignature, code: "invalid_signature"},
 		{name: "a tampered id is refused", verifier: v, body: body, now: now, want: webhook.ErrInvalidSignature, code: "invalid_signature",
-			header: func() http.Header { h := good(); h.Set("webhook-id", "msg_2"); return h }},
+			header: with(func(h http.Header) { h.Set("webhook-id", "msg_2") })},
 		{name: "a wrong secret is refused", verifier: v, body: body, now: now, want: webhook.ErrInvalidSignature, code: "invalid_signature",
 			header: func() http.Header { return libSign(t, stdOtherSecret, "msg_1", now, body) }},
 		{name: "a timestamp 6 minutes old is refused", verifier: v, header: good, body: body, now: now.Add(6 * time.Minute),
@@ -98,27 +100,23 @@ func TestStandardVerify(t *testing.T) {
 		{name: "a timestamp 6 minutes in the future is refused", verifier: v, header: good, body: body, now: now.Add(-6 * time.Minute),
 			want: webhook.ErrStaleTimestamp, code: "stale_timestamp"},
 		{name: "a missing webhook-id is refused", verifier: v, body: body, now: now, want: webhook.ErrMissingSignature, code: "missing_signature",
-			header: func() http.Header { h := good(); h.Del("webhook-id"); return h }},
+			header: with(func(h http.Header) { h.Del("webhook-id") })},
 		{name: "a missing webhook-timestamp is refused", verifier: v, body: body, now: now, want: webhook.ErrMissingSignature, code: "missing_signature",
-			header: func() http.Header { h := good(); h.Del("webhook-timestamp"); return h }},
+			header: with(func(h http.Header) { h.Del("webhook-timestamp") })},
 		{name: "a missing webhook-signature is refused", verifier: v, body: body, now: now, want: webhook.ErrMissingSignature, code: "missing_signature",
-			header: func() http.Header { h := good(); h.Del("webhook-signature"); return h }},
+			header: with(func(h http.Header) { h.Del("webhook-signature") })},
 		{name: "a timestamp with a leading zero is malformed", verifier: v, body: body, now: now, want: webhook.ErrMalformedSignature, code: "malformed_signature",
-			header: func() http.Header { h := good(); h.Set("webhook-timestamp", "0"+h.Get("webhook-timestamp")); return h }},
+			header: with(func(h http.Header) { h.Set("webhook-timestamp", "0"+h.Get("webhook-timestamp")) })},
 		{name: "a timestamp in milliseconds is stale", verifier: v, body: body, now: now, want: webhook.ErrStaleTimestamp, code: "stale_timestamp",
-			header: func() http.Header {
-				h := good()
+			header: with(func(h http.Header) {
 				h.Set("webhook-timestamp", h.Get("webhook-timestamp")+"000")
-				return h
-			}},
+			})},
 		{name: "an entry without a version is malformed", verifier: v, body: body, now: now, want: webhook.ErrMalformedSignature, code: "malformed_signature",
-			header: func() http.Header { h := good(); h.Set("webhook-signature", "c2lnbmF0dXJl"); return h }},
+			header: with(func(h http.Header) { h.Set("webhook-signature", "c2lnbmF0dXJl") })},
 		{name: "only a v1a entry is not a match", verifier: v, body: body, now: now, want: webhook.ErrInvalidSignature, code: "invalid_signature",
-			header: func() http.Header {
-				h := good()
+			header: with(func(h http.Header) {
 				h.Set("webhook-signature", "v1a,"+strings.TrimPrefix(h.Get("webhook-signature"), "v1,"))
-				return h
-			}},
+			})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,12 +19,14 @@ import (
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
+// quiet discards the start-up log lines of the configurations under test.
+var quiet = authconfig.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+
 func envOf(m map[string]string, loopback bool) platform.Env {
 	return platform.Env{Getenv: func(k string) string { return m[k] }, Platform: "local", LoopbackOnly: loopback}
 }
 
 func TestGuard(t *testing.T) {
-	quiet := authconfig.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	t.Run("nothing configured fails with ErrNoAuth naming the variables", func(t *testing.T) {
 		_, err := authconfig.Guard(envOf(nil, true), quiet)
 		if !errors.Is(err, authconfig.ErrNoAuth) {

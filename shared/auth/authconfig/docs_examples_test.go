@@ -1,8 +1,6 @@
 package authconfig_test
 
 import (
-	"io"
-	"log/slog"
 	"os"
 	"regexp"
 	"testing"
@@ -15,7 +13,6 @@ import (
 // in shell examples (VAR='…', possibly over several lines) are accepted at start-up as
 // written. (docs/auth-policy.md is left out: it shows a refused policy on purpose.)
 func TestDocumentedIdentityExamples(t *testing.T) {
-	quiet := authconfig.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	assignment := regexp.MustCompile(`(?s)\b(AUTH_OIDC|AUTH_POLICY)='([^']*)'`)
 	seen := map[string]int{}
 	for _, file := range []string{"../../../docs/auth-oidc.md", "../../../docs/platforms.md", "../../../docs/auth-aws.md", "../../../README.md"} {

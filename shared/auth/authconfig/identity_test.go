@@ -1,8 +1,6 @@
 package authconfig_test
 
 import (
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,7 +16,6 @@ import (
 )
 
 func TestOIDCFromEnv(t *testing.T) {
-	quiet := authconfig.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	is := entratest.NewIssuer(t, "/realms/kafkafn")
 	g, err := authconfig.Guard(envOf(map[string]string{
 		"AUTH_OIDC":   `[{"issuer":"` + is.URL + `","audience":"kafkafn","name":"kc","roles_claim":"realm_access.roles"}]`,
@@ -55,7 +52,6 @@ func TestOIDCFromEnv(t *testing.T) {
 }
 
 func TestAWSAuthorizerOnlyOnLambda(t *testing.T) {
-	quiet := authconfig.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	for _, platformName := range []string{"local", "azure", "scf", "scf-web", "aws"} {
 		env := envOf(map[string]string{"AUTH_AWS_AUTHORIZER": "true"}, true)
 		env.Platform = platformName

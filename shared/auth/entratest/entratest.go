@@ -271,28 +271,29 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case r.Method == http.MethodGet && path == base+"/v2.0/.well-known/openid-configuration":
-		writeJSON(w, http.StatusOK, map[string]any{
-			"issuer":                                s.IssuerV2(),
-			"authorization_endpoint":                s.Authority() + "/oauth2/v2.0/authorize",
-			"token_endpoint":                        s.Authority() + "/oauth2/v2.0/token",
-			"jwks_uri":                              s.Authority() + "/discovery/v2.0/keys",
-			"id_token_signing_alg_values_supported": []string{"RS256"},
-			"tenant_region_scope":                   "EU",
-		})
+		meta := s.metadata(s.IssuerV2(), "/oauth2/v2.0", "/discovery/v2.0/keys")
+		meta["tenant_region_scope"] = "EU"
+		writeJSON(w, http.StatusOK, meta)
 	case r.Method == http.MethodGet && path == base+"/.well-known/openid-configuration":
-		writeJSON(w, http.StatusOK, map[string]any{
-			"issuer":                                s.IssuerV1(),
-			"authorization_endpoint":                s.Authority() + "/oauth2/authorize",
-			"token_endpoint":                        s.Authority() + "/oauth2/token",
-			"jwks_uri":                              s.Authority() + "/discovery/keys",
-			"id_token_signing_alg_values_supported": []string{"RS256"},
-		})
+		writeJSON(w, http.StatusOK, s.metadata(s.IssuerV1(), "/oauth2", "/discovery/keys"))
 	case r.Method == http.MethodGet && (path == base+"/discovery/keys" || path == base+"/discovery/v2.0/keys"):
 		writeJSON(w, http.StatusOK, s.jwks())
 	case r.Method == http.MethodPost && path == base+"/oauth2/v2.0/token":
 		s.token(w, r)
 	default:
 		writeError(w, http.StatusMethodNotAllowed, "invalid_request", 900561, "The endpoint only accepts "+map[bool]string{true: "POST", false: "GET"}[strings.Contains(path, "/oauth2/")]+" requests.")
+	}
+}
+
+// metadata is an OpenID configuration document: issuer, the authorize and token endpoints
+// under oauth2, and the key set at jwks (paths under the authority).
+func (s *Server) metadata(issuer, oauth2, jwks string) map[string]any {
+	return map[string]any{
+		"issuer":                                issuer,
+		"authorization_endpoint":                s.Authority() + oauth2 + "/authorize",
+		"token_endpoint":                        s.Authority() + oauth2 + "/token",
+		"jwks_uri":                              s.Authority() + jwks,
+		"id_token_signing_alg_values_supported": []string{"RS256"},
 	}
 }
 

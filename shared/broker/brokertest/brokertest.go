@@ -12,6 +12,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,21 +51,20 @@ func Config(brokers []string) broker.Config {
 	}
 }
 
-// Env returns the environment variables that point a kafkafn binary at c (no TLS/SASL).
-func (c *Cluster) Env() []string {
-	env := []string{"KAFKA_BROKERS=" + joinComma(c.Config.Brokers)}
-	return env
+// Client returns a broker client of c's Config, closed when the test ends.
+func (c *Cluster) Client(t testing.TB) *broker.Client {
+	t.Helper()
+	bc, err := broker.New(c.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(bc.Close)
+	return bc
 }
 
-func joinComma(ss []string) string {
-	out := ""
-	for i, s := range ss {
-		if i > 0 {
-			out += ","
-		}
-		out += s
-	}
-	return out
+// Env returns the environment variables that point a kafkafn binary at c (no TLS/SASL).
+func (c *Cluster) Env() []string {
+	return []string{"KAFKA_BROKERS=" + strings.Join(c.Config.Brokers, ",")}
 }
 
 // CA is a throwaway certificate authority.

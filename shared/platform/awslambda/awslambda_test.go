@@ -2,11 +2,7 @@ package awslambda_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -17,16 +13,8 @@ import (
 	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/platform/awslambda"
 	"github.com/kafkafn/kafkafn/shared/platform/internal/echo"
+	"github.com/kafkafn/kafkafn/shared/platform/internal/eventtest"
 )
-
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func newHandler(t testing.TB, build platform.BuildFunc) *awslambda.Handler {
 	t.Helper()
@@ -44,27 +32,7 @@ func invokeCtx(t testing.TB, deadline time.Time) context.Context {
 }
 
 // response is the union of the three HTTP response shapes.
-type response struct {
-	StatusCode        int                 `json:"statusCode"`
-	StatusDescription string              `json:"statusDescription"`
-	Headers           map[string]string   `json:"headers"`
-	MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
-	Cookies           []string            `json:"cookies"`
-	Body              string              `json:"body"`
-	IsBase64Encoded   bool                `json:"isBase64Encoded"`
-}
-
-func (r response) body(t testing.TB) []byte {
-	t.Helper()
-	if !r.IsBase64Encoded {
-		return []byte(r.Body)
-	}
-	b, err := base64.StdEncoding.DecodeString(r.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+type response = eventtest.HTTPResponse
 
 func invokeHTTP(t testing.TB, h *awslambda.Handler, event []byte, deadline time.Time) response {
 	t.Helper()
@@ -94,7 +62,7 @@ func TestDetect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := awslambda.Detect(fixture(t, tt.event))
+			got, err := awslambda.Detect(eventtest.Fixture(t, tt.event))
 			if err != nil || got != tt.want {
 				t.Fatalf("Detect = %v, %v; want %v", got, err, tt.want)
 			}
@@ -182,12 +150,12 @@ func TestHTTPEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := invokeHTTP(t, h, fixture(t, tt.event), deadline)
+			r := invokeHTTP(t, h, eventtest.Fixture(t, tt.event), deadline)
 			if r.StatusCode != 200 || r.IsBase64Encoded {
 				t.Fatalf("status %d base64 %v body %s", r.StatusCode, r.IsBase64Encoded, r.Body)
 			}
 			var rep echo.Reply
-			if err := json.Unmarshal(r.body(t), &rep); err != nil {
+			if err := json.Unmarshal(r.Bytes(t), &rep); err != nil {
 				t.Fatal(err)
 			}
 			tt.check(t, r, rep)
@@ -211,7 +179,7 @@ func TestResponses(t *testing.T) {
 	deadline := time.Now().Add(time.Minute)
 	t.Run("a binary response is base64-encoded", func(t *testing.T) {
 		r := invokeHTTP(t, h, v2("GET", "/binary", ""), deadline)
-		b := r.body(t)
+		b := r.Bytes(t)
 		if !r.IsBase64Encoded || len(b) != 256 || b[255] != 255 {
 			t.Fatalf("base64 %v, %d bytes", r.IsBase64Encoded, len(b))
 		}
@@ -226,7 +194,7 @@ func TestResponses(t *testing.T) {
 		}
 	})
 	t.Run("ALB with multi-value headers answers with multi-value headers", func(t *testing.T) {
-		r := invokeHTTP(t, h, fixture(t, "aws_alb_multivalue.json"), deadline)
+		r := invokeHTTP(t, h, eventtest.Fixture(t, "aws_alb_multivalue.json"), deadline)
 		if r.StatusCode != 418 || r.StatusDescription != "418 I'm a teapot" || len(r.MultiValueHeaders["Set-Cookie"]) != 2 || r.Headers != nil {
 			t.Fatalf("response = %+v", r)
 		}
@@ -254,7 +222,7 @@ func TestResponses(t *testing.T) {
 	})
 	t.Run("a named HTTP API stage is stripped from the path", func(t *testing.T) {
 		ev := strings.NewReplacer(`"stage": "$default"`, `"stage": "prod"`, `"rawPath": "/echo/topics/orders%2Feu"`, `"rawPath": "/prod/echo/topics/orders%2Feu"`,
-			`"path": "/echo/topics/orders/eu"`, `"path": "/prod/echo/topics/orders/eu"`).Replace(string(fixture(t, "aws_httpapi_v2_post.json")))
+			`"path": "/echo/topics/orders/eu"`, `"path": "/prod/echo/topics/orders/eu"`).Replace(string(eventtest.Fixture(t, "aws_httpapi_v2_post.json")))
 		r := invokeHTTP(t, h, []byte(ev), deadline)
 		if r.StatusCode != 200 || !strings.Contains(r.Body, `"escapedPath":"/echo/topics/orders%2Feu"`) {
 			t.Fatalf("%d %s", r.StatusCode, r.Body)
@@ -267,7 +235,7 @@ func TestResponses(t *testing.T) {
 		}
 	})
 	t.Run("a body that is not valid base64 is a 400", func(t *testing.T) {
-		ev := strings.Replace(string(fixture(t, "aws_httpapi_v2_post.json")), `"eyJ`, `"!!!`, 1)
+		ev := strings.Replace(string(eventtest.Fixture(t, "aws_httpapi_v2_post.json")), `"eyJ`, `"!!!`, 1)
 		r := invokeHTTP(t, h, []byte(ev), deadline)
 		if r.StatusCode != 400 || !strings.Contains(r.Body, "invalid_body") {
 			t.Fatalf("response = %+v", r)
@@ -285,7 +253,7 @@ func TestTimerEvents(t *testing.T) {
 	deadline := time.Now().Add(time.Minute)
 	t.Run("an EventBridge schedule reaches App.Timer with the rule name and time", func(t *testing.T) {
 		h := newHandler(t, echo.Build)
-		out, err := h.Invoke(invokeCtx(t, deadline), fixture(t, "aws_schedule.json"))
+		out, err := h.Invoke(invokeCtx(t, deadline), eventtest.Fixture(t, "aws_schedule.json"))
 		if err != nil || string(out) != `{"ok":true}` {
 			t.Fatalf("invoke = %s, %v", out, err)
 		}
@@ -299,7 +267,7 @@ func TestTimerEvents(t *testing.T) {
 	})
 	t.Run("a schedule's constant input is the timer payload verbatim", func(t *testing.T) {
 		h := newHandler(t, echo.Build)
-		if _, err := h.Invoke(invokeCtx(t, deadline), fixture(t, "aws_schedule_input.json")); err != nil {
+		if _, err := h.Invoke(invokeCtx(t, deadline), eventtest.Fixture(t, "aws_schedule_input.json")); err != nil {
 			t.Fatal(err)
 		}
 		if last := lastTimer(t, h, deadline); strings.TrimSpace(last.Payload) != `{"topic":"orders","count":100}` {
@@ -320,7 +288,7 @@ func TestTimerEvents(t *testing.T) {
 	})
 	t.Run("a timer event for an HTTP-only function is an error", func(t *testing.T) {
 		h := newHandler(t, echo.BuildHTTPOnly)
-		if _, err := h.Invoke(invokeCtx(t, deadline), fixture(t, "aws_schedule.json")); err == nil || !strings.Contains(err.Error(), "HTTP events only") {
+		if _, err := h.Invoke(invokeCtx(t, deadline), eventtest.Fixture(t, "aws_schedule.json")); err == nil || !strings.Contains(err.Error(), "HTTP events only") {
 			t.Fatalf("err = %v", err)
 		}
 	})
@@ -340,7 +308,7 @@ func FuzzInvoke(f *testing.F) {
 	for _, name := range []string{"aws_httpapi_v2_post.json", "aws_function_url_get.json", "aws_rest_v1_multivalue.json",
 		"aws_alb_single.json", "aws_alb_multivalue.json", "aws_schedule.json", "aws_schedule_input.json",
 		"aws_auth_httpapi_iam_assumed_role.json", "aws_auth_httpapi_jwt_cognito.json", "aws_auth_rest_lambda_authorizer.json"} {
-		f.Add(fixture(f, name))
+		f.Add(eventtest.Fixture(f, name))
 	}
 	h := newHandler(f, echo.BuildHTTPOnly)
 	f.Fuzz(func(t *testing.T, event []byte) {
@@ -355,7 +323,7 @@ func FuzzInvoke(f *testing.F) {
 
 func BenchmarkInvokeHTTPAPIV2(b *testing.B) {
 	h := newHandler(b, echo.Build)
-	ev := fixture(b, "aws_httpapi_v2_post.json")
+	ev := eventtest.Fixture(b, "aws_httpapi_v2_post.json")
 	ctx := invokeCtx(b, time.Now().Add(time.Hour))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -365,7 +333,4 @@ func BenchmarkInvokeHTTPAPIV2(b *testing.B) {
 	}
 }
 
-func TestMain(m *testing.M) {
-	slog.SetDefault(slog.New(slog.DiscardHandler))
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { eventtest.Main(m) }

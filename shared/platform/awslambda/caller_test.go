@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kafkafn/kafkafn/shared/platform"
+	"github.com/kafkafn/kafkafn/shared/platform/internal/eventtest"
 )
 
 // callerApp answers with the Caller the adapter put in the context, and the headers it saw.
@@ -45,7 +46,7 @@ func TestCaller(t *testing.T) {
 		{"aws_rest_v1_multivalue.json", nil},
 	} {
 		t.Run(tc.fixture, func(t *testing.T) {
-			r := invokeHTTP(t, h, fixture(t, tc.fixture), time.Now().Add(time.Minute))
+			r := invokeHTTP(t, h, eventtest.Fixture(t, tc.fixture), time.Now().Add(time.Minute))
 			var got struct {
 				Caller *platform.Caller
 				Header http.Header
@@ -64,7 +65,7 @@ func TestCaller(t *testing.T) {
 		})
 	}
 	t.Run("a JWT authorizer's string claims and scopes", func(t *testing.T) {
-		r := invokeHTTP(t, h, fixture(t, "aws_auth_httpapi_jwt_cognito.json"), time.Now().Add(time.Minute))
+		r := invokeHTTP(t, h, eventtest.Fixture(t, "aws_auth_httpapi_jwt_cognito.json"), time.Now().Add(time.Minute))
 		var got struct{ Caller *platform.Caller }
 		if err := json.Unmarshal([]byte(r.Body), &got); err != nil || got.Caller == nil || got.Caller.JWT == nil {
 			t.Fatalf("%s: %v", r.Body, err)

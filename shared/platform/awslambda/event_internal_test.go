@@ -4,19 +4,15 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
-	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/kafkafn/kafkafn/shared/platform/buffered"
+	"github.com/kafkafn/kafkafn/shared/platform/internal/eventtest"
 )
 
 // oldDetect is Detect as it was with encoding/json over the whole event.
@@ -69,19 +65,8 @@ func compareDecode[E any](t *testing.T, payload []byte, body func(*E) (string, b
 		_, b64 := body(&got)
 		gotBody, err = buffered.DecodeBody(split.Body, b64)
 	}
-	switch {
-	case oldErr != nil && err != nil:
+	if oldText, _ := body(&old); !eventtest.CompareBody(t, payload, oldText, oldBody, oldErr, gotBody, err) {
 		return
-	case oldErr == nil && errors.Is(err, buffered.ErrBodyUTF8):
-		if s, _ := body(&old); !strings.ContainsRune(s, utf8.RuneError) {
-			t.Fatalf("%q: body refused as invalid UTF-8; encoding/json kept %q", payload, s)
-		}
-		return
-	case (oldErr == nil) != (err == nil):
-		t.Fatalf("%q: encoding/json err %v, split err %v", payload, oldErr, err)
-	}
-	if !bytes.Equal(oldBody, gotBody) {
-		t.Fatalf("%q: body %q, want %q", payload, gotBody, oldBody)
 	}
 	reflect.ValueOf(&old).Elem().FieldByName("Body").SetString("") // compared as bytes above
 	if !reflect.DeepEqual(old, got) {
@@ -102,40 +87,19 @@ func compareAll(t *testing.T, payload []byte) {
 }
 
 func eventSeeds(t testing.TB) [][]byte {
-	var out [][]byte
-	names, _ := filepath.Glob("testdata/*.json")
-	for _, n := range names {
-		b, err := os.ReadFile(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, b)
-	}
-	for _, s := range []string{
+	return eventtest.Seeds(t,
 		`{"requestContext":{"http":{"method":"POST"}},"body":"a\u00e9\"","Body":"b","isBase64Encoded":false}`,
 		`{"requestContext":{"elb":{}},"httpMethod":"GET","body":"AP8=","isBase64Encoded":true,"multiValueHeaders":{"a":["1","2"]}}`,
 		`{"requestContext":{},"httpMethod":"GET","body":"\ud800"}`,
 		"{\"requestContext\":{},\"httpMethod\":\"GET\",\"body\":\"\xff\"}",
 		`{"requestContext":{},"httpMethod":5,"body":"x"}`,
 		`{"body":"x"} x`, `[1]`, `"s"`, `{"detail-type":"Scheduled Event","body":"x"}`,
-	} {
-		out = append(out, []byte(s))
-	}
-	return out
+	)
 }
 
-func TestSplitMatchesEncodingJSON(t *testing.T) {
-	for i, ev := range eventSeeds(t) {
-		t.Run(strconv.Itoa(i), func(t *testing.T) { compareAll(t, ev) })
-	}
-}
+func TestSplitMatchesEncodingJSON(t *testing.T) { eventtest.Check(t, eventSeeds(t), compareAll) }
 
-func FuzzDecodeEvent(f *testing.F) {
-	for _, ev := range eventSeeds(f) {
-		f.Add(ev)
-	}
-	f.Fuzz(compareAll)
-}
+func FuzzDecodeEvent(f *testing.F) { eventtest.Fuzz(f, eventSeeds(f), compareAll) }
 
 // The responses as encoding/json wrote them before the envelopes were written directly.
 type oldV2Response struct {
@@ -198,13 +162,7 @@ func newRenders(rec *buffered.Recorder) map[string][]byte {
 // escaped as \u003c, which JSON readers do not tell apart).
 func compareRender(t *testing.T, status int, ct, k, v, body string) {
 	t.Helper()
-	rec := buffered.NewRecorder(1 << 20)
-	if ct != "" {
-		rec.Header().Set("Content-Type", ct)
-	}
-	if k != "" {
-		rec.Header()[k] = append(rec.Header()[k], v, v+"2")
-	}
+	rec := eventtest.Recorder(ct, k, v)
 	rec.Header().Add("Set-Cookie", "a=1")
 	rec.WriteHeader(100 + status%500)
 	_, _ = rec.Write([]byte(body))

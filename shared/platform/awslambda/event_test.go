@@ -5,51 +5,15 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/platform/awslambda"
 	"github.com/kafkafn/kafkafn/shared/platform/internal/echo"
+	"github.com/kafkafn/kafkafn/shared/platform/internal/eventtest"
 )
-
-// produceBody is an HDInsight-style produce body of n records of about 1 KiB each; each value
-// is a JSON object, so its quotes are escaped inside an event's body string.
-func produceBody(n int) []byte {
-	var b strings.Builder
-	b.WriteString(`{"records":[`)
-	pad := strings.Repeat("x", 1000)
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"key":"k%d","value":{"n":%d,"data":"%s"}}`, i, i, pad)
-	}
-	b.WriteString(`]}`)
-	return []byte(b.String())
-}
-
-// benchApp reads the body as a route does and answers small (POST /produce) or answers a
-// large JSON document (GET /consume), so the benchmarks measure the adapter, not a route.
-func benchApp(answer []byte) platform.App {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /produce", func(w http.ResponseWriter, r *http.Request) {
-		body, err := httpio.ReadBody(w, r, 6<<20)
-		if err != nil {
-			httpio.WriteError(w, r, err)
-			return
-		}
-		httpio.WriteJSON(w, http.StatusOK, map[string]int{"bytes": len(body)})
-	})
-	mux.HandleFunc("GET /consume", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(answer)
-	})
-	return platform.App{HTTP: mux}
-}
 
 func v2Event(method, path string, body []byte, b64 bool) []byte {
 	s := string(body)
@@ -70,7 +34,7 @@ func v2Event(method, path string, body []byte, b64 bool) []byte {
 }
 
 func benchInvoke(b *testing.B, ev []byte, answer []byte) {
-	h := awslambda.New(benchApp(answer))
+	h := awslambda.New(platform.App{HTTP: eventtest.BenchMux(answer)})
 	ctx := invokeCtx(b, time.Now().Add(time.Hour))
 	b.SetBytes(int64(len(ev)))
 	b.ReportAllocs()
@@ -84,12 +48,12 @@ func benchInvoke(b *testing.B, ev []byte, answer []byte) {
 
 // BenchmarkWrapAPIGatewayV2 is a 500×1 KiB produce through an HTTP API payload 2.0 event.
 func BenchmarkWrapAPIGatewayV2(b *testing.B) {
-	benchInvoke(b, v2Event("POST", "/produce", produceBody(500), false), nil)
+	benchInvoke(b, v2Event("POST", "/produce", eventtest.ProduceBody(500), false), nil)
 }
 
 // BenchmarkWrapAPIGatewayV2Base64 is the same produce with the body base64-encoded.
 func BenchmarkWrapAPIGatewayV2Base64(b *testing.B) {
-	benchInvoke(b, v2Event("POST", "/produce", produceBody(500), true), nil)
+	benchInvoke(b, v2Event("POST", "/produce", eventtest.ProduceBody(500), true), nil)
 }
 
 // BenchmarkWrapAPIGatewayREST is the same produce through a REST API payload 1.0 event.
@@ -99,7 +63,7 @@ func BenchmarkWrapAPIGatewayREST(b *testing.B) {
 		"headers":           map[string]string{"Content-Type": "application/json"},
 		"multiValueHeaders": map[string][]string{"Content-Type": {"application/json"}},
 		"requestContext":    map[string]any{"requestId": "r-1", "stage": "prod", "identity": map[string]string{"sourceIp": "203.0.113.7"}},
-		"body":              string(produceBody(500)), "isBase64Encoded": false,
+		"body":              string(eventtest.ProduceBody(500)), "isBase64Encoded": false,
 	})
 	benchInvoke(b, ev, nil)
 }
@@ -110,14 +74,14 @@ func BenchmarkWrapALB(b *testing.B) {
 		"path": "/produce", "httpMethod": "POST",
 		"headers":        map[string]string{"content-type": "application/json"},
 		"requestContext": map[string]any{"elb": map[string]string{"targetGroupArn": "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/t/1"}},
-		"body":           string(produceBody(500)), "isBase64Encoded": false,
+		"body":           string(eventtest.ProduceBody(500)), "isBase64Encoded": false,
 	})
 	benchInvoke(b, ev, nil)
 }
 
 // BenchmarkWrapAPIGatewayV2Consume answers a 1 MiB JSON document (a consume window).
 func BenchmarkWrapAPIGatewayV2Consume(b *testing.B) {
-	benchInvoke(b, v2Event("GET", "/consume", nil, false), produceBody(1000))
+	benchInvoke(b, v2Event("GET", "/consume", nil, false), eventtest.ProduceBody(1000))
 }
 
 // TestBodyBytes: the body reaches the route byte-exactly as the event's string literal says
@@ -150,22 +114,7 @@ func TestBodyBytes(t *testing.T) {
 			t.Run(kind+": "+tc.name, func(t *testing.T) {
 				ev := fmt.Sprintf(tmpl, tc.literal, tc.b64)
 				r := invokeHTTP(t, h, []byte(ev), time.Now().Add(time.Minute))
-				if r.StatusCode != tc.status {
-					t.Fatalf("status %d: %s", r.StatusCode, r.Body)
-				}
-				if tc.status != 200 {
-					if !strings.Contains(r.Body, `"invalid_body"`) {
-						t.Fatalf("body %s", r.Body)
-					}
-					return
-				}
-				var rep struct{ BodyBase64 string }
-				if err := json.Unmarshal(r.body(t), &rep); err != nil {
-					t.Fatal(err)
-				}
-				if got, _ := base64.StdEncoding.DecodeString(rep.BodyBase64); string(got) != tc.want {
-					t.Fatalf("route read %q, want %q", got, tc.want)
-				}
+				eventtest.EchoedBody(t, r.StatusCode, r.Bytes(t), tc.status, tc.want)
 			})
 		}
 	}

@@ -1,37 +1,21 @@
 package azurefunc_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net"
-	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kafkafn/kafkafn/internal/loopback"
 	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/platform/azurefunc"
 	"github.com/kafkafn/kafkafn/shared/platform/internal/echo"
+	"github.com/kafkafn/kafkafn/shared/platform/internal/eventtest"
 )
 
-func TestMain(m *testing.M) {
-	slog.SetDefault(slog.New(slog.DiscardHandler))
-	os.Exit(m.Run())
-}
-
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func TestMain(m *testing.M) { eventtest.Main(m) }
 
 // start runs the adapter on a loopback port and returns its base URL.
 func start(t testing.TB, build platform.BuildFunc) string {
@@ -55,27 +39,6 @@ func start(t testing.TB, build platform.BuildFunc) string {
 		}
 	})
 	return "http://" + addr.String()
-}
-
-func do(t testing.TB, method, url string, body []byte, header map[string]string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, b
 }
 
 func TestAddr(t *testing.T) {
@@ -121,7 +84,7 @@ func TestTimerFunction(t *testing.T) {
 func TestForwarded(t *testing.T) {
 	base := start(t, echo.Build)
 	t.Run("a forwarded request is served at its original path with no deadline", func(t *testing.T) {
-		resp, body := do(t, "POST", base+"/echo/v1/producer/topics/orders?a=1&a=2", []byte(`{"x":1}`), map[string]string{
+		resp, body := loopback.Do(t, "POST", base+"/echo/v1/producer/topics/orders?a=1&a=2", []byte(`{"x":1}`), map[string]string{
 			"Content-Type": "application/json", "X-Azure-Functions-InvocationId": "inv-1", "X-Forwarded-For": "203.0.113.7:51234",
 		})
 		if resp.StatusCode != 200 {
@@ -139,10 +102,10 @@ func TestForwarded(t *testing.T) {
 		}
 	})
 	t.Run("a panicking handler is a JSON 500 and the server keeps serving", func(t *testing.T) {
-		if resp, _ := do(t, "GET", base+"/panic", nil, nil); resp.StatusCode != 500 {
+		if resp, _ := loopback.Do(t, "GET", base+"/panic", nil, nil); resp.StatusCode != 500 {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
-		if resp, _ := do(t, "GET", base+"/echo/x", nil, nil); resp.StatusCode != 200 {
+		if resp, _ := loopback.Do(t, "GET", base+"/echo/x", nil, nil); resp.StatusCode != 200 {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
 	})
@@ -151,7 +114,7 @@ func TestForwarded(t *testing.T) {
 func TestPayloadMode(t *testing.T) {
 	t.Run("a timer envelope reaches App.Timer and is answered with the result envelope", func(t *testing.T) {
 		base := start(t, echo.Build)
-		resp, body := do(t, "POST", base+"/TimerConsumeWindow", fixture(t, "azure_timer.json"), map[string]string{
+		resp, body := loopback.Do(t, "POST", base+"/TimerConsumeWindow", eventtest.Fixture(t, "azure_timer.json"), map[string]string{
 			"Content-Type": "application/json", "X-Azure-Functions-InvocationId": "inv-2",
 		})
 		if resp.StatusCode != 200 {
@@ -164,7 +127,7 @@ func TestPayloadMode(t *testing.T) {
 		if string(res["Outputs"]) != "{}" || string(res["ReturnValue"]) != "null" || !strings.Contains(string(res["Logs"]), "TimerConsumeWindow") {
 			t.Fatalf("result = %s", body)
 		}
-		_, body = do(t, "GET", base+"/timer/last", nil, nil)
+		_, body = loopback.Do(t, "GET", base+"/timer/last", nil, nil)
 		var last echo.Timer
 		if err := json.Unmarshal(body, &last); err != nil {
 			t.Fatal(err)
@@ -176,7 +139,7 @@ func TestPayloadMode(t *testing.T) {
 	})
 	t.Run("a newer host's envelope without sys metadata works", func(t *testing.T) {
 		base := start(t, echo.Build)
-		if resp, body := do(t, "POST", base+"/TimerPull", fixture(t, "azure_timer_newhost.json"), nil); resp.StatusCode != 200 {
+		if resp, body := loopback.Do(t, "POST", base+"/TimerPull", eventtest.Fixture(t, "azure_timer_newhost.json"), nil); resp.StatusCode != 200 {
 			t.Fatalf("status %d: %s", resp.StatusCode, body)
 		}
 	})
@@ -196,7 +159,7 @@ func TestPayloadMode(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			base := start(t, tt.build)
-			resp, body := do(t, tt.method, base+"/TimerX", tt.body, nil)
+			resp, body := loopback.Do(t, tt.method, base+"/TimerX", tt.body, nil)
 			if resp.StatusCode != tt.status {
 				t.Fatalf("status %d: %s", resp.StatusCode, body)
 			}
@@ -205,12 +168,12 @@ func TestPayloadMode(t *testing.T) {
 	t.Run("a forwarded public request to a timer path does not fire the timer", func(t *testing.T) {
 		base := start(t, echo.Build)
 		for _, h := range []string{"X-Forwarded-For", "X-Original-URL", "X-ARR-LOG-ID"} {
-			resp, body := do(t, "POST", base+"/TimerConsumeWindow", fixture(t, "azure_timer.json"), map[string]string{h: "203.0.113.7"})
+			resp, body := loopback.Do(t, "POST", base+"/TimerConsumeWindow", eventtest.Fixture(t, "azure_timer.json"), map[string]string{h: "203.0.113.7"})
 			if resp.StatusCode != 404 {
 				t.Fatalf("%s: status %d: %s", h, resp.StatusCode, body)
 			}
 		}
-		if resp, _ := do(t, "GET", base+"/timer/last", nil, nil); resp.StatusCode != 404 {
+		if resp, _ := loopback.Do(t, "GET", base+"/timer/last", nil, nil); resp.StatusCode != 404 {
 			t.Fatalf("the timer ran: %d", resp.StatusCode)
 		}
 	})
@@ -222,7 +185,7 @@ func TestPayloadMode(t *testing.T) {
 			return app, err
 		}
 		base := start(t, failing)
-		resp, body := do(t, "POST", base+"/TimerX", fixture(t, "azure_timer.json"), nil)
+		resp, body := loopback.Do(t, "POST", base+"/TimerX", eventtest.Fixture(t, "azure_timer.json"), nil)
 		if resp.StatusCode != 500 || !strings.Contains(string(body), "timeout") {
 			t.Fatalf("status %d: %s", resp.StatusCode, body)
 		}
@@ -231,7 +194,7 @@ func TestPayloadMode(t *testing.T) {
 
 func FuzzDecodeEnvelope(f *testing.F) {
 	for _, name := range []string{"azure_timer.json", "azure_timer_newhost.json", "azure_http_payload.json"} {
-		f.Add(fixture(f, name))
+		f.Add(eventtest.Fixture(f, name))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ev, err := azurefunc.DecodeEnvelope("TimerX", body)

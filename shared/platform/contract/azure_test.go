@@ -10,6 +10,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kafkafn/kafkafn/internal/loopback"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
 	"github.com/kafkafn/kafkafn/shared/platform/internal/echo"
 )
@@ -17,7 +18,7 @@ import (
 // startAzure starts bin as the Functions host does and returns the handler's base URL.
 func startAzure(t testing.TB, bin, portVar string, env ...string) (*proc, string) {
 	t.Helper()
-	port := freePort(t)
+	port := loopback.FreePort(t)
 	p := start(t, bin, append(env, portVar+"="+port, "FUNCTIONS_WORKER_RUNTIME=Custom")...)
 	addr := net.JoinHostPort("127.0.0.1", port)
 	waitDial(t, p, addr)
@@ -110,10 +111,8 @@ func TestAzureLegacyPort(t *testing.T) {
 }
 
 func TestLocalServer(t *testing.T) {
-	port := freePort(t)
-	p := start(t, binary(t, testapp), "ADDR=127.0.0.1:"+port)
-	waitDial(t, p, "127.0.0.1:"+port)
-	status, _, body := httpDo(t, "GET", "http://127.0.0.1:"+port+"/echo/local", nil, nil)
+	_, base := startLocal(t, binary(t, testapp))
+	status, _, body := httpDo(t, "GET", base+"/echo/local", nil, nil)
 	if status != 200 || !strings.Contains(string(body), `"platform":"local"`) {
 		t.Fatalf("%d %s", status, body)
 	}
@@ -126,8 +125,8 @@ func TestSCFWebBootstrap(t *testing.T) {
 	dir := t.TempDir()
 	copyFile(t, binary(t, testapp), filepath.Join(dir, "main"), 0o755)
 	copyFile(t, filepath.Join(modRoot, "scf_bootstrap"), filepath.Join(dir, "scf_bootstrap"), 0o755)
-	port := freePort(t)
-	p := start(t, filepath.Join(dir, "scf_bootstrap"), "ADDR=0.0.0.0:"+port, "_LAMBDA_SERVER_PORT="+freePort(t))
+	port := loopback.FreePort(t)
+	p := start(t, filepath.Join(dir, "scf_bootstrap"), "ADDR=0.0.0.0:"+port, "_LAMBDA_SERVER_PORT="+loopback.FreePort(t))
 	waitDial(t, p, "127.0.0.1:"+port)
 	status, _, body := httpDo(t, "GET", "http://127.0.0.1:"+port+"/echo/web", nil, nil)
 	if status != 200 || !strings.Contains(string(body), `"platform":"local"`) {

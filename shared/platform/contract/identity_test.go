@@ -15,6 +15,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kafkafn/kafkafn/internal/loopback"
 	"github.com/kafkafn/kafkafn/shared/auth/entratest"
 	"github.com/kafkafn/kafkafn/shared/auth/tc3"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
@@ -95,7 +96,7 @@ func TestAWSAuthorizerRefusedOffLambda(t *testing.T) {
 	cluster := brokertest.NewCluster(t, kfake.SeedTopics(1, "orders"))
 	for name, env := range map[string]string{"azure": "FUNCTIONS_CUSTOMHANDLER_PORT=", "local": "ADDR=127.0.0.1:"} {
 		t.Run(name, func(t *testing.T) {
-			port := freePort(t)
+			port := loopback.FreePort(t)
 			p := start(t, bin, append(cluster.Env(), "AUTH_AWS_AUTHORIZER=true", env+port)...)
 			select {
 			case err := <-p.done:
@@ -125,7 +126,7 @@ func TestNativeIdentitiesOnRouteBinary(t *testing.T) {
 	}
 	const keySecret = "bGlzdC10b3BpY3MtY29udHJhY3Qtc2VjcmV0LTAwMDA"
 	sum := sha256.Sum256([]byte(keySecret))
-	port := freePort(t)
+	port := loopback.FreePort(t)
 	p := start(t, bin, append(cluster.Env(), "ADDR=127.0.0.1:"+port, "SSL_CERT_FILE="+certFile,
 		`AUTH_API_KEYS={"ci":{"sha256":"`+hex.EncodeToString(sum[:])+`"}}`,
 		`AUTH_OIDC=[{"issuer":"`+is.URL+`","audience":"kafkafn","name":"kc","roles_claim":"realm_access.roles"}]`,

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kafkafn/kafkafn/shared/platform/internal/eventtest"
 )
 
 // fakeRuntime is the AWS Lambda Runtime API (2018-06-01) as a provided.al2023 function sees
@@ -135,15 +137,7 @@ func (f *fakeRuntime) invokeHTTP(t testing.TB, p *proc, payload []byte) httpResu
 }
 
 // httpResult is the union of the platforms' HTTP response shapes.
-type httpResult struct {
-	StatusCode        int                 `json:"statusCode"`
-	StatusDescription string              `json:"statusDescription"`
-	Headers           map[string]string   `json:"headers"`
-	MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
-	Cookies           []string            `json:"cookies"`
-	Body              string              `json:"body"`
-	IsBase64Encoded   bool                `json:"isBase64Encoded"`
-}
+type httpResult = eventtest.HTTPResponse
 
 // v2Event is a minimal HTTP API payload 2.0 event.
 func v2Event(method, path, rawQuery, body string, headers map[string]string) []byte {

@@ -1,10 +1,7 @@
 package contract_test
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -17,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kafkafn/kafkafn/internal/logtest"
+	"github.com/kafkafn/kafkafn/internal/loopback"
 	"github.com/kafkafn/kafkafn/shared/buildinfo"
 )
 
@@ -132,16 +130,14 @@ func (p *proc) exited() (error, bool) {
 	}
 }
 
-// freePort returns a TCP port that was free a moment ago.
-func freePort(t testing.TB) string {
+// startLocal runs bin (as start does) as a local server on a free port of 127.0.0.1 (ADDR)
+// and waits until it listens; it returns the process and its base URL.
+func startLocal(t testing.TB, bin string, env ...string) (*proc, string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port
+	port := loopback.FreePort(t)
+	p := start(t, bin, append(env, "ADDR=127.0.0.1:"+port)...)
+	waitDial(t, p, "127.0.0.1:"+port)
+	return p, "http://127.0.0.1:" + port
 }
 
 // waitDial waits until addr accepts connections (or the process dies).
@@ -165,24 +161,7 @@ func waitDial(t testing.TB, p *proc, addr string) {
 // httpDo sends one request and returns the status, headers and body.
 func httpDo(t testing.TB, method, url string, body []byte, header map[string]string) (int, http.Header, []byte) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := loopback.Do(t, method, url, body, header)
 	return resp.StatusCode, resp.Header, b
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafkafn/kafkafn/internal/loopback"
 	"github.com/kafkafn/kafkafn/shared/metrics/metricstest"
 	"github.com/kafkafn/kafkafn/shared/platform/internal/echo"
 )
@@ -70,11 +71,9 @@ func checkIDs(t *testing.T, want string, do func(t *testing.T, method, path stri
 func TestRequestIDsThroughEveryAdapter(t *testing.T) {
 	bin := binary(t, testapp)
 	t.Run("local: a valid client X-Request-Id is kept, else one is generated", func(t *testing.T) {
-		port := freePort(t)
-		p := start(t, bin, "ADDR=127.0.0.1:"+port)
-		waitDial(t, p, "127.0.0.1:"+port)
+		p, base := startLocal(t, bin)
 		do := func(t *testing.T, method, path string, header map[string]string) idAnswer {
-			status, h, b := httpDo(t, method, "http://127.0.0.1:"+port+path, nil, header)
+			status, h, b := httpDo(t, method, base+path, nil, header)
 			return idAnswer{status, h.Get("X-Request-Id"), string(b)}
 		}
 		checkIDs(t, "client-7", do)
@@ -156,10 +155,7 @@ func TestRequestIDsThroughEveryAdapter(t *testing.T) {
 func TestMetricsAndCORSThroughTheBinaries(t *testing.T) {
 	bin := binary(t, testapp)
 	t.Run("local: GET /metrics is Prometheus text by default", func(t *testing.T) {
-		port := freePort(t)
-		p := start(t, bin, "ADDR=127.0.0.1:"+port)
-		waitDial(t, p, "127.0.0.1:"+port)
-		base := "http://127.0.0.1:" + port
+		_, base := startLocal(t, bin)
 		httpDo(t, "GET", base+"/echo/a", nil, nil)
 		httpDo(t, "GET", base+"/nowhere", nil, nil)
 		status, h, body := httpDo(t, "GET", base+"/metrics", nil, nil)
@@ -186,7 +182,7 @@ func TestMetricsAndCORSThroughTheBinaries(t *testing.T) {
 		}
 	})
 	t.Run("a bad METRICS value stops the binary naming the variable", func(t *testing.T) {
-		p := start(t, bin, "ADDR=127.0.0.1:"+freePort(t), "METRICS=statsd")
+		p := start(t, bin, "ADDR=127.0.0.1:"+loopback.FreePort(t), "METRICS=statsd")
 		select {
 		case err := <-p.done:
 			p.done <- err
@@ -245,7 +241,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestMetricsOffOnAPublicLocalServer(t *testing.T) {
 	// scf_bootstrap starts a web function as ADDR=0.0.0.0:9000: a public server.
-	port := freePort(t)
+	port := loopback.FreePort(t)
 	p := start(t, binary(t, testapp), "ADDR=0.0.0.0:"+port)
 	waitDial(t, p, "127.0.0.1:"+port)
 	if status, _, body := httpDo(t, "GET", "http://127.0.0.1:"+port+"/metrics", nil, nil); status != 404 || !strings.Contains(string(body), "metrics_disabled") {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kafkafn/kafkafn/internal/loopback"
 	"github.com/kafkafn/kafkafn/shared/auth/entratest"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
 	"github.com/kafkafn/kafkafn/shared/metrics/metricstest"
@@ -95,14 +96,12 @@ func TestRouteBinaries(t *testing.T) {
 				}
 			}
 			t.Run("serves its routes as a local server on loopback in dev mode", func(t *testing.T) {
-				port := freePort(t)
-				p := start(t, bin, append(cluster.Env(), "AUTH_INSECURE_DEV=true", "ADDR=127.0.0.1:"+port)...)
-				waitDial(t, p, "127.0.0.1:"+port)
-				check(t, httpRequester("http://127.0.0.1:"+port), nil)
+				_, base := startLocal(t, bin, append(cluster.Env(), "AUTH_INSECURE_DEV=true")...)
+				check(t, httpRequester(base), nil)
 			})
 			t.Run("serves its routes as an SCF web function (scf_bootstrap: ADDR=0.0.0.0:9000 style)", func(t *testing.T) {
 				a := entraAuth(t)
-				port := freePort(t)
+				port := loopback.FreePort(t)
 				p := start(t, bin, append(append(cluster.Env(), a.env...), "ADDR=0.0.0.0:"+port)...)
 				addr := net.JoinHostPort("127.0.0.1", port)
 				if !dialOrExit(t, p, addr) {
@@ -158,7 +157,7 @@ func TestRouteBinaries(t *testing.T) {
 			})
 			t.Run("serves its routes as an Azure custom handler", func(t *testing.T) {
 				a := entraAuth(t)
-				port := freePort(t)
+				port := loopback.FreePort(t)
 				p := start(t, bin, append(append(cluster.Env(), a.env...), "FUNCTIONS_CUSTOMHANDLER_PORT="+port)...)
 				addr := net.JoinHostPort("127.0.0.1", port)
 				if !dialOrExit(t, p, addr) {
@@ -168,7 +167,7 @@ func TestRouteBinaries(t *testing.T) {
 				check(t, httpRequester("http://"+addr), a.header)
 			})
 			t.Run("refuses the insecure dev mode on a cloud adapter", func(t *testing.T) {
-				port := freePort(t)
+				port := loopback.FreePort(t)
 				p := start(t, bin, append(cluster.Env(), "AUTH_INSECURE_DEV=true", "FUNCTIONS_CUSTOMHANDLER_PORT="+port)...)
 				select {
 				case err := <-p.done:

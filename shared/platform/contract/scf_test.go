@@ -10,35 +10,19 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kafkafn/kafkafn/internal/loopback"
+	"github.com/kafkafn/kafkafn/internal/scfwire"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
 	"github.com/kafkafn/kafkafn/shared/platform/internal/echo"
 )
 
-// The SCF runtime's messages, declared here independently of package scf: gob matches
-// fields by name, so this proves the binary speaks the wire contract, not our Go types.
+// The SCF runtime's messages, declared independently of package scf (the invoke argument in
+// scfwire): gob matches fields by name, so this proves the binary speaks the wire contract,
+// not our Go types.
 type (
 	scfPingRequest  struct{}
 	scfPingResponse struct{}
-	scfTimestamp    struct{ Seconds, Nanos int64 }
-	scfInvoke       struct {
-		Payload               []byte
-		RequestId             string //nolint:revive,staticcheck // wire field name
-		TraceId               string //nolint:revive,staticcheck // wire field name
-		Deadline              scfTimestamp
-		InvokedFunctionUnique string
-		ClientContext         []byte
-		Namespace             string
-		FunctionName          string
-		FunctionVersion       string
-		MemoryLimitInMb       int32
-		TimeLimitInMs         int32
-		Environment           string
-		TencentcloudRegion    string
-		TencentcloudAppID     string
-		TencentcloudUin       string
-		FunctionTrace         string
-	}
-	scfResponse struct {
+	scfResponse     struct {
 		Payload []byte
 		Error   *struct {
 			Message    string
@@ -57,7 +41,7 @@ type scfRuntime struct {
 
 func startSCF(t testing.TB, bin string, invokeEnv map[string]string, env ...string) *scfRuntime {
 	t.Helper()
-	port := freePort(t)
+	port := loopback.FreePort(t)
 	p := start(t, bin, append(env, "_LAMBDA_SERVER_PORT="+port)...)
 	addr := net.JoinHostPort("127.0.0.1", port)
 	waitDial(t, p, addr)
@@ -73,8 +57,8 @@ func startSCF(t testing.TB, bin string, invokeEnv map[string]string, env ...stri
 func (s *scfRuntime) invoke(t testing.TB, payload []byte) scfResponse {
 	t.Helper()
 	d := time.Now().Add(time.Minute)
-	req := scfInvoke{
-		Payload: payload, RequestId: "scf-req-1", Deadline: scfTimestamp{Seconds: d.Unix(), Nanos: int64(d.Nanosecond())},
+	req := scfwire.Invoke{
+		Payload: payload, RequestId: "scf-req-1", Deadline: scfwire.Timestamp{Seconds: d.Unix(), Nanos: int64(d.Nanosecond())},
 		Namespace: "default", FunctionName: "testapp", FunctionVersion: "$LATEST", MemoryLimitInMb: 128, TimeLimitInMs: 60000,
 		Environment: s.env, TencentcloudRegion: "ap-guangzhou",
 	}

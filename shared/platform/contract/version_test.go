@@ -94,11 +94,9 @@ func TestCommandLine(t *testing.T) {
 		return
 	}
 	t.Run("the start log line and GET /v1/status carry the version", func(t *testing.T) {
-		port := freePort(t)
-		p := start(t, binary(t, "functions/listtopics/cmd/list-topics"), "ADDR=127.0.0.1:"+port, "AUTH_INSECURE_DEV=true",
+		p, base := startLocal(t, binary(t, "functions/listtopics/cmd/list-topics"), "AUTH_INSECURE_DEV=true",
 			"KAFKA_BROKERS=127.0.0.1:1", "KAFKA_DIAL_TIMEOUT=200ms", "REQUEST_TIMEOUT=2s")
-		waitDial(t, p, "127.0.0.1:"+port)
-		status, _, body := httpDo(t, "GET", "http://127.0.0.1:"+port+"/v1/status", nil, nil)
+		status, _, body := httpDo(t, "GET", base+"/v1/status", nil, nil)
 		var st struct{ Status, Version string }
 		if err := json.Unmarshal(body, &st); err != nil || status != 503 || st.Version != stampedVersion {
 			t.Errorf("GET /v1/status with no broker: %d %s", status, body)

@@ -11,22 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafkafn/kafkafn/internal/loopback"
 	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/platform/internal/echo"
 	"github.com/kafkafn/kafkafn/shared/platform/launch"
 	"github.com/kafkafn/kafkafn/shared/platform/scf"
 )
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port
-}
 
 // run starts launch.Run with env in the background; it is stopped when the test ends.
 func run(t *testing.T, env map[string]string) chan platform.Env {
@@ -78,7 +68,7 @@ func get(t *testing.T, url string) string {
 
 func TestRun(t *testing.T) {
 	t.Run("with no platform variable the binary serves HTTP on ADDR, loopback only", func(t *testing.T) {
-		port := freePort(t)
+		port := loopback.FreePort(t)
 		built := run(t, map[string]string{"ADDR": "127.0.0.1:" + port})
 		dial(t, "127.0.0.1:"+port)
 		if env := <-built; env.Platform != "local" || !env.LoopbackOnly {
@@ -86,7 +76,7 @@ func TestRun(t *testing.T) {
 		}
 	})
 	t.Run("FUNCTIONS_CUSTOMHANDLER_PORT selects the Azure adapter", func(t *testing.T) {
-		port := freePort(t)
+		port := loopback.FreePort(t)
 		built := run(t, map[string]string{"FUNCTIONS_CUSTOMHANDLER_PORT": port, "ADDR": "127.0.0.1:1"})
 		dial(t, "127.0.0.1:"+port)
 		if env := <-built; env.Platform != "azure" || env.LoopbackOnly {
@@ -97,7 +87,7 @@ func TestRun(t *testing.T) {
 		}
 	})
 	t.Run("FUNCTIONS_HTTPWORKER_PORT selects the Azure adapter too", func(t *testing.T) {
-		port := freePort(t)
+		port := loopback.FreePort(t)
 		built := run(t, map[string]string{"FUNCTIONS_HTTPWORKER_PORT": port})
 		dial(t, "127.0.0.1:"+port)
 		if env := <-built; env.Platform != "azure" {
@@ -105,8 +95,8 @@ func TestRun(t *testing.T) {
 		}
 	})
 	t.Run("_LAMBDA_SERVER_PORT selects SCF and wins over the Azure variables", func(t *testing.T) {
-		port := freePort(t)
-		built := run(t, map[string]string{"_LAMBDA_SERVER_PORT": port, "FUNCTIONS_CUSTOMHANDLER_PORT": freePort(t)})
+		port := loopback.FreePort(t)
+		built := run(t, map[string]string{"_LAMBDA_SERVER_PORT": port, "FUNCTIONS_CUSTOMHANDLER_PORT": loopback.FreePort(t)})
 		dial(t, "127.0.0.1:"+port)
 		c, err := rpc.Dial("tcp", "127.0.0.1:"+port)
 		if err != nil {

@@ -1,19 +1,13 @@
 package scf
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
-	"strconv"
-	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/kafkafn/kafkafn/shared/platform/buffered"
+	"github.com/kafkafn/kafkafn/shared/platform/internal/eventtest"
 )
 
 // compareDecode checks that the split decoding extracts exactly what encoding/json extracted
@@ -45,19 +39,8 @@ func compareDecode(t *testing.T, payload []byte) {
 	if err == nil {
 		gotBody, err = buffered.DecodeBody(split.Body, got.IsBase64Encoded)
 	}
-	switch {
-	case oldErr != nil && err != nil:
+	if !eventtest.CompareBody(t, payload, old.Body, oldBody, oldErr, gotBody, err) {
 		return
-	case oldErr == nil && errors.Is(err, buffered.ErrBodyUTF8):
-		if !strings.ContainsRune(old.Body, utf8.RuneError) {
-			t.Fatalf("%q: body refused as invalid UTF-8; encoding/json kept %q", payload, old.Body)
-		}
-		return
-	case (oldErr == nil) != (err == nil):
-		t.Fatalf("%q: encoding/json err %v, split err %v", payload, oldErr, err)
-	}
-	if !bytes.Equal(oldBody, gotBody) {
-		t.Fatalf("%q: body %q, want %q", payload, gotBody, oldBody)
 	}
 	old.Body = ""
 	if !reflect.DeepEqual(old, got) {
@@ -66,39 +49,18 @@ func compareDecode(t *testing.T, payload []byte) {
 }
 
 func seeds(t testing.TB) [][]byte {
-	var out [][]byte
-	names, _ := filepath.Glob("testdata/*.json")
-	for _, n := range names {
-		b, err := os.ReadFile(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, b)
-	}
-	for _, s := range []string{
+	return eventtest.Seeds(t,
 		`{"requestContext":{},"httpMethod":"POST","body":"a\u00e9\"","BODY":"b","queryString":{"a":["1","2"],"f":true}}`,
 		`{"requestContext":{},"httpMethod":"POST","body":"AP8=","isBase64Encoded":true}`,
 		`{"requestContext":{},"httpMethod":"POST","body":"\udfff"}`,
 		`{"requestContext":{},"httpMethod":"POST","queryString":{"a":3},"body":"x"}`,
 		`{"Type":"Timer","body":"x"}`, `{"body":"x"},`, `[]`, `null`,
-	} {
-		out = append(out, []byte(s))
-	}
-	return out
+	)
 }
 
-func TestSplitMatchesEncodingJSON(t *testing.T) {
-	for i, ev := range seeds(t) {
-		t.Run(strconv.Itoa(i), func(t *testing.T) { compareDecode(t, ev) })
-	}
-}
+func TestSplitMatchesEncodingJSON(t *testing.T) { eventtest.Check(t, seeds(t), compareDecode) }
 
-func FuzzDecodeEvent(f *testing.F) {
-	for _, ev := range seeds(f) {
-		f.Add(ev)
-	}
-	f.Fuzz(compareDecode)
-}
+func FuzzDecodeEvent(f *testing.F) { eventtest.Fuzz(f, seeds(f), compareDecode) }
 
 // oldIntegrated is the response as encoding/json wrote it before.
 func oldIntegrated(rec *buffered.Recorder) IntegratedResponse {
@@ -124,13 +86,7 @@ func oldIntegrated(rec *buffered.Recorder) IntegratedResponse {
 
 func compareRender(t *testing.T, ct, k, v, body string) {
 	t.Helper()
-	rec := buffered.NewRecorder(1 << 20)
-	if ct != "" {
-		rec.Header().Set("Content-Type", ct)
-	}
-	if k != "" {
-		rec.Header()[k] = append(rec.Header()[k], v, v+"2")
-	}
+	rec := eventtest.Recorder(ct, k, v)
 	rec.Header()["X-Empty"] = []string{}
 	rec.Header().Add("Set-Cookie", "a=1")
 	rec.Header().Add("Set-Cookie", "b=2")

@@ -2,54 +2,23 @@ package scf_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/platform/internal/echo"
+	"github.com/kafkafn/kafkafn/shared/platform/internal/eventtest"
 	"github.com/kafkafn/kafkafn/shared/platform/scf"
 )
 
-// produceBody is an HDInsight-style produce body of n records of about 1 KiB each.
-func produceBody(n int) []byte {
-	var b strings.Builder
-	b.WriteString(`{"records":[`)
-	pad := strings.Repeat("x", 1000)
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"key":"k%d","value":{"n":%d,"data":"%s"}}`, i, i, pad)
-	}
-	b.WriteString(`]}`)
-	return []byte(b.String())
-}
-
-// benchBuild reads the body as a route does and answers small (POST /produce) or answers a
-// large JSON document (GET /consume).
+// benchBuild serves eventtest.BenchMux(answer).
 func benchBuild(answer []byte) platform.BuildFunc {
 	return func(_ context.Context, _ platform.Env) (platform.App, error) {
-		mux := http.NewServeMux()
-		mux.HandleFunc("POST /produce", func(w http.ResponseWriter, r *http.Request) {
-			body, err := httpio.ReadBody(w, r, 6<<20)
-			if err != nil {
-				httpio.WriteError(w, r, err)
-				return
-			}
-			httpio.WriteJSON(w, http.StatusOK, map[string]int{"bytes": len(body)})
-		})
-		mux.HandleFunc("GET /consume", func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write(answer)
-		})
-		return platform.App{HTTP: mux}, nil
+		return platform.App{HTTP: eventtest.BenchMux(answer)}, nil
 	}
 }
 
@@ -79,12 +48,12 @@ func benchInvoke(b *testing.B, payload, answer []byte) {
 // BenchmarkWrapAPIGateway is a 500×1 KiB produce through an SCF API Gateway event (over the
 // net/rpc gob connection, as the SCF runtime drives it).
 func BenchmarkWrapAPIGateway(b *testing.B) {
-	benchInvoke(b, apigwEvent("POST", "/produce", produceBody(500)), nil)
+	benchInvoke(b, apigwEvent("POST", "/produce", eventtest.ProduceBody(500)), nil)
 }
 
 // BenchmarkWrapAPIGatewayConsume answers a 1 MiB JSON document (a consume window).
 func BenchmarkWrapAPIGatewayConsume(b *testing.B) {
-	benchInvoke(b, apigwEvent("GET", "/consume", nil), produceBody(1000))
+	benchInvoke(b, apigwEvent("GET", "/consume", nil), eventtest.ProduceBody(1000))
 }
 
 // TestBodyBytes: the body reaches the route byte-exactly as the event's string literal says,
@@ -108,21 +77,9 @@ func TestBodyBytes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := invoke(t, c, scf.InvokeRequest{Payload: fmt.Appendf(nil, tmpl, tc.literal, tc.b64), Deadline: deadlineIn(time.Minute)})
 			r, body := httpResp(t, resp)
-			if r.StatusCode != tc.status {
-				t.Fatalf("status %d: %s", r.StatusCode, body)
-			}
-			if tc.status != 200 {
-				if !strings.Contains(string(body), `"invalid_body"`) {
-					t.Fatalf("body %s", body)
-				}
+			rep, ok := eventtest.EchoedBody(t, r.StatusCode, body, tc.status, tc.want)
+			if !ok {
 				return
-			}
-			var rep echo.Reply
-			if err := json.Unmarshal(body, &rep); err != nil {
-				t.Fatal(err)
-			}
-			if got, _ := base64.StdEncoding.DecodeString(rep.BodyBase64); string(got) != tc.want {
-				t.Fatalf("route read %q, want %q", got, tc.want)
 			}
 			if url.Values(rep.Query).Encode() != "a=1&a=2&f=" || rep.RemoteAddr != "10.0.0.1:0" {
 				t.Fatalf("query %q remote %q", url.Values(rep.Query).Encode(), rep.RemoteAddr)

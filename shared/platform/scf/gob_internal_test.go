@@ -13,35 +13,19 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kafkafn/kafkafn/internal/scfwire"
 )
 
 // encoding/gob is the oracle of these tests: what it encodes, the decoder must read into the
 // same values that encoding/gob reads, and what the encoder writes, encoding/gob must read.
 
-// The runtime's messages as a Go net/rpc client declares them (type names do not matter).
+// The runtime's messages as a Go net/rpc client declares them (type names do not matter;
+// the invoke argument is scfwire.Invoke).
 type (
 	clientRequest struct {
 		ServiceMethod string
 		Seq           uint64
-	}
-	clientTimestamp struct{ Seconds, Nanos int64 }
-	clientInvoke    struct {
-		Payload               []byte
-		RequestId             string //nolint:revive,staticcheck // wire field name
-		TraceId               string //nolint:revive,staticcheck // wire field name
-		Deadline              clientTimestamp
-		InvokedFunctionUnique string
-		ClientContext         []byte
-		Namespace             string
-		FunctionName          string
-		FunctionVersion       string
-		MemoryLimitInMb       int32
-		TimeLimitInMs         int32
-		Environment           string
-		TencentcloudRegion    string
-		TencentcloudAppID     string
-		TencentcloudUin       string
-		FunctionTrace         string
 	}
 	clientResponse struct {
 		ServiceMethod string
@@ -107,13 +91,13 @@ func init() {
 	gob.Register([]any{})
 	gob.Register(futureIface{})
 	gob.Register(&futureNode{})
-	gob.Register(clientTimestamp{})
+	gob.Register(scfwire.Timestamp{})
 }
 
-func fullInvoke() clientInvoke {
-	return clientInvoke{
+func fullInvoke() scfwire.Invoke {
+	return scfwire.Invoke{
 		Payload: []byte(`{"httpMethod":"GET"}`), RequestId: "req-1", TraceId: "trace-1",
-		Deadline:              clientTimestamp{Seconds: 1_800_000_000, Nanos: -999_999_999},
+		Deadline:              scfwire.Timestamp{Seconds: 1_800_000_000, Nanos: -999_999_999},
 		InvokedFunctionUnique: "qcs::scf:ap-guangzhou:uin/1:namespace/default/function/f",
 		ClientContext:         []byte(`{"a":1}`), Namespace: "default", FunctionName: "f", FunctionVersion: "$LATEST",
 		MemoryLimitInMb: math.MaxInt32, TimeLimitInMs: math.MinInt32, Environment: `{"K":"V"}`,
@@ -190,7 +174,7 @@ func TestGobDecode(t *testing.T) {
 	hdr := func(seq uint64) clientRequest { return clientRequest{"Function.Invoke", seq} }
 	t.Run("the runtime's header and request, several on one stream", func(t *testing.T) {
 		full := fullInvoke()
-		decodeBoth(t, gobStream(t, hdr(1), &full, hdr(math.MaxUint64), clientInvoke{}, hdr(0), &full),
+		decodeBoth(t, gobStream(t, hdr(1), &full, hdr(math.MaxUint64), scfwire.Invoke{}, hdr(0), &full),
 			new(rpcRequest), new(InvokeRequest), new(rpcRequest), new(InvokeRequest), new(rpcRequest), new(InvokeRequest))
 	})
 	t.Run("a future request: unknown fields of every kind are skipped, missing ones stay zero", func(t *testing.T) {
@@ -227,7 +211,7 @@ func TestGobDecode(t *testing.T) {
 	t.Run("the argument of an unknown method is discarded, whatever its type", func(t *testing.T) {
 		s := "x"
 		decodeBoth(t, gobStream(t, hdr(1), 7, hdr(2), "s", hdr(3), map[string]int{"a": 1}, hdr(4), []futureNode{{}},
-			hdr(5), &s, hdr(6), [2]bool{true}, hdr(7), futureValue(1), hdr(8), time.Now(), hdr(9), clientInvoke{}),
+			hdr(5), &s, hdr(6), [2]bool{true}, hdr(7), futureValue(1), hdr(8), time.Now(), hdr(9), scfwire.Invoke{}),
 			new(rpcRequest), nil, new(rpcRequest), nil, new(rpcRequest), nil, new(rpcRequest), nil,
 			new(rpcRequest), nil, new(rpcRequest), nil, new(rpcRequest), nil, new(rpcRequest), nil, new(rpcRequest), nil)
 	})
@@ -533,7 +517,7 @@ func FuzzGobRoundTrip(f *testing.F) {
 	f.Add([]byte("payload"), "req", int64(1), int64(-1), int32(128), uint64(1<<40), true, "msg")
 	f.Add([]byte{}, "", int64(0), int64(0), int32(0), uint64(0), false, "")
 	f.Fuzz(func(t *testing.T, payload []byte, s string, sec, nanos int64, n32 int32, seq uint64, flag bool, msg string) {
-		req := clientInvoke{Payload: payload, RequestId: s, TraceId: msg, Deadline: clientTimestamp{sec, nanos},
+		req := scfwire.Invoke{Payload: payload, RequestId: s, TraceId: msg, Deadline: scfwire.Timestamp{Seconds: sec, Nanos: nanos},
 			ClientContext: payload, MemoryLimitInMb: n32, TimeLimitInMs: -n32, Environment: s, FunctionTrace: msg}
 		fut := futureValue(int(n32))
 		fut.Payload, fut.RequestId, fut.Flag, fut.Deadline.Nanos, fut.TimeLimitInMs = payload, s, flag, nanos, int64(n32)

@@ -4,11 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"log/slog"
 	"net"
 	"net/rpc"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -16,22 +14,11 @@ import (
 
 	"github.com/kafkafn/kafkafn/shared/platform"
 	"github.com/kafkafn/kafkafn/shared/platform/internal/echo"
+	"github.com/kafkafn/kafkafn/shared/platform/internal/eventtest"
 	"github.com/kafkafn/kafkafn/shared/platform/scf"
 )
 
-func TestMain(m *testing.M) {
-	slog.SetDefault(slog.New(slog.DiscardHandler))
-	os.Exit(m.Run())
-}
-
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func TestMain(m *testing.M) { eventtest.Main(m) }
 
 // serve starts the RPC service on a loopback port and returns a gob client.
 func serve(t testing.TB, getenv func(string) string, build platform.BuildFunc) *rpc.Client {
@@ -144,7 +131,7 @@ func TestAPIGateway(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, body := httpResp(t, invoke(t, c, scf.InvokeRequest{Payload: fixture(t, tt.event), RequestId: "req-1", Deadline: dl, FunctionName: "echo"}))
+			r, body := httpResp(t, invoke(t, c, scf.InvokeRequest{Payload: eventtest.Fixture(t, tt.event), RequestId: "req-1", Deadline: dl, FunctionName: "echo"}))
 			if r.StatusCode != 200 || r.Headers["Content-Type"] != "application/json" {
 				t.Fatalf("response = %+v", r)
 			}
@@ -289,7 +276,7 @@ func TestTimer(t *testing.T) {
 	}
 	t.Run("a timer trigger reaches App.Timer with its name, time and Message", func(t *testing.T) {
 		c := serve(t, noenv, echo.Build)
-		resp := invoke(t, c, scf.InvokeRequest{Payload: fixture(t, "scf_timer.json"), Deadline: dl, RequestId: "t-1"})
+		resp := invoke(t, c, scf.InvokeRequest{Payload: eventtest.Fixture(t, "scf_timer.json"), Deadline: dl, RequestId: "t-1"})
 		if resp.Error != nil {
 			t.Fatal(resp.Error.Message)
 		}
@@ -301,7 +288,7 @@ func TestTimer(t *testing.T) {
 	})
 	t.Run("Type is compared case-insensitively", func(t *testing.T) {
 		c := serve(t, noenv, echo.Build)
-		if resp := invoke(t, c, scf.InvokeRequest{Payload: fixture(t, "scf_timer_lowercase.json"), Deadline: dl}); resp.Error != nil {
+		if resp := invoke(t, c, scf.InvokeRequest{Payload: eventtest.Fixture(t, "scf_timer_lowercase.json"), Deadline: dl}); resp.Error != nil {
 			t.Fatal(resp.Error.Message)
 		}
 		if tm := last(t, c); tm.Name != "every-5-min" || tm.Payload != "" {
@@ -324,7 +311,7 @@ func TestTimer(t *testing.T) {
 	})
 	t.Run("a timer event for an HTTP-only function is an error", func(t *testing.T) {
 		c := serve(t, noenv, echo.BuildHTTPOnly)
-		resp := invoke(t, c, scf.InvokeRequest{Payload: fixture(t, "scf_timer.json"), Deadline: dl})
+		resp := invoke(t, c, scf.InvokeRequest{Payload: eventtest.Fixture(t, "scf_timer.json"), Deadline: dl})
 		if resp.Error == nil || resp.Error.Type != "no_timer" {
 			t.Fatalf("resp = %+v", resp.Error)
 		}
@@ -346,7 +333,7 @@ func FuzzQueryString(f *testing.F) {
 
 func FuzzInvoke(f *testing.F) {
 	for _, name := range []string{"scf_apigw_post.json", "scf_apigw_query_polymorphic.json", "scf_apigw_base64.json", "scf_timer.json"} {
-		f.Add(fixture(f, name))
+		f.Add(eventtest.Fixture(f, name))
 	}
 	c := serve(f, noenv, echo.BuildHTTPOnly)
 	f.Fuzz(func(t *testing.T, payload []byte) {
@@ -362,7 +349,7 @@ func FuzzInvoke(f *testing.F) {
 
 func BenchmarkInvokeAPIGateway(b *testing.B) {
 	c := serve(b, noenv, echo.Build)
-	req := scf.InvokeRequest{Payload: fixture(b, "scf_apigw_post.json"), Deadline: deadlineIn(time.Hour)}
+	req := scf.InvokeRequest{Payload: eventtest.Fixture(b, "scf_apigw_post.json"), Deadline: deadlineIn(time.Hour)}
 	b.ReportAllocs()
 	for b.Loop() {
 		invoke(b, c, req)
