@@ -267,11 +267,18 @@ const (
 )
 
 // plainPrefix is how many leading bytes of s JSON takes as they are: printable ASCII other
-// than quote and backslash. It tests sixteen bytes at a time, then finishes byte by byte.
+// than quote and backslash. It tests 32 bytes at a time, then eight, then finishes byte by
+// byte.
 func plainPrefix[T string | []byte](s T) int {
 	i := 0
-	for ; len(s)-i >= 16; i += 16 {
-		if special(word(s[i:i+8]))|special(word(s[i+8:i+16])) != 0 {
+	for ; len(s)-i >= 32; i += 32 {
+		if (special(word(s[i:i+8]))|special(word(s[i+8:i+16]))|
+			special(word(s[i+16:i+24]))|special(word(s[i+24:i+32])))&hiBits != 0 {
+			break
+		}
+	}
+	for ; len(s)-i >= 8; i += 8 {
+		if special(word(s[i:i+8]))&hiBits != 0 {
 			break
 		}
 	}
@@ -288,12 +295,15 @@ func word[T string | []byte](w T) uint64 {
 		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 }
 
-// special is not zero exactly when one of the eight bytes of x is below 0x20, at or above
-// 0x80, or is '"' or '\\' (x itself, the borrow of subtracting 0x20 from each byte, and
-// the zero-byte test of x xor the quote or backslash pattern set a high bit).
+// special&hiBits is not zero exactly when one of the eight bytes of x is below 0x20, at or
+// above 0x80, or is '"' or '\\': x itself has the high bit of a byte at or above 0x80;
+// subtracting 0x20 from each byte borrows (sets the high bit) in a byte below 0x20, and
+// subtracting 1 from x xor the quote or backslash pattern does in a byte that equals it.
+// Any other byte that comes out with its high bit set was at or above 0x80, or took a
+// borrow from a lower byte that is itself special, so a word of plain bytes gives zero.
+// The caller masks (several words at once).
 func special(x uint64) uint64 {
-	q, bs := x^(loBits*'"'), x^(loBits*'\\')
-	return (x | (x - loBits*0x20) | ((q - loBits) &^ q) | ((bs - loBits) &^ bs)) & hiBits
+	return x | (x - loBits*0x20) | ((x ^ (loBits * '"')) - loBits) | ((x ^ (loBits * '\\')) - loBits)
 }
 
 // plain marks the bytes plainPrefix passes over.
