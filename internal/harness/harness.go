@@ -77,6 +77,11 @@ const (
 	// None starts no server: tests drive Stack.Handler, or the Lambda and SCF adapters
 	// (Stack.Lambda, Stack.SCF) with their own events.
 	None = "none"
+	// Lambda builds the App for AWS Lambda (platform.Env.Platform "aws", as
+	// awslambda.Start does: the authorizer mode AUTH_AWS_AUTHORIZER is accepted, the local
+	// platform's loopback rules do not apply) and starts no server: tests invoke the shipped
+	// adapter with API Gateway and Function URL events (Stack.Invoke, LambdaEvent).
+	Lambda = "lambda"
 )
 
 // Options shape a Stack. The zero value is every route over a one-broker kfake cluster, in
@@ -93,7 +98,7 @@ type Options struct {
 	// New needs them.
 	Brokers  []string
 	Auth     string            // AuthDev (default) or AuthEnv
-	Platform string            // HTTP (default), Local, Azure or None
+	Platform string            // HTTP (default), Local, Azure, None or Lambda
 	Env      map[string]string // more variables, set last: limits (HTTP_*, REQUEST_TIMEOUT, ...), KAFKA_*, auth secrets
 	// Log receives the product's logs (platform.Env.Log); nil discards them.
 	Log *slog.Logger
@@ -218,6 +223,9 @@ func newStack(ctx context.Context, o Options, check func(http.Handler) http.Hand
 		log = slog.New(slog.DiscardHandler)
 	}
 	env := platform.Env{Getenv: getenv, Platform: "local", Name: routes, LoopbackOnly: true, Log: log}
+	if o.Platform == Lambda {
+		env.Platform, env.LoopbackOnly = awslambda.Platform, false
+	}
 	if s.App, err = build(ctx, env); err != nil {
 		return nil, fmt.Errorf("build %s: %w", routes, err)
 	}
@@ -249,7 +257,7 @@ func (s *Stack) serve(p string, wrap func(http.Handler) http.Handler) error {
 		s.stop = append(s.stop, func() { cancel(); <-done })
 		s.URL = "http://" + ln.Addr().String()
 		return nil
-	case None:
+	case None, Lambda:
 		return nil
 	default:
 		return fmt.Errorf("unknown platform %q", p)
@@ -312,6 +320,13 @@ func (s *Stack) Do(t testing.TB, method, path, body string, header ...string) Re
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
+	return s.DoRequest(t, req)
+}
+
+// DoRequest sends req, a request to s.URL the test built itself (signed, with its own
+// headers), and fails t on a transport error.
+func (s *Stack) DoRequest(t testing.TB, req *http.Request) Response {
+	t.Helper()
 	r, err := s.send(req)
 	if err != nil {
 		t.Fatal(err)
