@@ -26,6 +26,9 @@ import (
 	"github.com/kafkafn/kafkafn/shared/buildinfo"
 )
 
+// In package consumewindow: the binary tests share the sink helpers of pull_test.go; they
+// start the built binaries, not an in-process server.
+
 // The binary tests build the consume-window main as scripts/build does and drive a real
 // timer payload of each platform through it: a fake Lambda Runtime API, the SCF Go1 gob RPC
 // contract, and the Azure Functions host's payload-mode POST. Kafka is an in-process kfake
@@ -296,7 +299,7 @@ func TestScheduledPullThroughTheBinary(t *testing.T) {
 	for _, pf := range platforms {
 		t.Run(pf.name, func(t *testing.T) {
 			e := startEnv(t, nil, kfake.SeedTopics(2, "orders"))
-			seedTimed(t, e, "orders", 2, 5)
+			SeedTimed(t, e, "orders", 2, 5)
 			var mu sync.Mutex
 			down := true
 			sink := newSinkServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) bool {
@@ -308,7 +311,7 @@ func TestScheduledPullThroughTheBinary(t *testing.T) {
 				}
 				return true
 			})
-			env := append([]string{"KAFKA_BROKERS=" + strings.Join(e.cluster.Config.Brokers, ","),
+			env := append([]string{"KAFKA_BROKERS=" + strings.Join(e.Cluster.Config.Brokers, ","),
 				"PULL_SINK_URL=" + sink.URL, "PULL_SINK_SECRET=" + testSecret, "PULL_DEADLINE_MARGIN=1s", "PULL_MAX_DURATION=4s"},
 				pf.env("orders")...)
 			invoke := pf.driver(t, env)
@@ -327,7 +330,7 @@ func TestScheduledPullThroughTheBinary(t *testing.T) {
 				t.Fatalf("a tick with a failing sink: ok=%v %s", ok, detail)
 			}
 			t.Logf("tick 1 failed as it should: %.300s", detail)
-			if c := e.committed(t, "pullers", "orders", 2); c[0] != broker.NoCommit || c[1] != broker.NoCommit {
+			if c := e.Committed(t, "pullers", "orders", 2); c[0] != broker.NoCommit || c[1] != broker.NoCommit {
 				t.Fatalf("committed %v after a failed delivery", c)
 			}
 			if sink.callCount() == 0 {
@@ -342,7 +345,7 @@ func TestScheduledPullThroughTheBinary(t *testing.T) {
 				t.Fatalf("tick failed: %s", detail)
 			}
 			// Tick 3 after more records: only the new ones.
-			e.produce(t, "orders", broker.Record{Partition: 1, Value: []byte("late")})
+			e.Produce(t, "orders", broker.Record{Partition: 1, Value: []byte("late")})
 			if ok, detail := invoke(t, pf.payload("orders"), time.Now().Add(30*time.Second)); !ok {
 				t.Fatalf("tick failed: %s", detail)
 			}
@@ -353,7 +356,7 @@ func TestScheduledPullThroughTheBinary(t *testing.T) {
 				}
 			}
 			checkPerPartitionOrder(t, batchRecords(got), map[int]int64{0: 3, 1: 3})
-			if c := e.committed(t, "pullers", "orders", 2); c[0] != 3 || c[1] != 3 {
+			if c := e.Committed(t, "pullers", "orders", 2); c[0] != 3 || c[1] != 3 {
 				t.Fatalf("committed %v", c)
 			}
 		})

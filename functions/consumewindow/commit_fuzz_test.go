@@ -9,6 +9,8 @@ import (
 	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
+// In package consumewindow: the fuzz target drives decodeCommitToken.
+
 // FuzzCommitBody decodes any commit body as the commit route does (httpio.Unmarshal, then the
 // token): never a panic, every refusal Invalid, and no body accepted that breaks the text
 // rules, so that a repeated token never commits the last one given.

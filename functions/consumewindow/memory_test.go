@@ -20,6 +20,8 @@ import (
 	"github.com/kafkafn/kafkafn/shared/config"
 )
 
+// In package consumewindow: it uses the binary helpers of binary_test.go.
+
 // vm returns VmRSS and VmHWM (peak RSS) of pid in bytes.
 func vm(t *testing.T, pid int) (rss, hwm int64) {
 	t.Helper()
