@@ -11,6 +11,7 @@
 package harness
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -321,6 +322,16 @@ func (s *Stack) Do(t testing.TB, method, path, body string, header ...string) Re
 		req.Header.Set(header[i], header[i+1])
 	}
 	return s.DoRequest(t, req)
+}
+
+// Serve hands one request with a JSON body straight to Handler (no network, no
+// transport) and returns what it answered: the in-process path of the benchmarks.
+func (s *Stack) Serve(method, path string, body []byte) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	s.Handler.ServeHTTP(rec, req)
+	return rec
 }
 
 // DoRequest sends req, a request to s.URL the test built itself (signed, with its own
