@@ -21,9 +21,9 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kafkafn/kafkafn/internal/bintest"
 	"github.com/kafkafn/kafkafn/internal/logtest"
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/buildinfo"
 )
 
 // In package consumewindow: the binary tests share the sink helpers of pull_test.go; they
@@ -39,13 +39,7 @@ var buildBinary = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out := filepath.Join(dir, "consume-window")
-	cmd := exec.Command("go", "build", "-trimpath", "-tags", buildinfo.Tags, "-o", out, "./cmd/consume-window")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/consume-window: %v\n%s", err, b)
-	}
-	return out, nil
+	return bintest.BuildTo(dir, "./cmd/consume-window")
 })
 
 func TestMain(m *testing.M) {
@@ -89,26 +83,12 @@ func runBinary(t *testing.T, env ...string) *logtest.Buffer {
 	return out
 }
 
+// freeAddr is a free loopback address and its port.
 func freeAddr(t *testing.T) (string, string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return ln.Addr().String(), port
-}
-
-func waitListening(t *testing.T, addr string) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			return
-		}
-	}
-	t.Fatalf("nothing listens on %s", addr)
+	addr := bintest.FreeAddr(t)
+	_, port, _ := net.SplitHostPort(addr)
+	return addr, port
 }
 
 // timerDriver delivers one timer payload to a running binary and reports whether the
@@ -209,7 +189,7 @@ type (
 func scfDriver(t *testing.T, env []string) timerDriver {
 	addr, port := freeAddr(t)
 	runBinary(t, append(env, "_LAMBDA_SERVER_PORT="+port)...)
-	waitListening(t, addr)
+	bintest.WaitListening(t, addr, nil)
 	c, err := rpc.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +215,7 @@ func scfDriver(t *testing.T, env []string) timerDriver {
 func azureDriver(t *testing.T, env []string) timerDriver {
 	addr, port := freeAddr(t)
 	runBinary(t, append(env, "FUNCTIONS_CUSTOMHANDLER_PORT="+port, "FUNCTIONS_WORKER_RUNTIME=Custom")...)
-	waitListening(t, addr)
+	bintest.WaitListening(t, addr, nil)
 	return func(t *testing.T, payload []byte, _ time.Time) (bool, string) {
 		res, err := http.Post("http://"+addr+"/TimerConsumeWindow", "application/json", bytes.NewReader(payload))
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kafkafn/kafkafn/internal/bintest"
 	"github.com/kafkafn/kafkafn/internal/logtest"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
@@ -96,7 +97,7 @@ func TestConcurrentLargeReadsStayInTheResponseBudget(t *testing.T) {
 			t.Logf("consume-window output:\n%.2000s", out.String())
 		}
 	})
-	waitListening(t, addr)
+	bintest.WaitListening(t, addr, nil)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	url := "http://" + addr + "/v1/consumer/topics/big/partitions/0/offsets/0?count=10&encoding=base64"
 

@@ -29,6 +29,7 @@ import (
 	"github.com/kafkafn/kafkafn/functions/listtopics"
 	"github.com/kafkafn/kafkafn/functions/produce"
 	"github.com/kafkafn/kafkafn/functions/token"
+	"github.com/kafkafn/kafkafn/internal/rawhttp"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
 	"github.com/kafkafn/kafkafn/shared/config"
@@ -346,11 +347,9 @@ func (s *Stack) DoRequest(t testing.TB, req *http.Request) Response {
 }
 
 func (s *Stack) send(req *http.Request) (Response, error) {
-	res, err := s.Client().Do(req)
-	if err != nil {
+	res, b, err := rawhttp.Exchange(s.Client(), req)
+	if res == nil {
 		return Response{}, err
 	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
 	return Response{Status: res.StatusCode, Header: res.Header, Body: b}, err
 }
