@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -161,6 +162,15 @@ func Start(t testing.TB, o Options) *Stack {
 		}
 	})
 	return s
+}
+
+// StartDev is the route tests' usual Stack: routes in the dev auth mode over a kfake
+// cluster with opts, with env set over REQUEST_TIMEOUT=10s (room for a loaded machine).
+func StartDev(t testing.TB, routes string, env map[string]string, opts ...kfake.Opt) *Stack {
+	t.Helper()
+	e := map[string]string{"REQUEST_TIMEOUT": "10s"}
+	maps.Copy(e, env)
+	return Start(t, Options{Routes: routes, Cluster: opts, Env: e})
 }
 
 // New starts the product over the cluster at Options.Brokers (Options.Cluster and Proxy
