@@ -12,8 +12,7 @@ import (
 	"time"
 
 	"github.com/kafkafn/kafkafn/functions/produce"
-	"github.com/kafkafn/kafkafn/shared/platform"
-	"github.com/kafkafn/kafkafn/shared/platform/awslambda"
+	"github.com/kafkafn/kafkafn/internal/harness"
 	"github.com/kafkafn/kafkafn/shared/platform/azurefunc"
 	"github.com/kafkafn/kafkafn/shared/platform/scf"
 )
@@ -24,25 +23,14 @@ type platformAnswer struct {
 	body   []byte
 }
 
-// lambdaHTTPAnswer decodes an API Gateway / SCF API Gateway integration response.
-func lambdaHTTPAnswer(t *testing.T, out []byte) platformAnswer {
+// proxyAnswer decodes an API Gateway / SCF API Gateway integration response.
+func proxyAnswer(t *testing.T, out []byte) platformAnswer {
 	t.Helper()
-	var r struct {
-		StatusCode      int    `json:"statusCode"`
-		Body            string `json:"body"`
-		IsBase64Encoded bool   `json:"isBase64Encoded"`
+	r, err := harness.ProxyResponse(out)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatalf("response %s: %v", out, err)
-	}
-	b := []byte(r.Body)
-	if r.IsBase64Encoded {
-		var err error
-		if b, err = base64.StdEncoding.DecodeString(r.Body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return platformAnswer{status: r.StatusCode, body: b}
+	return platformAnswer{status: r.Status, body: r.Body}
 }
 
 // lowerHeaders flattens h the way API gateways deliver headers: lower-case names, one value.
@@ -85,11 +73,11 @@ func TestWebhookThroughPlatforms(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 		defer cancel()
-		out, err := awslambda.New(app).Invoke(ctx, payload)
+		out, err := s.Lambda().Invoke(ctx, payload)
 		if err != nil {
 			t.Fatalf("invoke: %v", err)
 		}
-		return lambdaHTTPAnswer(t, out)
+		return proxyAnswer(t, out)
 	}
 	scfEvent := func(t *testing.T, path, rawQuery string, h http.Header, body []byte) platformAnswer {
 		query := map[string]any{}
@@ -112,8 +100,7 @@ func TestWebhookThroughPlatforms(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fn := scf.New(t.Context(), func(string) string { return "" },
-			func(context.Context, platform.Env) (platform.App, error) { return app, nil })
+		fn := s.SCF(t.Context())
 		var resp scf.InvokeResponse
 		if err := fn.Invoke(&scf.InvokeRequest{Payload: payload, RequestId: "e1", TimeLimitInMs: 20000}, &resp); err != nil {
 			t.Fatal(err)
@@ -121,7 +108,7 @@ func TestWebhookThroughPlatforms(t *testing.T) {
 		if resp.Error != nil {
 			t.Fatalf("invoke: %+v", *resp.Error)
 		}
-		return lambdaHTTPAnswer(t, resp.Payload)
+		return proxyAnswer(t, resp.Payload)
 	}
 	azure := func(t *testing.T, path, rawQuery string, h http.Header, body []byte) platformAnswer {
 		srv := httptest.NewServer(azurefunc.Handler(app))

@@ -10,15 +10,26 @@ import (
 )
 
 // Invoke sends one Lambda event to the shipped AWS Lambda adapter over the App (the way
-// the Lambda runtime delivers it) and returns the answer the adapter encoded, its headers
-// from headers and multiValueHeaders and its body decoded when base64. It fails t when
-// the adapter returns an error or an answer that is not a proxy response.
+// the Lambda runtime delivers it) and returns the answer the adapter encoded
+// (ProxyResponse). It fails t when the adapter returns an error or an answer that is not a
+// proxy response.
 func (s *Stack) Invoke(t testing.TB, event []byte) Response {
 	t.Helper()
 	out, err := s.Lambda().Invoke(t.Context(), event)
 	if err != nil {
 		t.Fatalf("harness: invoke: %v", err)
 	}
+	r, err := ProxyResponse(out)
+	if err != nil {
+		t.Fatalf("harness: invoke: %v", err)
+	}
+	return r
+}
+
+// ProxyResponse decodes an API Gateway (or SCF API Gateway) integration response, as the
+// Lambda and SCF adapters encode answers: its headers from headers and multiValueHeaders,
+// its body decoded when base64.
+func ProxyResponse(out []byte) (Response, error) {
 	var res struct {
 		StatusCode        int                 `json:"statusCode"`
 		Headers           map[string]string   `json:"headers"`
@@ -27,7 +38,7 @@ func (s *Stack) Invoke(t testing.TB, event []byte) Response {
 		IsBase64Encoded   bool                `json:"isBase64Encoded"`
 	}
 	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("harness: invoke answered %s: %v", out, err)
+		return Response{}, fmt.Errorf("not a proxy response: %s: %w", out, err)
 	}
 	r := Response{Status: res.StatusCode, Header: http.Header{}, Body: []byte(res.Body)}
 	for k, v := range res.Headers {
@@ -40,11 +51,12 @@ func (s *Stack) Invoke(t testing.TB, event []byte) Response {
 		}
 	}
 	if res.IsBase64Encoded {
+		var err error
 		if r.Body, err = base64.StdEncoding.DecodeString(res.Body); err != nil {
-			t.Fatalf("harness: invoke answered a body that is not base64: %v", err)
+			return Response{}, fmt.Errorf("a body that is not base64: %w", err)
 		}
 	}
-	return r
+	return r, nil
 }
 
 // LambdaEvent re-aims a recorded API Gateway event (HTTP API or Function URL payload 2.0,
