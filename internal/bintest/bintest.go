@@ -1,6 +1,6 @@
 // Package bintest is test support for the tests that build a kafkafn binary and run it as
 // a platform runs it: the build (as scripts/build does it: static, -trimpath, the shipped
-// tags), a free loopback address, the wait until the binary listens and its memory. It imports none of
+// tags), a free loopback address and the wait until the binary listens. It imports none of
 // kafkafn's functions, so a test inside a route's own package can use it.
 package bintest
 
@@ -10,8 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -70,28 +68,4 @@ func WaitListening(t testing.TB, addr string, out fmt.Stringer) {
 		output = ":\n" + out.String()
 	}
 	t.Fatalf("nothing listens on %s%s", addr, output)
-}
-
-// Memory returns the resident set (VmRSS) and its peak (VmHWM) of process pid in bytes, from
-// /proc (Linux).
-func Memory(pid int) (rss, hwm int64, err error) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		k, v, _ := strings.Cut(line, ":")
-		f := strings.Fields(v)
-		if len(f) == 0 {
-			continue
-		}
-		n, _ := strconv.ParseInt(f[0], 10, 64)
-		switch k {
-		case "VmRSS":
-			rss = n << 10
-		case "VmHWM":
-			hwm = n << 10
-		}
-	}
-	return rss, hwm, nil
 }
