@@ -6,14 +6,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kafkafn/kafkafn/functions/produce"
 	"github.com/kafkafn/kafkafn/internal/harness"
-	"github.com/kafkafn/kafkafn/shared/platform/azurefunc"
 	"github.com/kafkafn/kafkafn/shared/platform/scf"
 )
 
@@ -47,7 +45,6 @@ func lowerHeaders(h http.Header) map[string]string {
 // on Lambda and SCF, text bodies with multi-byte characters), and the record must hold it.
 func TestWebhookThroughPlatforms(t *testing.T) {
 	s := startWebhooks(t, 1<<20)
-	app := s.App
 	binary := []byte{0x00, 0xff, 0xfe, '\r', '\n', 0x80, 'k', 'a', 'f', 'k', 'a'}
 	text := []byte(`{"emoji":"🚀","name":"Zoë","price":"€4.20"}`)
 
@@ -110,12 +107,13 @@ func TestWebhookThroughPlatforms(t *testing.T) {
 		}
 		return proxyAnswer(t, resp.Payload)
 	}
+	// The same configuration behind the Azure adapter, over the same cluster.
+	az := harness.Start(t, harness.Options{Routes: harness.Produce, Auth: harness.AuthEnv, Env: s.Env,
+		Brokers: s.Cluster.ListenAddrs(), Platform: harness.Azure})
 	azure := func(t *testing.T, path, rawQuery string, h http.Header, body []byte) platformAnswer {
-		srv := httptest.NewServer(azurefunc.Handler(app))
-		defer srv.Close()
 		h = h.Clone()
 		h.Set("X-Azure-Functions-InvocationId", "inv-1")
-		status, b := postTo(t, srv.URL+path+"?"+rawQuery, body, h)
+		status, b := postTo(t, az.URL+path+"?"+rawQuery, body, h)
 		return platformAnswer{status: status, body: b}
 	}
 
