@@ -4,39 +4,15 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/kafkafn/kafkafn/shared/buildinfo"
+	"github.com/kafkafn/kafkafn/internal/bintest"
 )
-
-// buildAll builds this binary once per test run.
-func buildAll(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "kafkafn-all")
-	cmd := exec.Command("go", "build", "-tags", buildinfo.Tags, "-o", bin, ".")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("go build: %v", err)
-	}
-	return bin
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 // localEnv is a minimal environment: no platform variables, no Kafka, no auth.
 func localEnv(extra ...string) []string {
@@ -50,8 +26,8 @@ func TestLocalRunOnEmbeddedKafka(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := buildAll(t)
-	addr := freeAddr(t)
+	bin := bintest.Build(t, ".")
+	addr := bintest.FreeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var logs bytes.Buffer
@@ -119,16 +95,16 @@ func TestLocalRunRefusesUnsafeStarts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := buildAll(t)
+	bin := bintest.Build(t, ".")
 	tests := []struct {
 		name string
 		env  []string
 		want string
 	}{
-		{"no auth configured", []string{"ADDR=" + freeAddr(t)}, "AUTH_ENTRA_TENANT_ID"},
+		{"no auth configured", []string{"ADDR=" + bintest.FreeAddr(t)}, "AUTH_ENTRA_TENANT_ID"},
 		{"dev mode on every interface", []string{"ADDR=0.0.0.0:0", "AUTH_INSECURE_DEV=true"}, "AUTH_INSECURE_DEV"},
 		{"a port that is not a number", []string{"PORT=abc", "AUTH_INSECURE_DEV=true"}, `PORT: "abc" is not a port number`},
-		{"a bad Kafka setting", []string{"ADDR=" + freeAddr(t), "AUTH_INSECURE_DEV=true", "KAFKA_BROKERS=x:1", "KAFKA_SASL_MECHANISM=KERBEROS"}, "KAFKA_SASL_MECHANISM"},
+		{"a bad Kafka setting", []string{"ADDR=" + bintest.FreeAddr(t), "AUTH_INSECURE_DEV=true", "KAFKA_BROKERS=x:1", "KAFKA_SASL_MECHANISM=KERBEROS"}, "KAFKA_SASL_MECHANISM"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,6 +16,9 @@ import (
 	"github.com/kafkafn/kafkafn/shared/auth/policy"
 )
 
+// In package consumewindow: the test forges commit tokens (commitToken) for another topic
+// and group, and guards the routes with a bearer authenticator of its own.
+
 // TestGroupRoutesAuthorizeTheTopicAndTheGroup runs the routes behind real Entra ID bearer
 // tokens (from the fake Entra ID) and a policy that lets the role consume only "events",
 // and only through consumer group "g".
@@ -32,8 +35,8 @@ func TestGroupRoutesAuthorizeTheTopicAndTheGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := startEnv(t, func(d *Deps) { d.Guard = auth.NewGuard(pol, a) }, kfake.SeedTopics(1, "events", "secret"))
-	seedTimed(t, e, "events", 1, 3)
-	seedTimed(t, e, "secret", 1, 3)
+	SeedTimed(t, e, "events", 1, 3)
+	SeedTimed(t, e, "secret", 1, 3)
 	claims := idp.Claims("2.0", audience)
 	claims["roles"] = []string{"Kafka.Reader"}
 	bearerToken := "Bearer " + idp.Sign(claims)
@@ -60,7 +63,7 @@ func TestGroupRoutesAuthorizeTheTopicAndTheGroup(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			req, err := http.NewRequestWithContext(t.Context(), tc.method, e.srv.URL+tc.path, strings.NewReader(tc.body))
+			req, err := http.NewRequestWithContext(t.Context(), tc.method, e.URL+tc.path, strings.NewReader(tc.body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +71,7 @@ func TestGroupRoutesAuthorizeTheTopicAndTheGroup(t *testing.T) {
 			if tc.authz != "" {
 				req.Header.Set("Authorization", tc.authz)
 			}
-			res, err := e.srv.Client().Do(req)
+			res, err := e.Client.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,10 +82,10 @@ func TestGroupRoutesAuthorizeTheTopicAndTheGroup(t *testing.T) {
 			}
 		})
 	}
-	if c := e.committed(t, "g", "secret", 1); c[0] != -1 {
+	if c := e.Committed(t, "g", "secret", 1); c[0] != -1 {
 		t.Fatalf("a refused commit changed the group: %v", c)
 	}
-	if c := e.committed(t, "h", "events", 1); c[0] != -1 {
+	if c := e.Committed(t, "h", "events", 1); c[0] != -1 {
 		t.Fatalf("a refused window or commit changed the ungranted group: %v", c)
 	}
 }

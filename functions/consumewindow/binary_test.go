@@ -21,10 +21,13 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kafkafn/kafkafn/internal/bintest"
 	"github.com/kafkafn/kafkafn/internal/logtest"
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/buildinfo"
 )
+
+// In package consumewindow: the binary tests share the sink helpers of pull_test.go; they
+// start the built binaries, not an in-process server.
 
 // The binary tests build the consume-window main as scripts/build does and drive a real
 // timer payload of each platform through it: a fake Lambda Runtime API, the SCF Go1 gob RPC
@@ -36,13 +39,7 @@ var buildBinary = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out := filepath.Join(dir, "consume-window")
-	cmd := exec.Command("go", "build", "-trimpath", "-tags", buildinfo.Tags, "-o", out, "./cmd/consume-window")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/consume-window: %v\n%s", err, b)
-	}
-	return out, nil
+	return bintest.BuildTo(dir, "./cmd/consume-window")
 })
 
 func TestMain(m *testing.M) {
@@ -86,26 +83,12 @@ func runBinary(t *testing.T, env ...string) *logtest.Buffer {
 	return out
 }
 
+// freeAddr is a free loopback address and its port.
 func freeAddr(t *testing.T) (string, string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return ln.Addr().String(), port
-}
-
-func waitListening(t *testing.T, addr string) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			return
-		}
-	}
-	t.Fatalf("nothing listens on %s", addr)
+	addr := bintest.FreeAddr(t)
+	_, port, _ := net.SplitHostPort(addr)
+	return addr, port
 }
 
 // timerDriver delivers one timer payload to a running binary and reports whether the
@@ -206,7 +189,7 @@ type (
 func scfDriver(t *testing.T, env []string) timerDriver {
 	addr, port := freeAddr(t)
 	runBinary(t, append(env, "_LAMBDA_SERVER_PORT="+port)...)
-	waitListening(t, addr)
+	bintest.WaitListening(t, addr, nil)
 	c, err := rpc.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -232,7 +215,7 @@ func scfDriver(t *testing.T, env []string) timerDriver {
 func azureDriver(t *testing.T, env []string) timerDriver {
 	addr, port := freeAddr(t)
 	runBinary(t, append(env, "FUNCTIONS_CUSTOMHANDLER_PORT="+port, "FUNCTIONS_WORKER_RUNTIME=Custom")...)
-	waitListening(t, addr)
+	bintest.WaitListening(t, addr, nil)
 	return func(t *testing.T, payload []byte, _ time.Time) (bool, string) {
 		res, err := http.Post("http://"+addr+"/TimerConsumeWindow", "application/json", bytes.NewReader(payload))
 		if err != nil {
@@ -296,7 +279,7 @@ func TestScheduledPullThroughTheBinary(t *testing.T) {
 	for _, pf := range platforms {
 		t.Run(pf.name, func(t *testing.T) {
 			e := startEnv(t, nil, kfake.SeedTopics(2, "orders"))
-			seedTimed(t, e, "orders", 2, 5)
+			SeedTimed(t, e, "orders", 2, 5)
 			var mu sync.Mutex
 			down := true
 			sink := newSinkServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) bool {
@@ -308,7 +291,7 @@ func TestScheduledPullThroughTheBinary(t *testing.T) {
 				}
 				return true
 			})
-			env := append([]string{"KAFKA_BROKERS=" + strings.Join(e.cluster.Config.Brokers, ","),
+			env := append([]string{"KAFKA_BROKERS=" + strings.Join(e.Cluster.Config.Brokers, ","),
 				"PULL_SINK_URL=" + sink.URL, "PULL_SINK_SECRET=" + testSecret, "PULL_DEADLINE_MARGIN=1s", "PULL_MAX_DURATION=4s"},
 				pf.env("orders")...)
 			invoke := pf.driver(t, env)
@@ -327,7 +310,7 @@ func TestScheduledPullThroughTheBinary(t *testing.T) {
 				t.Fatalf("a tick with a failing sink: ok=%v %s", ok, detail)
 			}
 			t.Logf("tick 1 failed as it should: %.300s", detail)
-			if c := e.committed(t, "pullers", "orders", 2); c[0] != broker.NoCommit || c[1] != broker.NoCommit {
+			if c := e.Committed(t, "pullers", "orders", 2); c[0] != broker.NoCommit || c[1] != broker.NoCommit {
 				t.Fatalf("committed %v after a failed delivery", c)
 			}
 			if sink.callCount() == 0 {
@@ -342,7 +325,7 @@ func TestScheduledPullThroughTheBinary(t *testing.T) {
 				t.Fatalf("tick failed: %s", detail)
 			}
 			// Tick 3 after more records: only the new ones.
-			e.produce(t, "orders", broker.Record{Partition: 1, Value: []byte("late")})
+			e.Produce(t, "orders", broker.Record{Partition: 1, Value: []byte("late")})
 			if ok, detail := invoke(t, pf.payload("orders"), time.Now().Add(30*time.Second)); !ok {
 				t.Fatalf("tick failed: %s", detail)
 			}
@@ -353,7 +336,7 @@ func TestScheduledPullThroughTheBinary(t *testing.T) {
 				}
 			}
 			checkPerPartitionOrder(t, batchRecords(got), map[int]int64{0: 3, 1: 3})
-			if c := e.committed(t, "pullers", "orders", 2); c[0] != 3 || c[1] != 3 {
+			if c := e.Committed(t, "pullers", "orders", 2); c[0] != 3 || c[1] != 3 {
 				t.Fatalf("committed %v", c)
 			}
 		})

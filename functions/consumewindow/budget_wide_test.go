@@ -1,19 +1,17 @@
-package consumewindow
+package consumewindow_test
 
 import (
 	"bytes"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kafkafn/kafkafn/functions/consumewindow"
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/httpio"
 )
 
 // A time window over several partitions keeps up to a share of the window per
@@ -24,35 +22,29 @@ import (
 // the shares to fit: it answers, with records of every partition, in timestamp order.
 func TestWindowFitsTheResponseBudget(t *testing.T) {
 	const partitions = 8
-	e := startEnv(t, nil, kfake.SeedTopics(partitions, "wide"))
+	// The whole response budget is one window: HTTP_MAX_INFLIGHT_RESPONSE_BYTES at
+	// CONSUME_MAX_BYTES's default (6 MiB).
+	e := startEnv(t, map[string]string{"REQUEST_TIMEOUT": "3s", "HTTP_MAX_INFLIGHT_RESPONSE_BYTES": strconv.Itoa(6 << 20)},
+		kfake.SeedTopics(partitions, "wide"))
 	var recs []broker.Record
 	for i := range 8 * partitions { // 8 records of 100 KiB per partition: more than a share
 		recs = append(recs, broker.Record{Partition: i % partitions, Value: bytes.Repeat([]byte{'a' + byte(i%26)}, 100<<10),
-			Time: base.Add(time.Duration(i) * time.Millisecond)})
+			Time: consumewindow.Base.Add(time.Duration(i) * time.Millisecond)})
 	}
-	e.produce(t, "wide", recs...)
-	limits := testLimits()
-	limits.RequestTimeout = 3 * time.Second
-	limits.MaxInflightResponseBytes = limits.ConsumeMaxBytes
-	d := e.deps
-	d.Limits = limits
-	mux := http.NewServeMux()
-	Register(mux, d)
-	srv := httptest.NewServer(httpio.Serve(mux, slog.New(slog.NewTextHandler(io.Discard, nil)), httpio.WithResponseBudget(limits)))
-	defer srv.Close()
+	e.Produce(t, "wide", recs...)
 
 	// Follow the cursor to the end: every record, each once, in timestamp order.
-	var got []ConsumeRecord
-	q := "from=" + ms(base) + "&to=" + ms(base.Add(time.Hour)) + "&count=1000"
+	var got []consumewindow.ConsumeRecord
+	q := "from=" + consumewindow.Millis(consumewindow.Base) + "&to=" + consumewindow.Millis(consumewindow.Base.Add(time.Hour)) + "&count=1000"
 	for page := 0; ; page++ {
 		if page > 4*partitions {
 			t.Fatalf("no end after %d pages (%d records)", page, len(got))
 		}
-		res, err := http.Get(srv.URL + "/v1/consumer/topics/wide/window?" + q)
+		res, err := e.Client.Get(e.URL + "/v1/consumer/topics/wide/window?" + q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var out WindowResponse
+		var out consumewindow.WindowResponse
 		err = json.NewDecoder(res.Body).Decode(&out)
 		res.Body.Close()
 		if err != nil || res.StatusCode != http.StatusOK {

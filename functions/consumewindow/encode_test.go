@@ -11,6 +11,9 @@ import (
 	"github.com/kafkafn/kafkafn/shared/broker"
 )
 
+// In package consumewindow: these tests compare the unexported streaming encoder
+// (writeRecords, streamChunk) with encoding/json.
+
 // encodeStd is what encoding/json writes for the response.
 func encodeStd(t testing.TB, recs []ConsumeRecord) []byte {
 	var buf bytes.Buffer

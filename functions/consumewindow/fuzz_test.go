@@ -12,6 +12,9 @@ import (
 	"github.com/kafkafn/kafkafn/internal/jsontest"
 )
 
+// In package consumewindow: the fuzz targets drive the unexported decoders of outside
+// input (decodeCursor, decodeCommitToken, parseTime, decodePullPayload).
+
 // textRules fails unless the base64url JSON that a decoder accepted keeps the text rules.
 func textRules(t *testing.T, b64 string) {
 	t.Helper()

@@ -1,4 +1,4 @@
-package consumewindow
+package consumewindow_test
 
 import (
 	"encoding/json"
@@ -6,95 +6,73 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kafkafn/kafkafn/functions/consumewindow"
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/groups"
 )
-
-func (e *testEnv) groupWindow(t *testing.T, group, query string) GroupWindowResponse {
-	t.Helper()
-	var out GroupWindowResponse
-	status, body := e.do(t, "POST", "/v1/consumer/groups/"+group+"/topics/events/window?"+query, "")
-	decode(t, status, body, &out)
-	return out
-}
-
-func (e *testEnv) commit(t *testing.T, group, token string) (int, []byte) {
-	t.Helper()
-	return e.do(t, "POST", "/v1/consumer/groups/"+group+"/commit", jsonBody(t, CommitRequest{CommitToken: token}))
-}
-
-func (e *testEnv) lag(t *testing.T, group string) LagResponse {
-	t.Helper()
-	var out LagResponse
-	status, body := e.do(t, "GET", "/v1/consumer/groups/"+group+"/lag?topic=events", "")
-	decode(t, status, body, &out)
-	return out
-}
 
 func TestGroupWindowReadCommitRead(t *testing.T) {
 	e := startEnv(t, nil, kfake.SeedTopics(2, "events"))
-	seedTimed(t, e, "events", 2, 10)
+	consumewindow.SeedTimed(t, e, "events", 2, 10)
 
-	if l := e.lag(t, "billing"); l.Lag != 10 || l.Partitions[0].Committed != nil {
+	if l := e.Lag(t, "billing"); l.Lag != 10 || l.Partitions[0].Committed != nil {
 		t.Fatalf("lag before any commit: %+v", l)
 	}
-	w1 := e.groupWindow(t, "billing", "count=4")
-	if got := values(w1.Records); !slices.Equal(got, vals(0, 4)) || w1.CaughtUp || w1.Committed {
+	w1 := e.GroupWindow(t, "billing", "count=4")
+	if got := consumewindow.Values(w1.Records); !slices.Equal(got, consumewindow.Vals(0, 4)) || w1.CaughtUp || w1.Committed {
 		t.Fatalf("first window %v caughtUp=%v", got, w1.CaughtUp)
 	}
 	t.Run("reading again without a commit returns the same records", func(t *testing.T) {
-		again := e.groupWindow(t, "billing", "count=4")
-		if !slices.Equal(values(again.Records), values(w1.Records)) {
-			t.Fatalf("got %v", values(again.Records))
+		again := e.GroupWindow(t, "billing", "count=4")
+		if !slices.Equal(consumewindow.Values(again.Records), consumewindow.Values(w1.Records)) {
+			t.Fatalf("got %v", consumewindow.Values(again.Records))
 		}
 	})
 	t.Run("the commit stores exactly the delivered offsets", func(t *testing.T) {
-		status, body := e.commit(t, "billing", w1.CommitToken)
-		var out CommitResponse
-		decode(t, status, body, &out)
-		want := []PartitionOffset{{Partition: 0, Offset: 2}, {Partition: 1, Offset: 2}}
+		status, body := e.Commit(t, "billing", w1.CommitToken)
+		var out consumewindow.CommitResponse
+		consumewindow.Decode(t, status, body, &out)
+		want := []consumewindow.PartitionOffset{{Partition: 0, Offset: 2}, {Partition: 1, Offset: 2}}
 		if !slices.Equal(out.Committed, want) {
 			t.Fatalf("committed %+v, want %+v", out.Committed, want)
 		}
-		if c := e.committed(t, "billing", "events", 2); c[0] != 2 || c[1] != 2 {
+		if c := e.Committed(t, "billing", "events", 2); c[0] != 2 || c[1] != 2 {
 			t.Fatalf("broker says %v", c)
 		}
 	})
 	t.Run("committing the same token again succeeds and changes nothing", func(t *testing.T) {
-		status, body := e.commit(t, "billing", w1.CommitToken)
+		status, body := e.Commit(t, "billing", w1.CommitToken)
 		if status != 200 {
 			t.Fatalf("%d %s", status, body)
 		}
 	})
 	t.Run("lag reports committed, end and lag per partition", func(t *testing.T) {
-		l := e.lag(t, "billing")
+		l := e.Lag(t, "billing")
 		if l.Lag != 6 || *l.Partitions[0].Committed != 2 || l.Partitions[0].EndOffset != 5 || l.Partitions[0].Lag != 3 {
 			t.Fatalf("lag %+v", l)
 		}
 	})
 	t.Run("the next window continues after the commit until caught up", func(t *testing.T) {
-		w2 := e.groupWindow(t, "billing", "count=100")
-		if got := values(w2.Records); !slices.Equal(got, vals(4, 10)) || !w2.CaughtUp {
+		w2 := e.GroupWindow(t, "billing", "count=100")
+		if got := consumewindow.Values(w2.Records); !slices.Equal(got, consumewindow.Vals(4, 10)) || !w2.CaughtUp {
 			t.Fatalf("second window %v caughtUp=%v", got, w2.CaughtUp)
 		}
-		if status, body := e.commit(t, "billing", w2.CommitToken); status != 200 {
+		if status, body := e.Commit(t, "billing", w2.CommitToken); status != 200 {
 			t.Fatalf("%d %s", status, body)
 		}
-		if l := e.lag(t, "billing"); l.Lag != 0 {
+		if l := e.Lag(t, "billing"); l.Lag != 0 {
 			t.Fatalf("lag after catching up %+v", l)
 		}
-		w3 := e.groupWindow(t, "billing", "")
+		w3 := e.GroupWindow(t, "billing", "")
 		if len(w3.Records) != 0 || !w3.CaughtUp {
 			t.Fatalf("third window %+v", w3)
 		}
 	})
 	t.Run("another group has its own position", func(t *testing.T) {
-		w := e.groupWindow(t, "audit", "count=3")
-		if got := values(w.Records); !slices.Equal(got, vals(0, 3)) {
+		w := e.GroupWindow(t, "audit", "count=3")
+		if got := consumewindow.Values(w.Records); !slices.Equal(got, consumewindow.Vals(0, 3)) {
 			t.Fatalf("got %v", got)
 		}
 	})
@@ -102,43 +80,43 @@ func TestGroupWindowReadCommitRead(t *testing.T) {
 
 func TestGroupCommitRace(t *testing.T) {
 	e := startEnv(t, nil, kfake.SeedTopics(1, "events"))
-	seedTimed(t, e, "events", 1, 10)
+	consumewindow.SeedTimed(t, e, "events", 1, 10)
 	// Two readers take the same window; then one reads further and commits.
-	a := e.groupWindow(t, "g", "count=3")
-	b := e.groupWindow(t, "g", "count=5")
-	if status, body := e.commit(t, "g", b.CommitToken); status != 200 {
+	a := e.GroupWindow(t, "g", "count=3")
+	b := e.GroupWindow(t, "g", "count=5")
+	if status, body := e.Commit(t, "g", b.CommitToken); status != 200 {
 		t.Fatalf("%d %s", status, body)
 	}
 	t.Run("a token read before the group moved on is 409 and commits nothing", func(t *testing.T) {
-		status, body := e.commit(t, "g", a.CommitToken)
-		if status != 409 || errorCode(t, body) != "group_moved_on" {
+		status, body := e.Commit(t, "g", a.CommitToken)
+		if status != 409 || consumewindow.ErrorCode(t, body) != "group_moved_on" {
 			t.Fatalf("%d %s", status, body)
 		}
-		if c := e.committed(t, "g", "events", 1); c[0] != 5 {
+		if c := e.Committed(t, "g", "events", 1); c[0] != 5 {
 			t.Fatalf("committed offset %d, want 5 (never moved back)", c[0])
 		}
 	})
 	t.Run("a stale token never moves a later commit back", func(t *testing.T) {
-		c := e.groupWindow(t, "g", "count=100")
-		if status, _ := e.commit(t, "g", c.CommitToken); status != 200 {
+		c := e.GroupWindow(t, "g", "count=100")
+		if status, _ := e.Commit(t, "g", c.CommitToken); status != 200 {
 			t.Fatal(status)
 		}
 		for _, tok := range []string{a.CommitToken, b.CommitToken} {
-			if status, _ := e.commit(t, "g", tok); status != 409 {
+			if status, _ := e.Commit(t, "g", tok); status != 409 {
 				t.Fatalf("stale token: %d", status)
 			}
 		}
-		if got := e.committed(t, "g", "events", 1); got[0] != 10 {
+		if got := e.Committed(t, "g", "events", 1); got[0] != 10 {
 			t.Fatalf("committed %d, want 10", got[0])
 		}
 	})
 	t.Run("concurrent commits of windows read from one position: exactly one wins", func(t *testing.T) {
-		seedTimed(t, e, "events", 1, 4)
-		toks := []string{e.groupWindow(t, "g", "count=1").CommitToken, e.groupWindow(t, "g", "count=2").CommitToken, e.groupWindow(t, "g", "count=3").CommitToken}
+		consumewindow.SeedTimed(t, e, "events", 1, 4)
+		toks := []string{e.GroupWindow(t, "g", "count=1").CommitToken, e.GroupWindow(t, "g", "count=2").CommitToken, e.GroupWindow(t, "g", "count=3").CommitToken}
 		statuses := make(chan int, len(toks))
 		for _, tok := range toks {
 			go func() {
-				status, _ := e.commit(t, "g", tok)
+				status, _ := e.Commit(t, "g", tok)
 				statuses <- status
 			}()
 		}
@@ -156,104 +134,60 @@ func TestGroupCommitRace(t *testing.T) {
 
 func TestGroupWindowCommitImmediate(t *testing.T) {
 	e := startEnv(t, nil, kfake.SeedTopics(1, "events"))
-	seedTimed(t, e, "events", 1, 5)
-	w := e.groupWindow(t, "g", "count=2&commit=immediate")
-	if !w.Committed || !slices.Equal(values(w.Records), vals(0, 2)) {
+	consumewindow.SeedTimed(t, e, "events", 1, 5)
+	w := e.GroupWindow(t, "g", "count=2&commit=immediate")
+	if !w.Committed || !slices.Equal(consumewindow.Values(w.Records), consumewindow.Vals(0, 2)) {
 		t.Fatalf("%+v", w)
 	}
-	if c := e.committed(t, "g", "events", 1); c[0] != 2 {
+	if c := e.Committed(t, "g", "events", 1); c[0] != 2 {
 		t.Fatalf("committed %d", c[0])
 	}
-	next := e.groupWindow(t, "g", "count=2")
-	if !slices.Equal(values(next.Records), vals(2, 4)) {
-		t.Fatalf("next %v", values(next.Records))
+	next := e.GroupWindow(t, "g", "count=2")
+	if !slices.Equal(consumewindow.Values(next.Records), consumewindow.Vals(2, 4)) {
+		t.Fatalf("next %v", consumewindow.Values(next.Records))
 	}
 }
 
 func TestGroupWindowReset(t *testing.T) {
 	e := startEnv(t, nil, kfake.SeedTopics(2, "events"))
-	seedTimed(t, e, "events", 2, 6)
+	consumewindow.SeedTimed(t, e, "events", 2, 6)
 	t.Run("reset=latest starts a new group at the end and its commit pins the position", func(t *testing.T) {
-		w := e.groupWindow(t, "late", "reset=latest")
+		w := e.GroupWindow(t, "late", "reset=latest")
 		if len(w.Records) != 0 || !w.CaughtUp {
 			t.Fatalf("%+v", w)
 		}
-		if status, body := e.commit(t, "late", w.CommitToken); status != 200 {
+		if status, body := e.Commit(t, "late", w.CommitToken); status != 200 {
 			t.Fatalf("%d %s", status, body)
 		}
-		e.produce(t, "events", broker.Record{Partition: 1, Value: []byte("new")})
-		next := e.groupWindow(t, "late", "reset=latest")
-		if got := values(next.Records); !slices.Equal(got, []string{"new"}) {
+		e.Produce(t, "events", broker.Record{Partition: 1, Value: []byte("new")})
+		next := e.GroupWindow(t, "late", "reset=latest")
+		if got := consumewindow.Values(next.Records); !slices.Equal(got, []string{"new"}) {
 			t.Fatalf("got %v", got)
 		}
 	})
 	t.Run("CONSUME_GROUP_RESET=latest is the default a request can override", func(t *testing.T) {
-		e2 := startEnv(t, func(d *Deps) { d.Groups.Reset = "latest" }, kfake.SeedTopics(1, "events"))
-		seedTimed(t, e2, "events", 1, 3)
-		if w := e2.groupWindow(t, "x", ""); len(w.Records) != 0 {
-			t.Fatalf("latest default: %v", values(w.Records))
+		e2 := startEnv(t, map[string]string{"CONSUME_GROUP_RESET": "latest"}, kfake.SeedTopics(1, "events"))
+		consumewindow.SeedTimed(t, e2, "events", 1, 3)
+		if w := e2.GroupWindow(t, "x", ""); len(w.Records) != 0 {
+			t.Fatalf("latest default: %v", consumewindow.Values(w.Records))
 		}
-		if w := e2.groupWindow(t, "x", "reset=earliest"); len(w.Records) != 3 {
-			t.Fatalf("earliest override: %v", values(w.Records))
+		if w := e2.GroupWindow(t, "x", "reset=earliest"); len(w.Records) != 3 {
+			t.Fatalf("earliest override: %v", consumewindow.Values(w.Records))
 		}
 	})
 	t.Run("a commit before the log start restarts at the oldest retained record", func(t *testing.T) {
-		w := e.groupWindow(t, "old", "count=1&commit=immediate")
+		w := e.GroupWindow(t, "old", "count=1&commit=immediate")
 		if len(w.Records) != 1 {
-			t.Fatal(values(w.Records))
+			t.Fatal(consumewindow.Values(w.Records))
 		}
-		e.deleteRecords(t, "events", 0, 2)
-		next := e.groupWindow(t, "old", "count=100")
+		e.DeleteRecords(t, "events", 0, 2)
+		next := e.GroupWindow(t, "old", "count=100")
 		for _, r := range next.Records {
 			if r.Partition == 0 && r.Offset < 2 {
 				t.Fatalf("read deleted offset %d", r.Offset)
 			}
 		}
-		if status, body := e.commit(t, "old", next.CommitToken); status != 200 {
-			t.Fatalf("%d %s", status, body)
-		}
-	})
-}
-
-func TestGroupErrors(t *testing.T) {
-	secret := []byte("0123456789abcdef-secret")
-	e := startEnv(t, func(d *Deps) { d.Groups.CommitTokenSecret = secret }, kfake.SeedTopics(1, "events"))
-	seedTimed(t, e, "events", 1, 3)
-	good := e.groupWindow(t, "g", "count=1").CommitToken
-	unsigned := (&commitToken{V: 1, Group: "g", Topic: "events", Issued: time.Now().UnixMilli(),
-		Partitions: []commitTokenOffset{{Partition: 0, Committed: -1, Next: 3}}}).encode(nil)
-	forged := (&commitToken{V: 1, Group: "g", Topic: "events", Issued: time.Now().UnixMilli(),
-		Partitions: []commitTokenOffset{{Partition: 0, Committed: -1, Next: 3}}}).encode([]byte("another-secret-of-16"))
-	expired := (&commitToken{V: 1, Group: "g", Topic: "events", Issued: time.Now().Add(-2 * time.Hour).UnixMilli(),
-		Partitions: []commitTokenOffset{}}).encode(secret)
-	tests := []struct {
-		name, method, path, body string
-		status                   int
-		code                     string
-	}{
-		{"a group name with a slash-like character is refused", "POST", "/v1/consumer/groups/a%20b/topics/events/window", "", 400, "invalid_group"},
-		{"a group name over 249 characters is refused", "POST", "/v1/consumer/groups/" + strings.Repeat("g", 250) + "/topics/events/window", "", 400, "invalid_group"},
-		{"an unknown reset policy is refused", "POST", "/v1/consumer/groups/g/topics/events/window?reset=middle", "", 400, "invalid_reset"},
-		{"an unknown commit mode is refused", "POST", "/v1/consumer/groups/g/topics/events/window?commit=later", "", 400, "invalid_commit"},
-		{"an unknown topic is 404", "POST", "/v1/consumer/groups/g/topics/nope/window", "", 404, "unknown_topic"},
-		{"a token for another group is refused", "POST", "/v1/consumer/groups/h/commit", jsonBody(t, CommitRequest{CommitToken: good}), 400, "invalid_token"},
-		{"an unsigned token is refused when tokens are signed", "POST", "/v1/consumer/groups/g/commit", jsonBody(t, CommitRequest{CommitToken: unsigned}), 400, "invalid_token"},
-		{"a token signed with another secret is refused", "POST", "/v1/consumer/groups/g/commit", jsonBody(t, CommitRequest{CommitToken: forged}), 400, "invalid_token"},
-		{"an expired token is refused", "POST", "/v1/consumer/groups/g/commit", jsonBody(t, CommitRequest{CommitToken: expired}), 400, "token_expired"},
-		{"a commit body with unknown fields is refused", "POST", "/v1/consumer/groups/g/commit", `{"token":"x","extra":1}`, 400, ""},
-		{"lag needs a topic", "GET", "/v1/consumer/groups/g/lag", "", 400, "invalid_topic"},
-		{"lag of an unknown topic is 404", "GET", "/v1/consumer/groups/g/lag?topic=nope", "", 404, "unknown_topic"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			status, body := e.do(t, tc.method, tc.path, tc.body)
-			if status != tc.status || (tc.code != "" && errorCode(t, body) != tc.code) {
-				t.Fatalf("got %d %s, want %d %s", status, body, tc.status, tc.code)
-			}
-		})
-	}
-	t.Run("a signed token from this service commits", func(t *testing.T) {
-		if status, body := e.commit(t, "g", good); status != 200 {
+		if status, body := e.Commit(t, "old", next.CommitToken); status != 200 {
 			t.Fatalf("%d %s", status, body)
 		}
 	})
@@ -263,15 +197,15 @@ func TestGroupErrors(t *testing.T) {
 // 400 and commits nothing (encoding/json alone would commit the last token given).
 func TestGroupCommitRefusesInvalidText(t *testing.T) {
 	e := startEnv(t, nil, kfake.SeedTopics(1, "events"))
-	seedTimed(t, e, "events", 1, 3)
-	good := e.groupWindow(t, "g", "count=2").CommitToken
+	consumewindow.SeedTimed(t, e, "events", 1, 3)
+	good := e.GroupWindow(t, "g", "count=2").CommitToken
 	for _, tc := range []struct{ name, body, msg string }{
 		{"a repeated token", `{"token":"x","token":"` + good + `"}`, "invalid JSON body: duplicate field token"},
 		{"the token field named twice in different case", `{"token":"x","Token":"` + good + `"}`, "invalid JSON body: duplicate field Token (names match ignoring case)"},
 		{"a token that is not valid UTF-8", `{"token":"` + good + "\xff" + `"}`, "invalid JSON body: token is not valid UTF-8"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			status, body := e.do(t, "POST", "/v1/consumer/groups/g/commit", tc.body)
+			status, body := e.Do(t, "POST", "/v1/consumer/groups/g/commit", tc.body)
 			var out struct {
 				Error struct{ Code, Message string }
 			}
@@ -281,7 +215,7 @@ func TestGroupCommitRefusesInvalidText(t *testing.T) {
 			}
 		})
 	}
-	committed, err := e.broker.CommittedOffsets(t.Context(), "g", "events", []int{0})
+	committed, err := e.Broker.CommittedOffsets(t.Context(), "g", "events", []int{0})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,17 +234,5 @@ func TestValidateGroupID(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-	}
-}
-
-func TestGroupRoutesWithZeroConfigUseTheDefaults(t *testing.T) {
-	e := startEnv(t, func(d *Deps) { d.Groups = groups.Config{} }, kfake.SeedTopics(1, "events"))
-	seedTimed(t, e, "events", 1, 2)
-	w := e.groupWindow(t, "g", "")
-	if len(w.Records) != 2 {
-		t.Fatalf("reset is not earliest: %v", values(w.Records))
-	}
-	if status, body := e.commit(t, "g", w.CommitToken); status != 200 {
-		t.Fatalf("%d %s", status, body)
 	}
 }

@@ -14,11 +14,14 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kafkafn/kafkafn/internal/bintest"
 	"github.com/kafkafn/kafkafn/internal/logtest"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
 	"github.com/kafkafn/kafkafn/shared/config"
 )
+
+// In package consumewindow: it uses the binary helpers of binary_test.go.
 
 // vm returns VmRSS and VmHWM (peak RSS) of pid in bytes.
 func vm(t *testing.T, pid int) (rss, hwm int64) {
@@ -94,7 +97,7 @@ func TestConcurrentLargeReadsStayInTheResponseBudget(t *testing.T) {
 			t.Logf("consume-window output:\n%.2000s", out.String())
 		}
 	})
-	waitListening(t, addr)
+	bintest.WaitListening(t, addr, nil)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	url := "http://" + addr + "/v1/consumer/topics/big/partitions/0/offsets/0?count=10&encoding=base64"
 

@@ -1,7 +1,6 @@
 package consumewindow_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -28,11 +27,7 @@ func BenchmarkConsumeByOffset(b *testing.B) {
 					values[i] = v
 				}
 				body, _ := json.Marshal(harness.ProduceBody(&p, values...))
-				req := httptest.NewRequest("POST", "/v1/producer/topics/bench", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				rec := httptest.NewRecorder()
-				s.Handler.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK {
+				if rec := s.Serve("POST", "/v1/producer/topics/bench", body); rec.Code != http.StatusOK {
 					b.Fatalf("seed: %d %s", rec.Code, rec.Body)
 				}
 			}

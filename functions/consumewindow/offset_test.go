@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,14 +15,6 @@ import (
 	"github.com/kafkafn/kafkafn/internal/harness"
 	"github.com/kafkafn/kafkafn/shared/broker"
 )
-
-// startOffsets runs the consume-window binary's Build over a kfake cluster with opts, in the
-// dev auth mode, with env (limits) over a 10 s request timeout.
-func startOffsets(t *testing.T, env map[string]string, opts ...kfake.Opt) *harness.Stack {
-	e := map[string]string{"REQUEST_TIMEOUT": "10s"}
-	maps.Copy(e, env)
-	return harness.Start(t, harness.Options{Routes: harness.ConsumeWindow, Cluster: opts, Env: e})
-}
 
 func consume(t *testing.T, s *harness.Stack, path string) (consumewindow.ConsumeResponse, harness.Response) {
 	t.Helper()
@@ -38,7 +29,7 @@ func consume(t *testing.T, s *harness.Stack, path string) (consumewindow.Consume
 }
 
 func TestConsumePagesWithNextOffsetUntilCaughtUp(t *testing.T) {
-	s := startOffsets(t, nil, kfake.SeedTopics(2, "events"))
+	s := harness.StartDev(t, harness.ConsumeWindow, nil, kfake.SeedTopics(2, "events"))
 	var recs []broker.Record
 	for i := range 25 {
 		recs = append(recs, broker.Record{Partition: 1, Key: []byte(fmt.Sprintf("k%d", i)), Value: []byte(fmt.Sprintf(`{"n":%d}`, i))})
@@ -83,7 +74,7 @@ func TestConsumePagesWithNextOffsetUntilCaughtUp(t *testing.T) {
 }
 
 func TestConsumeRecordShapes(t *testing.T) {
-	s := startOffsets(t, nil, kfake.SeedTopics(1, "shapes"))
+	s := harness.StartDev(t, harness.ConsumeWindow, nil, kfake.SeedTopics(1, "shapes"))
 	ts := time.UnixMilli(1_700_000_000_000)
 	_, err := s.Broker.Produce(t.Context(), "shapes", []broker.Record{
 		{Partition: 0, Value: []byte("plain"), Time: ts, Headers: []broker.Header{{Key: "h", Value: []byte("1")}, {Key: "h", Value: []byte{0xff}}}},
@@ -115,7 +106,7 @@ func TestConsumeRecordShapes(t *testing.T) {
 }
 
 func TestConsumeErrorsAndEdges(t *testing.T) {
-	s := startOffsets(t, nil, kfake.SeedTopics(1, "t"), kfake.SeedTopics(1, "empty"))
+	s := harness.StartDev(t, harness.ConsumeWindow, nil, kfake.SeedTopics(1, "t"), kfake.SeedTopics(1, "empty"))
 	if _, err := s.Broker.Produce(t.Context(), "t", []broker.Record{{Partition: 0, Value: []byte("a")}, {Partition: 0, Value: []byte("b")}}); err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +157,7 @@ func TestConsumeErrorsAndEdges(t *testing.T) {
 }
 
 func TestConsumeStopsAtTheByteCap(t *testing.T) {
-	s := startOffsets(t, map[string]string{"CONSUME_MAX_BYTES": "1024"}, kfake.SeedTopics(1, "big"))
+	s := harness.StartDev(t, harness.ConsumeWindow, map[string]string{"CONSUME_MAX_BYTES": "1024"}, kfake.SeedTopics(1, "big"))
 	var recs []broker.Record
 	for range 10 {
 		recs = append(recs, broker.Record{Partition: 0, Value: make([]byte, 300)})

@@ -28,6 +28,9 @@ import (
 	"github.com/kafkafn/kafkafn/shared/push"
 )
 
+// In package consumewindow: the pull tests call pull with Deps carrying their push
+// configuration and push options (backoff) that no environment variable sets.
+
 // testSecret is a Standard Webhooks secret (32 bytes).
 const testSecret = "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 
@@ -109,7 +112,7 @@ func pullConfig(t *testing.T, kv ...string) push.Config {
 }
 
 // withPull installs pulls on e's deps; the log sink writes to out.
-func (e *testEnv) withPull(cfg push.Config, out io.Writer, opts ...push.Option) Deps {
+func (e *Env) withPull(cfg push.Config, out io.Writer, opts ...push.Option) Deps {
 	d := e.deps
 	var err error
 	if d.Pull, err = newPullDeps(cfg, out, opts...); err != nil {
@@ -161,7 +164,7 @@ func checkPerPartitionOrder(t *testing.T, recs []ConsumeRecord, want map[int]int
 
 func TestPullLogSink(t *testing.T) {
 	e := startEnv(t, nil, kfake.SeedTopics(2, "events"))
-	seedTimed(t, e, "events", 2, 7)
+	SeedTimed(t, e, "events", 2, 7)
 	var out bytes.Buffer
 	d := e.withPull(pullConfig(t, "PULL_SINK", "log", "PULL_TOPIC", "events", "PULL_GROUP", "logs", "PULL_BATCH_COUNT", "3"), &out)
 	if Timer(d) == nil {
@@ -187,7 +190,7 @@ func TestPullLogSink(t *testing.T) {
 		recs = append(recs, l.ConsumeRecord)
 	}
 	checkPerPartitionOrder(t, recs, map[int]int64{0: 4, 1: 3})
-	if c := e.committed(t, "logs", "events", 2); c[0] != 4 || c[1] != 3 {
+	if c := e.Committed(t, "logs", "events", 2); c[0] != 4 || c[1] != 3 {
 		t.Fatalf("committed %v", c)
 	}
 	t.Run("a caught-up tick delivers nothing", func(t *testing.T) {
@@ -201,7 +204,7 @@ func TestPullLogSink(t *testing.T) {
 
 func TestPullHTTPSink(t *testing.T) {
 	e := startEnv(t, nil, kfake.SeedTopics(3, "events"))
-	seedTimed(t, e, "events", 3, 20)
+	SeedTimed(t, e, "events", 3, 20)
 	sink := newSinkServer(t, nil)
 	d := e.withPull(pullConfig(t, "PULL_SINK_URL", sink.URL+"/hook?k=1", "PULL_SINK_SECRET", testSecret,
 		"PULL_TOPIC", "events", "PULL_GROUP", "hook", "PULL_BATCH_COUNT", "4"), nil)
@@ -224,7 +227,7 @@ func TestPullHTTPSink(t *testing.T) {
 	checkPerPartitionOrder(t, batchRecords(got), map[int]int64{0: 7, 1: 7, 2: 6})
 
 	t.Run("records produced between ticks come in the next tick, none lost or repeated", func(t *testing.T) {
-		e.produce(t, "events", broker.Record{Partition: 2, Value: []byte("late-0")}, broker.Record{Partition: 0, Value: []byte("late-1")})
+		e.Produce(t, "events", broker.Record{Partition: 2, Value: []byte("late-0")}, broker.Record{Partition: 0, Value: []byte("late-1")})
 		if _, err := tick(t, d, ""); err != nil {
 			t.Fatal(err)
 		}
@@ -272,7 +275,7 @@ func TestPullSinkFailures(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := startEnv(t, nil, kfake.SeedTopics(1, "events"))
-			seedTimed(t, e, "events", 1, 3)
+			SeedTimed(t, e, "events", 1, 3)
 			sink := newSinkServer(t, func(call int, w http.ResponseWriter, r *http.Request) bool {
 				ok := tc.respond(call, w, r)
 				if !ok && w.Header().Get("Location") == "" {
@@ -290,7 +293,7 @@ func TestPullSinkFailures(t *testing.T) {
 			if !tc.wantCalls(sink.callCount()) {
 				t.Fatalf("%d calls", sink.callCount())
 			}
-			c := e.committed(t, "g", "events", 1)
+			c := e.Committed(t, "g", "events", 1)
 			if tc.wantCommit != (c[0] == 3) || (!tc.wantCommit && c[0] != broker.NoCommit) {
 				t.Fatalf("committed %v", c)
 			}
@@ -300,7 +303,7 @@ func TestPullSinkFailures(t *testing.T) {
 
 func TestPullRedeliversAfterFailure(t *testing.T) {
 	e := startEnv(t, nil, kfake.SeedTopics(2, "events"))
-	seedTimed(t, e, "events", 2, 6)
+	SeedTimed(t, e, "events", 2, 6)
 	var failing sync.Mutex
 	down := true
 	sink := newSinkServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) bool {
@@ -330,7 +333,7 @@ func TestPullRedeliversAfterFailure(t *testing.T) {
 	if failedCalls < 2 {
 		t.Fatalf("only %d attempts before giving up", failedCalls)
 	}
-	if c := e.committed(t, "g", "events", 2); c[0] != broker.NoCommit || c[1] != broker.NoCommit {
+	if c := e.Committed(t, "g", "events", 2); c[0] != broker.NoCommit || c[1] != broker.NoCommit {
 		t.Fatalf("committed %v after a failed delivery", c)
 	}
 
@@ -342,14 +345,14 @@ func TestPullRedeliversAfterFailure(t *testing.T) {
 	}
 	got := sink.accepted()
 	checkPerPartitionOrder(t, batchRecords(got), map[int]int64{0: 3, 1: 3})
-	if c := e.committed(t, "g", "events", 2); c[0] != 3 || c[1] != 3 {
+	if c := e.Committed(t, "g", "events", 2); c[0] != 3 || c[1] != 3 {
 		t.Fatalf("committed %v", c)
 	}
 }
 
 func TestPullSlowSinkRespectsTheDeadline(t *testing.T) {
 	e := startEnv(t, nil, kfake.SeedTopics(1, "events"))
-	seedTimed(t, e, "events", 1, 3)
+	SeedTimed(t, e, "events", 1, 3)
 	sink := newSinkServer(t, func(_ int, _ http.ResponseWriter, r *http.Request) bool {
 		<-r.Context().Done() // never answers
 		return false
@@ -362,15 +365,15 @@ func TestPullSlowSinkRespectsTheDeadline(t *testing.T) {
 	if err == nil || ctx.Err() != nil {
 		t.Fatalf("err = %v, ctx = %v: the tick must give up before the invocation deadline", err, ctx.Err())
 	}
-	if c := e.committed(t, "g", "events", 1); c[0] != broker.NoCommit {
+	if c := e.Committed(t, "g", "events", 1); c[0] != broker.NoCommit {
 		t.Fatalf("committed %v", c)
 	}
 }
 
 func TestPullPayload(t *testing.T) {
 	e := startEnv(t, nil, kfake.SeedTopics(1, "events", "other"))
-	seedTimed(t, e, "events", 1, 2)
-	seedTimed(t, e, "other", 1, 3)
+	SeedTimed(t, e, "events", 1, 2)
+	SeedTimed(t, e, "other", 1, 3)
 	var out bytes.Buffer
 	d := e.withPull(pullConfig(t, "PULL_SINK", "log", "PULL_TOPIC", "events", "PULL_GROUP", "g"), &out)
 	tests := []struct {
@@ -453,7 +456,7 @@ func TestPullStopsCleanlyWhenTheNextBatchWouldNotFit(t *testing.T) {
 	e := startEnv(t, nil, kfake.SeedTopics(1, "events"))
 	// 32 batches of one record at 200 ms each need 6.4 s; the tick has 3 s, so it runs out of
 	// time part-way however slow the machine is (the first batch has 2.7 s to get through).
-	seedTimed(t, e, "events", 1, 32)
+	SeedTimed(t, e, "events", 1, 32)
 	sink := newSinkServer(t, func(_ int, _ http.ResponseWriter, _ *http.Request) bool {
 		time.Sleep(200 * time.Millisecond) // a slow receiver
 		return true
@@ -469,7 +472,7 @@ func TestPullStopsCleanlyWhenTheNextBatchWouldNotFit(t *testing.T) {
 	if !st.OutOfTime || st.CaughtUp || st.Batches == 0 || st.Batches >= 32 {
 		t.Fatalf("stats %+v", st)
 	}
-	if c := e.committed(t, "g", "events", 1); c[0] != int64(st.Batches) {
+	if c := e.Committed(t, "g", "events", 1); c[0] != int64(st.Batches) {
 		t.Fatalf("committed %d after %d delivered batches of one record", c[0], st.Batches)
 	}
 	// The next ticks go on where this one stopped, without loss or repeats.

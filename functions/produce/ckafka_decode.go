@@ -48,13 +48,9 @@ func DecodeSendMessage(body []byte, max int) (SendMessageRequest, error) {
 	if err != nil {
 		return req, err
 	}
-	if hubID == nil {
-		return req, missing("DataHubId")
+	if req.DataHubID, err = checkDataHubID(hubID); err != nil {
+		return req, err
 	}
-	if *hubID == "" {
-		return req, badValue("DataHubId must not be empty")
-	}
-	req.DataHubID = *hubID
 	msg := top.get("Message")
 	if msg == nil || msg.isNull() {
 		return req, missing("Message")
@@ -62,11 +58,8 @@ func DecodeSendMessage(body []byte, max int) (SendMessageRequest, error) {
 	if !msg.isArray {
 		return req, invalidParam("Message must be an array of {\"Key\",\"Body\"} objects")
 	}
-	switch {
-	case len(msg.items) == 0:
-		return req, badValue("Message must hold at least one message")
-	case len(msg.items) > max:
-		return req, badValue(fmt.Sprintf("Message may hold at most %d messages, got %d", max, len(msg.items)))
+	if err := checkMessageCount(len(msg.items), max); err != nil {
+		return req, err
 	}
 	req.Messages = make([]SendMessageItem, len(msg.items))
 	for i, m := range msg.items {
@@ -81,11 +74,8 @@ func DecodeSendMessage(body []byte, max int) (SendMessageRequest, error) {
 		if err != nil {
 			return req, err
 		}
-		if b == nil {
-			return req, missing(at + ".Body")
-		}
-		if *b == "" {
-			return req, badValue(at + ".Body must not be empty")
+		if err := checkBody(at, b); err != nil {
+			return req, err
 		}
 		k, err := stringParam(m.members, "Key", at+".Key")
 		if err != nil {
@@ -97,6 +87,39 @@ func DecodeSendMessage(body []byte, max int) (SendMessageRequest, error) {
 		req.Messages[i] = SendMessageItem{Key: k, Body: *b}
 	}
 	return req, nil
+}
+
+// checkDataHubID checks the DataHubId parameter (nil: absent or null) and returns it.
+func checkDataHubID(hubID *string) (string, error) {
+	if hubID == nil {
+		return "", missing("DataHubId")
+	}
+	if *hubID == "" {
+		return "", badValue("DataHubId must not be empty")
+	}
+	return *hubID, nil
+}
+
+// checkMessageCount checks that Message holds 1 to max messages.
+func checkMessageCount(n, max int) error {
+	switch {
+	case n == 0:
+		return badValue("Message must hold at least one message")
+	case n > max:
+		return badValue(fmt.Sprintf("Message may hold at most %d messages, got %d", max, n))
+	}
+	return nil
+}
+
+// checkBody checks the Body of the message at (nil: absent or null).
+func checkBody(at string, b *string) error {
+	if b == nil {
+		return missing(at + ".Body")
+	}
+	if *b == "" {
+		return badValue(at + ".Body must not be empty")
+	}
+	return nil
 }
 
 // smValue is one JSON value of a SendMessage body as the pass read it: its raw text, and for

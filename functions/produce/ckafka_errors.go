@@ -60,54 +60,47 @@ func (a tencentAnswer) WriteResponse(w http.ResponseWriter, r *http.Request) {
 	httpio.WriteJSON(w, http.StatusOK, resp)
 }
 
-// tencentCode maps an error to its TencentCloud API error code. It is the only mapping from
-// kafkafn's error kinds and codes to Tencent's.
+// tencentCode maps an error to its TencentCloud API error code: by its code when
+// tencentByCode names it, else by its kind (tencentByKind), else InternalError. It is the
+// only mapping from kafkafn's error kinds and codes to Tencent's.
 func tencentCode(err error) string {
-	switch apierr.CodeOf(err) {
-	case tc3.CodeInvalidAuthorization:
-		return "AuthFailure.InvalidAuthorization"
-	case tc3.CodeSignatureExpire:
-		return "AuthFailure.SignatureExpire"
-	case tc3.CodeSecretIDNotFound:
-		return "AuthFailure.SecretIdNotFound"
-	case tc3.CodeSignatureFailure:
-		return "AuthFailure.SignatureFailure"
-	case codeMissingParameter:
-		return "MissingParameter"
-	case codeUnknownParameter:
-		return "UnknownParameter"
-	case codeInvalidParameterValue:
-		return "InvalidParameterValue"
-	case codeInvalidAction:
-		return "InvalidAction"
-	case codeNoSuchVersion:
-		return "NoSuchVersion"
-	case codeTaskSuspended:
-		return "FailedOperation"
-	case "body_too_large":
-		return "RequestSizeLimitExceeded"
-	case "kafka_authorization_failed":
-		return "FailedOperation"
+	if c, ok := tencentByCode[apierr.CodeOf(err)]; ok {
+		return c
 	}
-	switch apierr.KindOf(err) {
-	case apierr.Invalid, apierr.UnsupportedMedia, apierr.MethodNotAllowed:
-		return "InvalidParameter"
-	case apierr.Unauthorized:
-		return "AuthFailure"
-	case apierr.Forbidden:
-		return "UnauthorizedOperation"
-	case apierr.NotFound:
-		return "ResourceNotFound"
-	case apierr.Conflict, apierr.RequestTimeout:
-		return "FailedOperation"
-	case apierr.TooLarge:
-		return "LimitExceeded"
-	case apierr.TooManyRequests:
-		return "RequestLimitExceeded"
-	case apierr.Unavailable, apierr.Timeout:
-		return "ResourceUnavailable.KafkaStorageError"
+	if c, ok := tencentByKind[apierr.KindOf(err)]; ok {
+		return c
 	}
 	return "InternalError"
+}
+
+var tencentByCode = map[string]string{
+	tc3.CodeInvalidAuthorization: "AuthFailure.InvalidAuthorization",
+	tc3.CodeSignatureExpire:      "AuthFailure.SignatureExpire",
+	tc3.CodeSecretIDNotFound:     "AuthFailure.SecretIdNotFound",
+	tc3.CodeSignatureFailure:     "AuthFailure.SignatureFailure",
+	codeMissingParameter:         "MissingParameter",
+	codeUnknownParameter:         "UnknownParameter",
+	codeInvalidParameterValue:    "InvalidParameterValue",
+	codeInvalidAction:            "InvalidAction",
+	codeNoSuchVersion:            "NoSuchVersion",
+	codeTaskSuspended:            "FailedOperation",
+	"body_too_large":             "RequestSizeLimitExceeded",
+	"kafka_authorization_failed": "FailedOperation",
+}
+
+var tencentByKind = map[apierr.Kind]string{
+	apierr.Invalid:          "InvalidParameter",
+	apierr.UnsupportedMedia: "InvalidParameter",
+	apierr.MethodNotAllowed: "InvalidParameter",
+	apierr.Unauthorized:     "AuthFailure",
+	apierr.Forbidden:        "UnauthorizedOperation",
+	apierr.NotFound:         "ResourceNotFound",
+	apierr.Conflict:         "FailedOperation",
+	apierr.RequestTimeout:   "FailedOperation",
+	apierr.TooLarge:         "LimitExceeded",
+	apierr.TooManyRequests:  "RequestLimitExceeded",
+	apierr.Unavailable:      "ResourceUnavailable.KafkaStorageError",
+	apierr.Timeout:          "ResourceUnavailable.KafkaStorageError",
 }
 
 // newRequestID returns a random (version 4) UUID.

@@ -48,8 +48,9 @@ func FuzzDecodeSendMessageMatchesV1(f *testing.F) {
 }
 
 // decodeSendMessageV1 is DecodeSendMessage as it was before the one-pass decoder:
-// encoding/json into maps after httpio.CheckJSONText. FuzzDecodeSendMessageMatchesV1 holds the
-// two to the same answers.
+// encoding/json into maps after httpio.CheckJSONText, then the value checks both share
+// (checkDataHubID, checkMessageCount, checkBody). FuzzDecodeSendMessageMatchesV1 holds the
+// two parsers to the same answers.
 func decodeSendMessageV1(body []byte, max int) (SendMessageRequest, error) {
 	var req SendMessageRequest
 	if err := httpio.CheckJSONText(body, "invalid_parameter", ""); err != nil {
@@ -66,13 +67,9 @@ func decodeSendMessageV1(body []byte, max int) (SendMessageRequest, error) {
 	if err != nil {
 		return req, err
 	}
-	if hubID == nil {
-		return req, missing("DataHubId")
+	if req.DataHubID, err = checkDataHubID(hubID); err != nil {
+		return req, err
 	}
-	if *hubID == "" {
-		return req, badValue("DataHubId must not be empty")
-	}
-	req.DataHubID = *hubID
 	raw, ok := top["Message"]
 	if !ok || v1IsNull(raw) {
 		return req, missing("Message")
@@ -81,11 +78,8 @@ func decodeSendMessageV1(body []byte, max int) (SendMessageRequest, error) {
 	if err := json.Unmarshal(raw, &items); err != nil {
 		return req, invalidParam("Message must be an array of {\"Key\",\"Body\"} objects")
 	}
-	switch {
-	case len(items) == 0:
-		return req, badValue("Message must hold at least one message")
-	case len(items) > max:
-		return req, badValue(fmt.Sprintf("Message may hold at most %d messages, got %d", max, len(items)))
+	if err := checkMessageCount(len(items), max); err != nil {
+		return req, err
 	}
 	req.Messages = make([]SendMessageItem, len(items))
 	for i, item := range items {
@@ -101,11 +95,8 @@ func decodeSendMessageV1(body []byte, max int) (SendMessageRequest, error) {
 		if err != nil {
 			return req, err
 		}
-		if b == nil {
-			return req, missing(at + ".Body")
-		}
-		if *b == "" {
-			return req, badValue(at + ".Body must not be empty")
+		if err := checkBody(at, b); err != nil {
+			return req, err
 		}
 		k, err := v1StringParam(m, "Key", at+".Key")
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -20,9 +19,8 @@ import (
 // start runs the produce binary's Build over a kfake cluster with opts, in the dev auth
 // mode, with env (limits) over a 10 s request timeout.
 func start(t *testing.T, env map[string]string, opts ...kfake.Opt) *harness.Stack {
-	e := map[string]string{"REQUEST_TIMEOUT": "10s"}
-	maps.Copy(e, env)
-	return harness.Start(t, harness.Options{Routes: harness.Produce, Cluster: opts, Env: e})
+	t.Helper()
+	return harness.StartDev(t, harness.Produce, env, opts...)
 }
 
 // readAll reads every record of a partition with kafka-go's Reader: a path independent of

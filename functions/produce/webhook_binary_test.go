@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,21 +14,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/kafkafn/kafkafn/functions/produce"
+	"github.com/kafkafn/kafkafn/internal/bintest"
 	"github.com/kafkafn/kafkafn/internal/logtest"
+	"github.com/kafkafn/kafkafn/internal/rawhttp"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
-	"github.com/kafkafn/kafkafn/shared/buildinfo"
 )
-
-// buildProduce builds the produce binary as it ships (-tags lambda.norpc).
-func buildProduce(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "produce")
-	cmd := exec.Command("go", "build", "-tags", buildinfo.Tags, "-o", bin, "./cmd/produce")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // TestWebhookBinary runs the built produce binary as a local server, configured only by
 // environment variables as on every platform, and posts GitHub's documented example to it.
@@ -40,13 +27,8 @@ func TestWebhookBinary(t *testing.T) {
 		t.Skip("builds a binary")
 	}
 	c := brokertest.NewCluster(t, kfake.SeedTopics(1, "github-events"))
-	bin := buildProduce(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	bin := bintest.Build(t, "./cmd/produce")
+	addr := bintest.FreeAddr(t)
 
 	base := append(os.Environ(), c.Env()...)
 	base = append(base, "AUTH_INSECURE_DEV=true", "ADDR="+addr, "GITHUB_WEBHOOK_SECRET="+whGitHubSecret)
@@ -74,7 +56,7 @@ func TestWebhookBinary(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		waitListening(t, addr, &out)
+		bintest.WaitListening(t, addr, &out)
 
 		d := githubExample()
 		status, body := postTo(t, "http://"+addr+d.path, d.body, d.header)
@@ -97,19 +79,6 @@ func TestWebhookBinary(t *testing.T) {
 	})
 }
 
-func waitListening(t *testing.T, addr string, out *logtest.Buffer) {
-	t.Helper()
-	for range 200 {
-		conn, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err == nil {
-			conn.Close()
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("the binary did not listen on %s:\n%s", addr, out.String())
-}
-
 func postTo(t *testing.T, url string, body []byte, h http.Header) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), "POST", url, bytes.NewReader(body))
@@ -117,12 +86,7 @@ func postTo(t *testing.T, url string, body []byte, h http.Header) (int, []byte) 
 		t.Fatal(err)
 	}
 	req.Header = h.Clone()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
+	res, b, err := rawhttp.Exchange(nil, req)
 	if err != nil {
 		t.Fatal(err)
 	}

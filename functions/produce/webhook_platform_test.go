@@ -6,15 +6,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kafkafn/kafkafn/functions/produce"
-	"github.com/kafkafn/kafkafn/shared/platform"
-	"github.com/kafkafn/kafkafn/shared/platform/awslambda"
-	"github.com/kafkafn/kafkafn/shared/platform/azurefunc"
+	"github.com/kafkafn/kafkafn/internal/harness"
 	"github.com/kafkafn/kafkafn/shared/platform/scf"
 )
 
@@ -24,25 +21,14 @@ type platformAnswer struct {
 	body   []byte
 }
 
-// lambdaHTTPAnswer decodes an API Gateway / SCF API Gateway integration response.
-func lambdaHTTPAnswer(t *testing.T, out []byte) platformAnswer {
+// proxyAnswer decodes an API Gateway / SCF API Gateway integration response.
+func proxyAnswer(t *testing.T, out []byte) platformAnswer {
 	t.Helper()
-	var r struct {
-		StatusCode      int    `json:"statusCode"`
-		Body            string `json:"body"`
-		IsBase64Encoded bool   `json:"isBase64Encoded"`
+	r, err := harness.ProxyResponse(out)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatalf("response %s: %v", out, err)
-	}
-	b := []byte(r.Body)
-	if r.IsBase64Encoded {
-		var err error
-		if b, err = base64.StdEncoding.DecodeString(r.Body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return platformAnswer{status: r.StatusCode, body: b}
+	return platformAnswer{status: r.Status, body: r.Body}
 }
 
 // lowerHeaders flattens h the way API gateways deliver headers: lower-case names, one value.
@@ -59,7 +45,6 @@ func lowerHeaders(h http.Header) map[string]string {
 // on Lambda and SCF, text bodies with multi-byte characters), and the record must hold it.
 func TestWebhookThroughPlatforms(t *testing.T) {
 	s := startWebhooks(t, 1<<20)
-	app := s.App
 	binary := []byte{0x00, 0xff, 0xfe, '\r', '\n', 0x80, 'k', 'a', 'f', 'k', 'a'}
 	text := []byte(`{"emoji":"🚀","name":"Zoë","price":"€4.20"}`)
 
@@ -85,11 +70,11 @@ func TestWebhookThroughPlatforms(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 		defer cancel()
-		out, err := awslambda.New(app).Invoke(ctx, payload)
+		out, err := s.Lambda().Invoke(ctx, payload)
 		if err != nil {
 			t.Fatalf("invoke: %v", err)
 		}
-		return lambdaHTTPAnswer(t, out)
+		return proxyAnswer(t, out)
 	}
 	scfEvent := func(t *testing.T, path, rawQuery string, h http.Header, body []byte) platformAnswer {
 		query := map[string]any{}
@@ -112,8 +97,7 @@ func TestWebhookThroughPlatforms(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fn := scf.New(t.Context(), func(string) string { return "" },
-			func(context.Context, platform.Env) (platform.App, error) { return app, nil })
+		fn := s.SCF(t.Context())
 		var resp scf.InvokeResponse
 		if err := fn.Invoke(&scf.InvokeRequest{Payload: payload, RequestId: "e1", TimeLimitInMs: 20000}, &resp); err != nil {
 			t.Fatal(err)
@@ -121,14 +105,15 @@ func TestWebhookThroughPlatforms(t *testing.T) {
 		if resp.Error != nil {
 			t.Fatalf("invoke: %+v", *resp.Error)
 		}
-		return lambdaHTTPAnswer(t, resp.Payload)
+		return proxyAnswer(t, resp.Payload)
 	}
+	// The same configuration behind the Azure adapter, over the same cluster.
+	az := harness.Start(t, harness.Options{Routes: harness.Produce, Auth: harness.AuthEnv, Env: s.Env,
+		Brokers: s.Cluster.ListenAddrs(), Platform: harness.Azure})
 	azure := func(t *testing.T, path, rawQuery string, h http.Header, body []byte) platformAnswer {
-		srv := httptest.NewServer(azurefunc.Handler(app))
-		defer srv.Close()
 		h = h.Clone()
 		h.Set("X-Azure-Functions-InvocationId", "inv-1")
-		status, b := postTo(t, srv.URL+path+"?"+rawQuery, body, h)
+		status, b := postTo(t, az.URL+path+"?"+rawQuery, body, h)
 		return platformAnswer{status: status, body: b}
 	}
 

@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -88,16 +87,8 @@ func (s *whServer) post(t *testing.T, d delivery) (int, []byte) {
 	for k, vs := range d.header {
 		req.Header[k] = vs
 	}
-	res, err := s.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.StatusCode, b
+	r := s.DoRequest(t, req)
+	return r.Status, r.Body
 }
 
 // stdSigned signs body with the Standard Webhooks reference library.

@@ -11,10 +11,12 @@
 package harness
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -28,6 +30,7 @@ import (
 	"github.com/kafkafn/kafkafn/functions/listtopics"
 	"github.com/kafkafn/kafkafn/functions/produce"
 	"github.com/kafkafn/kafkafn/functions/token"
+	"github.com/kafkafn/kafkafn/internal/rawhttp"
 	"github.com/kafkafn/kafkafn/shared/broker"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
 	"github.com/kafkafn/kafkafn/shared/config"
@@ -77,6 +80,11 @@ const (
 	// None starts no server: tests drive Stack.Handler, or the Lambda and SCF adapters
 	// (Stack.Lambda, Stack.SCF) with their own events.
 	None = "none"
+	// Lambda builds the App for AWS Lambda (platform.Env.Platform "aws", as
+	// awslambda.Start does: the authorizer mode AUTH_AWS_AUTHORIZER is accepted, the local
+	// platform's loopback rules do not apply) and starts no server: tests invoke the shipped
+	// adapter with API Gateway and Function URL events (Stack.Invoke, LambdaEvent).
+	Lambda = "lambda"
 )
 
 // Options shape a Stack. The zero value is every route over a one-broker kfake cluster, in
@@ -93,7 +101,7 @@ type Options struct {
 	// New needs them.
 	Brokers  []string
 	Auth     string            // AuthDev (default) or AuthEnv
-	Platform string            // HTTP (default), Local, Azure or None
+	Platform string            // HTTP (default), Local, Azure, None or Lambda
 	Env      map[string]string // more variables, set last: limits (HTTP_*, REQUEST_TIMEOUT, ...), KAFKA_*, auth secrets
 	// Log receives the product's logs (platform.Env.Log); nil discards them.
 	Log *slog.Logger
@@ -154,6 +162,15 @@ func Start(t testing.TB, o Options) *Stack {
 		}
 	})
 	return s
+}
+
+// StartDev is the route tests' usual Stack: routes in the dev auth mode over a kfake
+// cluster with opts, with env set over REQUEST_TIMEOUT=10s (room for a loaded machine).
+func StartDev(t testing.TB, routes string, env map[string]string, opts ...kfake.Opt) *Stack {
+	t.Helper()
+	e := map[string]string{"REQUEST_TIMEOUT": "10s"}
+	maps.Copy(e, env)
+	return Start(t, Options{Routes: routes, Cluster: opts, Env: e})
 }
 
 // New starts the product over the cluster at Options.Brokers (Options.Cluster and Proxy
@@ -218,6 +235,9 @@ func newStack(ctx context.Context, o Options, check func(http.Handler) http.Hand
 		log = slog.New(slog.DiscardHandler)
 	}
 	env := platform.Env{Getenv: getenv, Platform: "local", Name: routes, LoopbackOnly: true, Log: log}
+	if o.Platform == Lambda {
+		env.Platform, env.LoopbackOnly = awslambda.Platform, false
+	}
 	if s.App, err = build(ctx, env); err != nil {
 		return nil, fmt.Errorf("build %s: %w", routes, err)
 	}
@@ -249,7 +269,7 @@ func (s *Stack) serve(p string, wrap func(http.Handler) http.Handler) error {
 		s.stop = append(s.stop, func() { cancel(); <-done })
 		s.URL = "http://" + ln.Addr().String()
 		return nil
-	case None:
+	case None, Lambda:
 		return nil
 	default:
 		return fmt.Errorf("unknown platform %q", p)
@@ -312,6 +332,23 @@ func (s *Stack) Do(t testing.TB, method, path, body string, header ...string) Re
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
+	return s.DoRequest(t, req)
+}
+
+// Serve hands one request with a JSON body straight to Handler (no network, no
+// transport) and returns what it answered: the in-process path of the benchmarks.
+func (s *Stack) Serve(method, path string, body []byte) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	s.Handler.ServeHTTP(rec, req)
+	return rec
+}
+
+// DoRequest sends req, a request to s.URL the test built itself (signed, with its own
+// headers), and fails t on a transport error.
+func (s *Stack) DoRequest(t testing.TB, req *http.Request) Response {
+	t.Helper()
 	r, err := s.send(req)
 	if err != nil {
 		t.Fatal(err)
@@ -320,11 +357,9 @@ func (s *Stack) Do(t testing.TB, method, path, body string, header ...string) Re
 }
 
 func (s *Stack) send(req *http.Request) (Response, error) {
-	res, err := s.Client().Do(req)
-	if err != nil {
+	res, b, err := rawhttp.Exchange(s.Client(), req)
+	if res == nil {
 		return Response{}, err
 	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
 	return Response{Status: res.StatusCode, Header: res.Header, Body: b}, err
 }

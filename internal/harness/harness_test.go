@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -154,6 +155,27 @@ func TestPlatforms(t *testing.T) {
 			t.Fatalf("Lambda: %s (%v)", out, err)
 		}
 	})
+}
+
+// TestLambdaPlatform: the Lambda platform builds for AWS (the authorizer mode starts) and
+// answers a recorded Function URL event re-aimed at another route, through the adapter.
+func TestLambdaPlatform(t *testing.T) {
+	s := harness.Start(t, harness.Options{Platform: harness.Lambda, Auth: harness.AuthEnv,
+		Env: map[string]string{"AUTH_AWS_AUTHORIZER": "true", "AUTH_POLICY": `{"rules":[{"principals":["*"],"ops":["*"],"topics":["*"]}]}`}})
+	if s.URL != "" || s.Server != nil {
+		t.Fatalf("a server was started: %q", s.URL)
+	}
+	fixture, err := os.ReadFile("../../shared/platform/awslambda/testdata/aws_auth_function_url_iam_user.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := harness.LambdaEvent(fixture, "GET", "/v1/status?x=1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.Invoke(t, ev); r.Status != http.StatusOK || r.Header.Get("Content-Type") == "" {
+		t.Fatalf("%d %v %s", r.Status, r.Header, r.Body)
+	}
 }
 
 // TestNewNeedsBrokers: New starts no cluster of its own.

@@ -10,9 +10,29 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"testing"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/kafkafn/kafkafn/shared/apierr"
 )
+
+// Accepted is a fuzz target's check of one decoder answer for body: a refusal (err not
+// nil) must be Invalid, and an accepted body must keep the text rules; t fails otherwise.
+// It reports whether the body was accepted.
+func Accepted(t testing.TB, body []byte, err error) bool {
+	t.Helper()
+	if err != nil {
+		if k := apierr.KindOf(err); k != apierr.Invalid {
+			t.Fatalf("refused with kind %v: %v", k, err)
+		}
+		return false
+	}
+	if err := TextRules(body); err != nil {
+		t.Fatalf("accepted a body that breaks the text rules (%v): %q", err, body)
+	}
+	return true
+}
 
 // TextRules reports whether b, a JSON text that encoding/json accepts, keeps the text rules:
 // nil, or what it breaks. The result for a text encoding/json refuses is unspecified.

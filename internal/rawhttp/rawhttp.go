@@ -1,6 +1,7 @@
-// Package rawhttp is test support for hostile HTTP/1.1 clients on raw sockets: requests that
-// announce a body and then send little or nothing of it, as the slow-body tests of
-// functions/internal/authtest and test/fault open them against a real server.
+// Package rawhttp is test support for HTTP exchanges: Exchange, one request and its whole
+// answer (what every test client shares), and hostile HTTP/1.1 clients on raw sockets:
+// requests that announce a body and then send little or nothing of it, as the slow-body
+// tests of functions/internal/authtest and test/fault open them against a real server.
 package rawhttp
 
 import (
@@ -54,4 +55,19 @@ func Answer(c net.Conn, deadline time.Time) (res *http.Response, body []byte, cl
 		return res, body, true, nil
 	}
 	return res, body, false, err
+}
+
+// Exchange sends req with c (http.DefaultClient when nil) and reads the whole answer;
+// the response's body is read and closed.
+func Exchange(c *http.Client, req *http.Request) (*http.Response, []byte, error) {
+	if c == nil {
+		c = http.DefaultClient
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res, b, err
 }

@@ -1,23 +1,15 @@
 package grants_test
 
 import (
-	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/kafkafn/kafkafn/functions/consumewindow"
 	"github.com/kafkafn/kafkafn/internal/harness"
-	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
-	"github.com/kafkafn/kafkafn/shared/platform"
-	"github.com/kafkafn/kafkafn/shared/platform/awslambda"
 )
 
 // awsPolicy grants the billing groups to one principal of each AWS front-door kind: an IAM
@@ -33,32 +25,22 @@ const awsPolicy = `{"rules":[
 
 // TestGroupGrantsOnLambda: the consume-window Build on AWS Lambda with
 // AUTH_AWS_AUTHORIZER=true, invoked through the Lambda adapter with the documented event
-// fixtures (shared/platform/awslambda/testdata) re-aimed at the group routes. The harness
-// cannot start it: it builds for the local platform, where the authorizer mode is refused
-// at start (TestAWSAuthorizerRefusedOffLambda); this test calls the same Build with
-// platform "aws".
+// fixtures (shared/platform/awslambda/testdata) re-aimed at the group routes.
 func TestGroupGrantsOnLambda(t *testing.T) {
-	cluster := brokertest.NewCluster(t, kfake.SeedTopics(1, "orders"))
-	env := map[string]string{
-		"KAFKA_BROKERS":       strings.Join(cluster.ListenAddrs(), ","),
-		"AUTH_AWS_AUTHORIZER": "true",
-		"AUTH_OIDC": `[{"issuer":"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
+	s := harness.Start(t, harness.Options{
+		Routes:   harness.ConsumeWindow,
+		Platform: harness.Lambda,
+		Auth:     harness.AuthEnv,
+		Cluster:  []kfake.Opt{kfake.SeedTopics(1, "orders")},
+		Env: map[string]string{
+			"AUTH_AWS_AUTHORIZER": "true",
+			"AUTH_OIDC": `[{"issuer":"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
 		  "audience":"3n4b5urk1ft4fl3mg5e62d9ado","name":"cognito","groups_claim":"cognito:groups"}]`,
-		"AUTH_POLICY":          awsPolicy,
-		"CONSUME_TOKEN_SECRET": tokenKey,
-	}
-	app, err := consumewindow.Build(t.Context(), platform.Env{Getenv: harness.Getenv(env), Platform: "aws",
-		Name: "consume-window", Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(app.Close)
-	lambda := awslambda.New(app)
-	bc, err := broker.New(cluster.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bc.Close)
+			"AUTH_POLICY":          awsPolicy,
+			"CONSUME_TOKEN_SECRET": tokenKey,
+		},
+	})
+	bc := s.Broker
 
 	// fromFixture returns a caller whose requests are the fixture's event (its authorizer
 	// context, headers and stage) with the method, path, query and body replaced; edit
@@ -80,43 +62,12 @@ func TestGroupGrantsOnLambda(t *testing.T) {
 	}
 	invoke := func(t *testing.T, c caller, method, path, body string) (int, string) {
 		t.Helper()
-		var ev map[string]any
-		if err := json.Unmarshal([]byte(c.event), &ev); err != nil {
+		ev, err := harness.LambdaEvent([]byte(c.event), method, path, body)
+		if err != nil {
 			t.Fatal(err)
 		}
-		reqURL, _ := url.Parse(path)
-		rc := ev["requestContext"].(map[string]any)
-		if ev["version"] == "2.0" {
-			ev["routeKey"], ev["rawPath"], ev["rawQueryString"] = "$default", reqURL.Path, reqURL.RawQuery
-			rc["routeKey"] = "$default"
-			h := rc["http"].(map[string]any)
-			h["method"], h["path"] = method, reqURL.Path
-		} else {
-			q := map[string]any{}
-			mq := map[string]any{}
-			for k, v := range reqURL.Query() {
-				q[k], mq[k] = v[len(v)-1], v
-			}
-			ev["httpMethod"], ev["path"], ev["resource"] = method, reqURL.Path, "/{proxy+}"
-			ev["queryStringParameters"], ev["multiValueQueryStringParameters"] = q, mq
-			rc["httpMethod"], rc["path"], rc["resourcePath"] = method, "/prod"+reqURL.Path, "/{proxy+}"
-		}
-		ev["body"] = body
-		hdr := ev["headers"].(map[string]any)
-		hdr["content-type"] = "application/json"
-		payload, _ := json.Marshal(ev)
-		out, err := lambda.Invoke(t.Context(), payload)
-		if err != nil {
-			t.Fatalf("invoke: %v", err)
-		}
-		var res struct {
-			StatusCode int    `json:"statusCode"`
-			Body       string `json:"body"`
-		}
-		if err := json.Unmarshal(out, &res); err != nil {
-			t.Fatalf("%s: %v", out, err)
-		}
-		return res.StatusCode, res.Body
+		r := s.Invoke(t, ev)
+		return r.Status, string(r.Body)
 	}
 	principal := func(id string) func(string) string {
 		return func(s string) string {

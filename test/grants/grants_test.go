@@ -4,13 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,28 +20,16 @@ import (
 	"github.com/kafkafn/kafkafn/shared/broker"
 )
 
-// TestMain makes the product trust the local OIDC issuers the way a deployment trusts a
-// private CA, through SSL_CERT_FILE: httptest's TLS servers all present one certificate,
-// and the variable must be set before anything in the process loads the system roots.
+// TestMain makes the product trust the local OIDC issuers (harness.TrustTestTLS) before
+// anything in the process loads the system roots.
 func TestMain(m *testing.M) {
-	srv := httptest.NewTLSServer(http.NotFoundHandler())
-	cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	srv.Close()
-	dir, err := os.MkdirTemp("", "kafkafn-grants")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	file := filepath.Join(dir, "issuers.pem")
-	if err = os.WriteFile(file, cert, 0o600); err == nil {
-		err = os.Setenv("SSL_CERT_FILE", file)
-	}
+	cleanup, err := harness.TrustTestTLS()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
-	_ = os.RemoveAll(dir)
+	cleanup()
 	os.Exit(code)
 }
 
@@ -140,13 +124,7 @@ func TestGroupGrantsOverHTTP(t *testing.T) {
 		if c.sign != nil {
 			c.sign(req, []byte(body))
 		}
-		res, err := s.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return harness.Response{Status: res.StatusCode, Header: res.Header, Body: b}
+		return s.DoRequest(t, req)
 	}
 	admin := caller{name: "key:admin", sign: basic("admin")}
 	routes := groupRoutes{

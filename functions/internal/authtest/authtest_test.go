@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -20,16 +19,11 @@ import (
 	"github.com/kafkafn/kafkafn/functions/consumewindow"
 	"github.com/kafkafn/kafkafn/functions/listtopics"
 	"github.com/kafkafn/kafkafn/functions/produce"
+	"github.com/kafkafn/kafkafn/internal/harness"
 	"github.com/kafkafn/kafkafn/internal/logtest"
-	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
-	"github.com/kafkafn/kafkafn/shared/auth/bearer"
 	"github.com/kafkafn/kafkafn/shared/auth/entratest"
 	"github.com/kafkafn/kafkafn/shared/auth/tc3"
 	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
-	"github.com/kafkafn/kafkafn/shared/config"
-	"github.com/kafkafn/kafkafn/shared/httpio"
-	"github.com/kafkafn/kafkafn/shared/kafkadeps"
 	"github.com/kafkafn/kafkafn/shared/platform"
 )
 
@@ -52,7 +46,13 @@ func secret(s string) string {
 
 func TestMain(m *testing.M) {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	cleanup, err := harness.TrustTestTLS() // the product trusts the test identity provider
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	code := m.Run()
+	cleanup()
 	if code == 0 {
 		if leaks := scanLogs(); leaks != "" {
 			fmt.Fprintln(os.Stderr, "FAIL: the suite's log output contains secrets:", leaks)
@@ -104,12 +104,11 @@ var thePolicy = `{"rules":[
  {"principals":["*"],"ops":["metadata"],"topics":["public"]}
 ]}`
 
-// stack is every Kafka route of every function, guarded as authconfig builds it from env.
-// It wires the routes by hand rather than through internal/harness because the guard needs
-// authconfig.WithBearerOptions to trust the test identity provider's TLS certificate, which
-// no environment variable can express in-process.
+// stack is every route of every function (the all-routes Build, started by the harness),
+// guarded as authconfig builds it from env; the product trusts the test identity
+// provider's TLS certificate through SSL_CERT_FILE (TestMain).
 type stack struct {
-	srv *httptest.Server
+	h   *harness.Stack
 	idp *entratest.Server
 	bc  *broker.Client // for checking what Kafka holds, behind the routes' backs
 }
@@ -117,46 +116,29 @@ type stack struct {
 func newStack(t *testing.T, policy string) *stack {
 	t.Helper()
 	idp := entratest.New(t)
-	cluster := brokertest.NewCluster(t, kfake.SeedTopics(1, "orders.eu", "orders.tc3", "public", "secret", "__hidden"))
-	env := map[string]string{
-		"KAFKA_BROKERS":             strings.Join(cluster.Config.Brokers, ","),
-		"AUTH_ENTRA_TENANT_ID":      idp.Tenant,
-		"AUTH_ENTRA_AUDIENCE":       audience,
-		"AUTH_ENTRA_AUTHORITY_HOST": idp.URL,
-		"AUTH_TC3_CREDENTIALS":      tc3ID + ":" + tc3Key + "," + tc3OtherI + ":" + tc3OtherKey,
-		"CKAFKA_DATAHUBS":           "datahub-tc3=orders.tc3,datahub-eu=orders.eu,datahub-secret=secret",
-		"AUTH_POLICY":               policy,
-		"CONSUME_TOKEN_SECRET":      secret("authtestCommitTokenSecret-0000003"),
-	}
-	penv := platform.Env{Getenv: func(k string) string { return env[k] }, Platform: "aws"}
-	guard, err := authconfig.Guard(penv, authconfig.WithTC3(), authconfig.WithBearerOptions(bearer.WithHTTPClient(idp.Client())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	limits, err := config.LimitsFromEnv(penv.Getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	limits.RequestTimeout = 5 * time.Second
-	bc, err := broker.New(cluster.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bc.Close)
-	pd, err := produce.LoadDeps(penv, produce.Deps{Base: kafkadeps.Base{Broker: bc, Guard: guard, Limits: limits}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cd, err := consumewindow.LoadDeps(penv, consumewindow.Deps{Base: kafkadeps.Base{Broker: bc, Guard: guard, Limits: limits}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	listtopics.Register(mux, listtopics.Deps{Base: kafkadeps.Base{Broker: bc, Guard: guard, Limits: limits}})
-	produce.Register(mux, pd)
-	consumewindow.Register(mux, cd)
-	h := httpio.Serve(mux, nil)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := harness.Start(t, harness.Options{
+		Auth:    harness.AuthEnv,
+		Cluster: []kfake.Opt{kfake.SeedTopics(1, "orders.eu", "orders.tc3", "public", "secret", "__hidden")},
+		Env: map[string]string{
+			"AUTH_ENTRA_TENANT_ID":      idp.Tenant,
+			"AUTH_ENTRA_AUDIENCE":       audience,
+			"AUTH_ENTRA_AUTHORITY_HOST": idp.URL,
+			"AUTH_TC3_CREDENTIALS":      tc3ID + ":" + tc3Key + "," + tc3OtherI + ":" + tc3OtherKey,
+			"CKAFKA_DATAHUBS":           "datahub-tc3=orders.tc3,datahub-eu=orders.eu,datahub-secret=secret",
+			"AUTH_POLICY":               policy,
+			"CONSUME_TOKEN_SECRET":      secret("authtestCommitTokenSecret-0000003"),
+			"REQUEST_TIMEOUT":           "5s",
+		},
+		Log:  slog.Default(),
+		Wrap: recordAuthorization,
+	})
+	return &stack{h: h, idp: idp, bc: h.Broker}
+}
+
+// recordAuthorization records every Authorization header (and a TC3 signature alone) as a
+// secret the logs must not hold.
+func recordAuthorization(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for _, a := range r.Header.Values("Authorization") {
 			secret(a)
 			if _, sig, ok := strings.Cut(a, "Signature="); ok {
@@ -164,9 +146,7 @@ func newStack(t *testing.T, policy string) *stack {
 			}
 		}
 		h.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return &stack{srv: srv, idp: idp, bc: bc}
+	})
 }
 
 // token mints a bearer token for kafkafn's audience with the given roles and groups.
@@ -189,7 +169,7 @@ type answer struct {
 
 func (s *stack) do(t *testing.T, method, path, body string, header map[string]string) answer {
 	t.Helper()
-	r, err := http.NewRequestWithContext(t.Context(), method, s.srv.URL+path, strings.NewReader(body))
+	r, err := http.NewRequestWithContext(t.Context(), method, s.h.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,20 +177,15 @@ func (s *stack) do(t *testing.T, method, path, body string, header map[string]st
 	for k, v := range header {
 		r.Header.Set(k, v)
 	}
-	res, err := s.srv.Client().Do(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return answer{res.StatusCode, res.Header, b}
+	a := s.h.DoRequest(t, r)
+	return answer{a.Status, a.Header, a.Body}
 }
 
 // sendMessage posts a TC3-signed SendMessage and returns the Tencent error code ("" on success).
 func (s *stack) sendMessage(t *testing.T, id, key, datahub string) string {
 	t.Helper()
 	body := `{"DataHubId":"` + datahub + `","Message":[{"Key":"k","Body":"v"}]}`
-	r, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.srv.URL+"/", strings.NewReader(body))
+	r, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.h.URL+"/", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +193,7 @@ func (s *stack) sendMessage(t *testing.T, id, key, datahub string) string {
 	r.Header.Set("X-TC-Action", "SendMessage")
 	r.Header.Set("X-TC-Version", "2019-08-19")
 	tc3.Sign(r, []byte(body), id, key, "ckafka", time.Now())
-	res, err := s.srv.Client().Do(r)
+	res, err := s.h.Client().Do(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +223,7 @@ func TestEveryRouteAnswers401WithoutCredentials(t *testing.T) {
 	tampered := s.token([]string{"Kafka.Admin"}, nil)
 	tampered = tampered[:len(tampered)-4] + "AAAA"
 	signedTC3 := func(path string) string {
-		r := httptest.NewRequest(http.MethodPost, s.srv.URL+path, nil)
+		r := httptest.NewRequest(http.MethodPost, s.h.URL+path, nil)
 		r.Header.Set("Content-Type", "application/json")
 		tc3.Sign(r, []byte("{}"), tc3ID, tc3Key, "ckafka", time.Now())
 		return secret(r.Header.Get("Authorization"))

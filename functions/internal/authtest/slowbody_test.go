@@ -1,9 +1,9 @@
 package authtest
 
 import (
-	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -13,18 +13,9 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/kafkafn/kafkafn/functions/produce"
+	"github.com/kafkafn/kafkafn/internal/harness"
 	"github.com/kafkafn/kafkafn/internal/rawhttp"
-	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
-	"github.com/kafkafn/kafkafn/shared/auth/bearer"
 	"github.com/kafkafn/kafkafn/shared/auth/entratest"
-	"github.com/kafkafn/kafkafn/shared/broker"
-	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
-	"github.com/kafkafn/kafkafn/shared/config"
-	"github.com/kafkafn/kafkafn/shared/httpio"
-	"github.com/kafkafn/kafkafn/shared/kafkadeps"
-	"github.com/kafkafn/kafkafn/shared/platform"
-	"github.com/kafkafn/kafkafn/shared/platform/local"
 )
 
 // TestSlowBodiesDoNotStarveOthers: callers who announce large bodies and send (almost)
@@ -35,52 +26,31 @@ import (
 func TestSlowBodiesDoNotStarveOthers(t *testing.T) {
 	const bodyTimeout = 2 * time.Second
 	idp := entratest.New(t)
-	cluster := brokertest.NewCluster(t, kfake.SeedTopics(1, "orders.eu", "orders.tc3"))
-	env := map[string]string{
-		"KAFKA_BROKERS":             strings.Join(cluster.Config.Brokers, ","),
-		"AUTH_ENTRA_TENANT_ID":      idp.Tenant,
-		"AUTH_ENTRA_AUDIENCE":       audience,
-		"AUTH_ENTRA_AUTHORITY_HOST": idp.URL,
-		"AUTH_TC3_CREDENTIALS":      tc3ID + ":" + tc3Key,
-		"CKAFKA_DATAHUBS":           "datahub-tc3=orders.tc3",
-		"AUTH_POLICY":               thePolicy,
-		"HTTP_BODY_TIMEOUT":         bodyTimeout.String(),
-		"REQUEST_TIMEOUT":           "5s",
+	h := harness.Start(t, harness.Options{
+		Routes:   harness.Produce,
+		Platform: harness.Local,
+		Auth:     harness.AuthEnv,
+		Cluster:  []kfake.Opt{kfake.SeedTopics(1, "orders.eu", "orders.tc3")},
+		Env: map[string]string{
+			"AUTH_ENTRA_TENANT_ID":      idp.Tenant,
+			"AUTH_ENTRA_AUDIENCE":       audience,
+			"AUTH_ENTRA_AUTHORITY_HOST": idp.URL,
+			"AUTH_TC3_CREDENTIALS":      tc3ID + ":" + tc3Key,
+			"CKAFKA_DATAHUBS":           "datahub-tc3=orders.tc3",
+			"AUTH_POLICY":               thePolicy,
+			"HTTP_BODY_TIMEOUT":         bodyTimeout.String(),
+			"REQUEST_TIMEOUT":           "5s",
+		},
+		Log: slog.Default(),
+		// The check records each answer in an httptest.ResponseRecorder, through which the
+		// product cannot set the connection's read deadline (http.ResponseController): no
+		// slow body would ever time out.
+		NoOpenAPICheck: true,
+	})
+	if h.Limits.MaxInflightBytes != 16<<20 {
+		t.Fatalf("the default body budget is %d, the test is sized for 16 MiB", h.Limits.MaxInflightBytes)
 	}
-	penv := platform.Env{Getenv: func(k string) string { return env[k] }, Platform: "local"}
-	guard, err := authconfig.Guard(penv, authconfig.WithTC3(), authconfig.WithBearerOptions(bearer.WithHTTPClient(idp.Client())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	limits, err := config.LimitsFromEnv(penv.Getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if limits.MaxInflightBytes != 16<<20 {
-		t.Fatalf("the default body budget is %d, the test is sized for 16 MiB", limits.MaxInflightBytes)
-	}
-	bc, err := broker.New(cluster.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bc.Close)
-	pd, err := produce.LoadDeps(penv, produce.Deps{Base: kafkadeps.Base{Broker: bc, Guard: guard, Limits: limits}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	produce.Register(mux, pd)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() {
-		served <- local.Serve(ctx, ln, httpio.Serve(mux, nil, httpio.WithBodyBudget(limits)), "authtest", nil)
-	}()
-	t.Cleanup(func() { cancel(); <-served })
-	addr := ln.Addr().String()
+	addr := strings.TrimPrefix(h.URL, "http://")
 
 	// 1 MiB declared per connection: the 24 TC3 ones alone declare 24 MiB, more than the
 	// whole budget.
