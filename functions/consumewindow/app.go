@@ -2,7 +2,6 @@ package consumewindow
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/kafkadeps"
@@ -13,17 +12,12 @@ import (
 // environment, a warm broker client, the routes on one mux and the timer entry point. It
 // does not dial Kafka.
 func Build(_ context.Context, env platform.Env) (platform.App, error) {
-	kd, err := kafkadeps.Load(env, nil)
+	app, d, err := kafkadeps.Build(env, nil, func(kd kafkadeps.Deps) (Deps, error) {
+		return LoadDeps(env, Deps{Base: kd.Base})
+	}, Register, httpio.WithResponseBudget)
 	if err != nil {
 		return platform.App{}, err
 	}
-	d, err := LoadDeps(env, Deps{Base: kd.Base})
-	if err != nil {
-		return platform.App{}, err
-	}
-	mux := http.NewServeMux()
-	Register(mux, d)
-	app := kd.App(env, mux, httpio.WithResponseBudget(kd.Limits))
 	app.Timer = Timer(d)
 	return app, nil
 }

@@ -2,7 +2,6 @@ package produce
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/kafkafn/kafkafn/shared/auth/authconfig"
 	"github.com/kafkafn/kafkafn/shared/kafkadeps"
@@ -12,15 +11,8 @@ import (
 // Build is the produce function's platform.BuildFunc: configuration from the environment, a
 // warm broker client, the routes on one mux. It does not dial Kafka.
 func Build(_ context.Context, env platform.Env) (platform.App, error) {
-	kd, err := kafkadeps.Load(env, nil, authconfig.WithTC3())
-	if err != nil {
-		return platform.App{}, err
-	}
-	d, err := LoadDeps(env, Deps{Base: kd.Base})
-	if err != nil {
-		return platform.App{}, err
-	}
-	mux := http.NewServeMux()
-	Register(mux, d)
-	return kd.App(env, mux), nil
+	app, _, err := kafkadeps.Build(env, []authconfig.Option{authconfig.WithTC3()}, func(kd kafkadeps.Deps) (Deps, error) {
+		return LoadDeps(env, Deps{Base: kd.Base})
+	}, Register)
+	return app, err
 }

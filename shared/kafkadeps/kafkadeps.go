@@ -1,5 +1,5 @@
 // Package kafkadeps loads what every Kafka route needs from the environment, once per
-// process: the broker client, the auth guard and the request limits; Deps.App serves a
+// process: the broker client, the auth guard and the request limits; Build serves a
 // function's routes with them.
 package kafkadeps
 
@@ -69,10 +69,28 @@ func Load(env platform.Env, brokers []string, auth ...authconfig.Option) (Deps, 
 	return Deps{Base: Base{Broker: bc, Guard: guard, Limits: limits}, Kafka: bcfg, Ops: ops, Metrics: reg}, nil
 }
 
-// App serves mux as a Kafka function: the body budget, then extra (consume-window adds the
-// response budget), then the operations settings; Close closes the broker client.
-func (d Deps) App(env platform.Env, mux *http.ServeMux, extra ...httpio.Option) platform.App {
-	opts := append([]httpio.Option{httpio.WithBodyBudget(d.Limits)}, extra...)
+// Build is the body of a one-route-set Kafka function's platform.BuildFunc: Load (auth are
+// the guard's options), routeDeps makes the route set's Deps from the shared ones, register
+// puts its routes on one mux, and the app serves it with the body budget, then each extra
+// option made from the limits (consume-window passes httpio.WithResponseBudget), then the
+// operations settings; Close closes the broker client. The route set's Deps come back too,
+// for what the app needs besides HTTP (consume-window's Timer).
+func Build[D any](env platform.Env, auth []authconfig.Option, routeDeps func(Deps) (D, error),
+	register func(*http.ServeMux, D), extra ...func(httpio.Limits) httpio.Option) (platform.App, D, error) {
+	var rd D
+	d, err := Load(env, nil, auth...)
+	if err != nil {
+		return platform.App{}, rd, err
+	}
+	if rd, err = routeDeps(d); err != nil {
+		return platform.App{}, rd, err
+	}
+	mux := http.NewServeMux()
+	register(mux, rd)
+	opts := []httpio.Option{httpio.WithBodyBudget(d.Limits)}
+	for _, o := range extra {
+		opts = append(opts, o(d.Limits))
+	}
 	opts = append(opts, httpio.WithOps(d.Ops, d.Metrics))
-	return platform.App{HTTP: httpio.Serve(mux, env.Log, opts...), Close: d.Broker.Close}
+	return platform.App{HTTP: httpio.Serve(mux, env.Log, opts...), Close: d.Broker.Close}, rd, nil
 }
