@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/kafkafn/kafkafn/internal/bintest"
 	"github.com/kafkafn/kafkafn/shared/buildinfo"
 )
 
@@ -313,32 +313,6 @@ func (rt *fakeRuntime) close() {
 	rt.wg.Wait()
 }
 
-// readStatus returns VmRSS and VmHWM of pid in bytes.
-func readStatus(pid int) (rss, hwm int64, err error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		f := strings.Fields(v)
-		if len(f) == 0 {
-			continue
-		}
-		n, _ := strconv.ParseInt(f[0], 10, 64)
-		switch k {
-		case "VmRSS":
-			rss = n << 10
-		case "VmHWM":
-			hwm = n << 10
-		}
-	}
-	return rss, hwm, nil
-}
-
 // memory: the produce binary as a local server (the broker runs in this process, not in
 // the measured one) under 64 concurrent 1 MiB produce requests, for several rounds.
 func (b *bench) memory(ctx context.Context) error {
@@ -401,7 +375,7 @@ func (b *bench) memory(ctx context.Context) error {
 	if err := b.callURL(ctx, "POST", base+"/v1/producer/topics/"+topic, []byte(`{"records":[{"value":"warm"}]}`)); err != nil {
 		return err
 	}
-	idle, _, err := readStatus(p.cmd.Process.Pid)
+	idle, _, err := bintest.Memory(p.cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
@@ -413,7 +387,7 @@ func (b *bench) memory(ctx context.Context) error {
 			return err
 		}
 		time.Sleep(500 * time.Millisecond)
-		rss, hwm, err := readStatus(p.cmd.Process.Pid)
+		rss, hwm, err := bintest.Memory(p.cmd.Process.Pid)
 		if err != nil {
 			return err
 		}
@@ -466,7 +440,7 @@ func (b *bench) memoryReads(ctx context.Context, dir string) error {
 	if err := b.callURL(ctx, "GET", url, nil); err != nil { // warm: connections and metadata
 		return err
 	}
-	idle, _, err := readStatus(p.cmd.Process.Pid)
+	idle, _, err := bintest.Memory(p.cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
@@ -505,7 +479,7 @@ func (b *bench) memoryReads(ctx context.Context, dir string) error {
 			return err
 		}
 	}
-	_, peak, err := readStatus(p.cmd.Process.Pid)
+	_, peak, err := bintest.Memory(p.cmd.Process.Pid)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 // Package bintest is test support for the tests that build a kafkafn binary and run it as
 // a platform runs it: the build (as scripts/build does it: static, -trimpath, the shipped
-// tags), a free loopback address and the wait until the binary listens. It imports none of
+// tags), a free loopback address, the wait until the binary listens and the binary's
+// resident memory (the benchmarks read it too). It imports none of
 // kafkafn's functions, so a test inside a route's own package can use it.
 package bintest
 
@@ -10,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,4 +71,31 @@ func WaitListening(t testing.TB, addr string, out fmt.Stringer) {
 		output = ":\n" + out.String()
 	}
 	t.Fatalf("nothing listens on %s%s", addr, output)
+}
+
+// Memory returns the resident set size (VmRSS) of process pid and its peak (VmHWM) in
+// bytes, read from Linux /proc.
+func Memory(pid int) (rss, hwm int64, err error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(v)
+		if len(f) == 0 {
+			continue
+		}
+		n, _ := strconv.ParseInt(f[0], 10, 64)
+		switch k {
+		case "VmRSS":
+			rss = n << 10
+		case "VmHWM":
+			hwm = n << 10
+		}
+	}
+	return rss, hwm, nil
 }
