@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/kafkafn/kafkafn/internal/harness"
 	"github.com/kafkafn/kafkafn/shared/broker/brokertest"
 	"github.com/kafkafn/kafkafn/shared/httpio"
+	"github.com/kafkafn/kafkafn/shared/webhook/webhooktest"
 )
 
 // Secrets of the test sources. The GitHub one is the secret of GitHub's documented example.
@@ -94,19 +94,8 @@ func (s *whServer) post(t *testing.T, d delivery) (int, []byte) {
 // stdSigned signs body with the Standard Webhooks reference library.
 func stdSigned(t *testing.T, secret, id string, ts time.Time, body []byte, contentType string) http.Header {
 	t.Helper()
-	wh, err := standardwebhooks.NewWebhook(secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig, err := wh.Sign(id, ts, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := http.Header{}
+	h := webhooktest.Sign(t, secret, id, ts, body)
 	h.Set("Content-Type", contentType)
-	h.Set("webhook-id", id)
-	h.Set("webhook-timestamp", strconv.FormatInt(ts.Unix(), 10))
-	h.Set("webhook-signature", sig)
 	return h
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/webhook"
+	"github.com/kafkafn/kafkafn/shared/webhook/webhooktest"
 )
 
 // Secrets used across the tests. The Standard Webhooks one is the library's own test secret.
@@ -23,24 +24,6 @@ const (
 	stdSecret      = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	stdOtherSecret = "whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCBrZXk="
 )
-
-// libSign signs with the Standard Webhooks reference library, independently of this package.
-func libSign(t *testing.T, secret, id string, ts time.Time, body []byte) http.Header {
-	t.Helper()
-	wh, err := standardwebhooks.NewWebhook(secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig, err := wh.Sign(id, ts, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := http.Header{}
-	h.Set(standardwebhooks.HeaderWebhookID, id)
-	h.Set(standardwebhooks.HeaderWebhookTimestamp, strconv.FormatInt(ts.Unix(), 10))
-	h.Set(standardwebhooks.HeaderWebhookSignature, sig)
-	return h
-}
 
 func TestStandardVerify(t *testing.T) {
 	now := time.Unix(1_760_000_000, 0)
@@ -53,7 +36,7 @@ func TestStandardVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := func() http.Header { return libSign(t, stdSecret, "msg_1", now, body) }
+	good := func() http.Header { return webhooktest.Sign(t, stdSecret, "msg_1", now, body) }
 	// with is good's header changed by edit.
 	with := func(edit func(h http.Header)) func() http.Header {
 		return func() http.Header {
@@ -76,7 +59,7 @@ func TestStandardVerify(t *testing.T) {
 		{name: "a delivery from 4 minutes in the future verifies", verifier: v, header: good, body: body, now: now.Add(-4 * time.Minute)},
 		{name: "a rotated verifier accepts the old secret", verifier: rotated, header: good, body: body, now: now},
 		{name: "one valid signature among several verifies", verifier: v, body: body, now: now, header: with(func(h http.Header) {
-			other := libSign(t, stdOtherSecret, "msg_1", now, body)
+			other := webhooktest.Sign(t, stdOtherSecret, "msg_1", now, body)
 			h.Set("webhook-signature", other.Get("webhook-signature")+" v1a,bm90IGVkMjU1MTk= "+h.Get("webhook-signature"))
 		})},
 		{name: "an entry of another version with a non-base64 signature is skipped, the valid v1 entry verifies", verifier: v, body: body, now: now,
@@ -94,7 +77,7 @@ func TestStandardVerify(t *testing.T) {
 		{name: "a tampered id is refused", verifier: v, body: body, now: now, want: webhook.ErrInvalidSignature, code: "invalid_signature",
 			header: with(func(h http.Header) { h.Set("webhook-id", "msg_2") })},
 		{name: "a wrong secret is refused", verifier: v, body: body, now: now, want: webhook.ErrInvalidSignature, code: "invalid_signature",
-			header: func() http.Header { return libSign(t, stdOtherSecret, "msg_1", now, body) }},
+			header: func() http.Header { return webhooktest.Sign(t, stdOtherSecret, "msg_1", now, body) }},
 		{name: "a timestamp 6 minutes old is refused", verifier: v, header: good, body: body, now: now.Add(6 * time.Minute),
 			want: webhook.ErrStaleTimestamp, code: "stale_timestamp"},
 		{name: "a timestamp 6 minutes in the future is refused", verifier: v, header: good, body: body, now: now.Add(-6 * time.Minute),
