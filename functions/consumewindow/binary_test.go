@@ -1,7 +1,6 @@
 package consumewindow
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,6 +22,8 @@ import (
 
 	"github.com/kafkafn/kafkafn/internal/bintest"
 	"github.com/kafkafn/kafkafn/internal/logtest"
+	"github.com/kafkafn/kafkafn/internal/loopback"
+	"github.com/kafkafn/kafkafn/internal/scfwire"
 	"github.com/kafkafn/kafkafn/shared/broker"
 )
 
@@ -160,31 +161,6 @@ func lambdaDriver(t *testing.T, env []string) timerDriver {
 	}
 }
 
-// The SCF Go1 runtime's messages, declared independently of package scf (gob matches fields
-// by name).
-type (
-	scfTimestamp struct{ Seconds, Nanos int64 }
-	scfInvoke    struct {
-		Payload         []byte
-		RequestId       string //nolint:revive,staticcheck // wire field name
-		Deadline        scfTimestamp
-		Namespace       string
-		FunctionName    string
-		FunctionVersion string
-		MemoryLimitInMb int32
-		TimeLimitInMs   int32
-		Environment     string
-	}
-	scfResponse struct {
-		Payload []byte
-		Error   *struct {
-			Message    string
-			Type       string
-			ShouldExit bool
-		}
-	}
-)
-
 // scfDriver plays the SCF Go1 runtime (net/rpc with gob on _LAMBDA_SERVER_PORT).
 func scfDriver(t *testing.T, env []string) timerDriver {
 	addr, port := freeAddr(t)
@@ -196,10 +172,10 @@ func scfDriver(t *testing.T, env []string) timerDriver {
 	}
 	t.Cleanup(func() { c.Close() })
 	return func(t *testing.T, payload []byte, deadline time.Time) (bool, string) {
-		req := scfInvoke{Payload: payload, RequestId: "scf-1", Deadline: scfTimestamp{Seconds: deadline.Unix(), Nanos: int64(deadline.Nanosecond())},
+		req := scfwire.Invoke{Payload: payload, RequestId: "scf-1", Deadline: scfwire.Timestamp{Seconds: deadline.Unix(), Nanos: int64(deadline.Nanosecond())},
 			Namespace: "default", FunctionName: "consume-window", FunctionVersion: "$LATEST", MemoryLimitInMb: 256,
 			TimeLimitInMs: int32(time.Until(deadline).Milliseconds()), Environment: "{}"}
-		var res scfResponse
+		var res scfwire.Response
 		if err := c.Call("Function.Invoke", &req, &res); err != nil {
 			t.Fatalf("Function.Invoke: %v", err)
 		}
@@ -217,12 +193,7 @@ func azureDriver(t *testing.T, env []string) timerDriver {
 	runBinary(t, append(env, "FUNCTIONS_CUSTOMHANDLER_PORT="+port, "FUNCTIONS_WORKER_RUNTIME=Custom")...)
 	bintest.WaitListening(t, addr, nil)
 	return func(t *testing.T, payload []byte, _ time.Time) (bool, string) {
-		res, err := http.Post("http://"+addr+"/TimerConsumeWindow", "application/json", bytes.NewReader(payload))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
+		res, b := loopback.Do(t, http.MethodPost, "http://"+addr+"/TimerConsumeWindow", payload, map[string]string{"Content-Type": "application/json"})
 		var env struct {
 			Outputs map[string]json.RawMessage
 			Logs    []string

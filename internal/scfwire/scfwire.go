@@ -1,7 +1,8 @@
-// Package scfwire declares the SCF Go1 runtime's Function.Invoke argument as the runtime's
-// Go net/rpc client declares it, independently of shared/platform/scf's own types (rpc.go). gob
-// matches struct fields by name, so a test that encodes these values proves that package scf
-// and the binaries speak the wire contract, not merely our Go types. Test support only.
+// Package scfwire declares the SCF Go1 runtime's Function.Invoke argument and reply as the
+// runtime's Go net/rpc client declares them, independently of shared/platform/scf's own types
+// (rpc.go). gob matches struct fields by name, so a test that encodes these values proves that
+// package scf and the binaries speak the wire contract, not merely our Go types. Test support
+// only.
 package scfwire
 
 // Timestamp is the invoke deadline, protobuf style.
@@ -25,4 +26,15 @@ type Invoke struct {
 	TencentcloudAppID     string
 	TencentcloudUin       string
 	FunctionTrace         string
+}
+
+// Response is the reply of Function.Invoke: the handler's payload, or the error the runtime
+// records (ShouldExit: the runtime restarts the process).
+type Response struct {
+	Payload []byte
+	Error   *struct {
+		Message    string
+		Type       string
+		ShouldExit bool
+	}
 }

@@ -16,20 +16,12 @@ import (
 	"github.com/kafkafn/kafkafn/shared/platform/internal/echo"
 )
 
-// The SCF runtime's messages, declared independently of package scf (the invoke argument in
+// The SCF runtime's messages, declared independently of package scf (Function.Invoke's in
 // scfwire): gob matches fields by name, so this proves the binary speaks the wire contract,
 // not our Go types.
 type (
 	scfPingRequest  struct{}
 	scfPingResponse struct{}
-	scfResponse     struct {
-		Payload []byte
-		Error   *struct {
-			Message    string
-			Type       string
-			ShouldExit bool
-		}
-	}
 )
 
 // scfRuntime plays the SCF Go1 runtime against one started binary.
@@ -54,7 +46,7 @@ func startSCF(t testing.TB, bin string, invokeEnv map[string]string, env ...stri
 	return &scfRuntime{client: c, p: p, env: string(envJSON)}
 }
 
-func (s *scfRuntime) invoke(t testing.TB, payload []byte) scfResponse {
+func (s *scfRuntime) invoke(t testing.TB, payload []byte) scfwire.Response {
 	t.Helper()
 	d := time.Now().Add(time.Minute)
 	req := scfwire.Invoke{
@@ -62,7 +54,7 @@ func (s *scfRuntime) invoke(t testing.TB, payload []byte) scfResponse {
 		Namespace: "default", FunctionName: "testapp", FunctionVersion: "$LATEST", MemoryLimitInMb: 128, TimeLimitInMs: 60000,
 		Environment: s.env, TencentcloudRegion: "ap-guangzhou",
 	}
-	var resp scfResponse
+	var resp scfwire.Response
 	if err := s.client.Call("Function.Invoke", &req, &resp); err != nil {
 		t.Fatalf("Function.Invoke: %v", err)
 	}
