@@ -172,11 +172,73 @@ func (b *bench) produceThroughput(ctx context.Context) error {
 				return azureInvoke(ah, "POST", "/v1/producer/topics/"+t, body)
 			}},
 		}
+		if n == 1 {
+			// What any gateway on net/http pays on this machine, side by side: the same
+			// client and local server, a handler that reads the body and answers a fixed
+			// 200, without Kafka, and the same with raw kafka-go's produce inside it (the
+			// least an HTTP-to-Kafka gateway can cost here). Information rows, no target.
+			floor, err := b.floorServer(n)
+			if err != nil {
+				return err
+			}
+			variants = append(variants,
+				variant{floorName, func(t string) func(context.Context) error {
+					return func(ctx context.Context) error { return b.postURL(ctx, floor+"/empty/"+t, body) }
+				}},
+				variant{floorKafkaName, func(t string) func(context.Context) error {
+					return func(ctx context.Context) error { return b.postURL(ctx, floor+"/raw/"+t, body) }
+				}})
+		}
 		if err := b.produceSideBySide(ctx, "produce", "raw", n, variants, func(via string) float64 { return produceTarget(n, via) }); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// The floor rows of the N=1 produce case.
+const (
+	floorName      = "HTTP loopback floor: net/http handler, body read, no Kafka"
+	floorKafkaName = "HTTP loopback floor: net/http handler calling raw Client.Produce"
+)
+
+// floorServer starts, on the local platform's server over loopback, the floor handlers of
+// the N=1 produce case: POST /empty/{topic} reads the body and answers a fixed 200; POST
+// /raw/{topic} reads the body, then makes raw kafka-go's produce of n records to topic (not
+// from the body: no decoding, no checks) and answers the same.
+func (b *bench) floorServer(n int) (string, error) {
+	answer := []byte(`{"offsets":[{"partition":0,"offset":0}]}`)
+	reply := func(w http.ResponseWriter, r *http.Request) bool {
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return false
+		}
+		return true
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /empty/{topic}", func(w http.ResponseWriter, r *http.Request) {
+		if reply(w, r) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(answer)
+		}
+	})
+	mux.HandleFunc("POST /raw/{topic}", func(w http.ResponseWriter, r *http.Request) {
+		if !reply(w, r) {
+			return
+		}
+		if err := b.rawProduce(r.PathValue("topic"), n)(r.Context()); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(answer)
+	})
+	url, stop, err := serve(mux)
+	if err != nil {
+		return "", err
+	}
+	b.stop = append(b.stop, stop)
+	return url, nil
 }
 
 // produceTarget is issue 11's target ratio against raw kafka-go, 0 for a row without one.
