@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"time"
 
@@ -175,8 +176,8 @@ func (b *bench) produceThroughput(ctx context.Context) error {
 		if n == 1 {
 			// What any gateway on net/http pays on this machine, side by side: the same
 			// client and local server, a handler that reads the body and answers a fixed
-			// 200, without Kafka, and the same with raw kafka-go's produce inside it (the
-			// least an HTTP-to-Kafka gateway can cost here). Information rows, no target.
+			// 200, without Kafka (the floor), and the same with raw kafka-go's produce
+			// inside it (a plain gateway: no decoding, no checks). Information rows.
 			floor, err := b.floorServer(n)
 			if err != nil {
 				return err
@@ -196,10 +197,10 @@ func (b *bench) produceThroughput(ctx context.Context) error {
 	return nil
 }
 
-// The floor rows of the N=1 produce case.
+// The floor and plain-gateway rows of the N=1 produce case.
 const (
 	floorName      = "HTTP loopback floor: net/http handler, body read, no Kafka"
-	floorKafkaName = "HTTP loopback floor: net/http handler calling raw Client.Produce"
+	floorKafkaName = "HTTP loopback plain gateway: net/http handler calling raw Client.Produce"
 )
 
 // floorServer starts, on the local platform's server over loopback, the floor handlers of
@@ -401,7 +402,9 @@ func (b *bench) consumeWindow(ctx context.Context) error {
 		}
 	}
 	size := float64(n * len(value1K))
-	rawOp := func(ctx context.Context) error {
+	// fetchAll reads the window with raw kafka-go, each value into one buffer of its length
+	// (held once, like the HTTP side's answer), handed to keep.
+	fetchAll := func(ctx context.Context, keep func([]byte)) error {
 		got := 0
 		for off := int64(0); got < n; {
 			fr, err := b.raw.Fetch(ctx, &kafka.FetchRequest{Topic: topic, Partition: 0, Offset: off, MinBytes: 1, MaxBytes: 1 << 20, MaxWait: time.Millisecond})
@@ -420,11 +423,11 @@ func (b *bench) consumeWindow(ctx context.Context) error {
 				if r.Offset < off {
 					continue
 				}
-				v := make([]byte, r.Value.Len()) // held once, like the HTTP side's answer
+				v := make([]byte, r.Value.Len())
 				if _, err := io.ReadFull(r.Value, v); err != nil {
 					return err
 				}
-				_ = v
+				keep(v)
 				off = r.Offset + 1
 				got++
 				read++
@@ -434,6 +437,45 @@ func (b *bench) consumeWindow(ctx context.Context) error {
 			}
 		}
 		return nil
+	}
+	rawOp := func(ctx context.Context) error { return fetchAll(ctx, func([]byte) {}) }
+	// The plain gateway: the same raw fetch inside a net/http handler on the local server,
+	// whose answer is the values' bytes back to back with a Content-Length (no JSON, no
+	// checks, fetches one after another), read by the same client: what the simplest HTTP
+	// gateway around kafka-go costs here. An information row, no target.
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /floor", func(w http.ResponseWriter, r *http.Request) {
+		var vals [][]byte
+		total := 0
+		if err := fetchAll(r.Context(), func(v []byte) { vals = append(vals, v); total += len(v) }); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(total))
+		for _, v := range vals {
+			if _, err := w.Write(v); err != nil {
+				return
+			}
+		}
+	})
+	floor, stop, err := serve(mux)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	floorOp := func(ctx context.Context) error {
+		req, _ := http.NewRequestWithContext(ctx, "GET", floor+"/floor", nil)
+		res, err := b.client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer res.Body.Close()
+		if res.StatusCode != http.StatusOK || float64(res.ContentLength) != size {
+			return fmt.Errorf("consume floor: %d, %d bytes", res.StatusCode, res.ContentLength)
+		}
+		data := make([]byte, res.ContentLength)
+		_, err = io.ReadFull(res.Body, data)
+		return err
 	}
 	path := fmt.Sprintf("/v1/consumer/topics/%s/partitions/0/offsets/0?count=%d", topic, n)
 	httpOp := func(ctx context.Context) error {
@@ -461,11 +503,11 @@ func (b *bench) consumeWindow(ctx context.Context) error {
 		}
 		return nil
 	}
-	ss, err := measureSideBySide(ctx, b.o.caseTime, []func(context.Context) error{rawOp, httpOp})
+	ss, err := measureSideBySide(ctx, b.o.caseTime, []func(context.Context) error{rawOp, httpOp, floorOp})
 	if err != nil {
 		return fmt.Errorf("consume: %w", err)
 	}
-	raw, viaHTTP := ss[0], ss[1]
+	raw, viaHTTP, viaFloor := ss[0], ss[1], ss[2]
 	rawMBs := raw.perSecond(1) * size / 1e6
 	httpMBs := viaHTTP.perSecond(1) * size / 1e6
 	b.add(Result{Section: "consume", Name: "6 MB window: raw kafka-go Client.Fetch", Value: rawMBs, Unit: "MB/s",
@@ -473,5 +515,9 @@ func (b *bench) consumeWindow(ctx context.Context) error {
 	b.add(Result{Section: "consume", Name: "6 MB window: HTTP loopback (JSON read, not parsed, by the client)", Value: httpMBs, Unit: "MB/s",
 		P50ms: viaHTTP.quantile(.5), P99ms: viaHTTP.quantile(.99), Samples: viaHTTP.ops,
 		Ratio: httpMBs / rawMBs, Baseline: "raw", Target: "≥0.8× raw", Met: met(httpMBs/rawMBs >= 0.8)})
+	floorMBs := viaFloor.perSecond(1) * size / 1e6
+	b.add(Result{Section: "consume", Name: "6 MB window: HTTP loopback plain gateway: net/http handler around raw Client.Fetch, values as-is", Value: floorMBs, Unit: "MB/s",
+		P50ms: viaFloor.quantile(.5), P99ms: viaFloor.quantile(.99), Samples: viaFloor.ops,
+		Ratio: floorMBs / rawMBs, Baseline: "raw"})
 	return nil
 }
