@@ -83,6 +83,7 @@ func Build[D any](env platform.Env, auth []authconfig.Option, routeDeps func(Dep
 		return platform.App{}, rd, err
 	}
 	if rd, err = routeDeps(d); err != nil {
+		d.Broker.Close() // made by Load, never dialled: nothing else holds it
 		return platform.App{}, rd, err
 	}
 	mux := http.NewServeMux()
