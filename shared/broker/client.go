@@ -165,10 +165,16 @@ func (c *Client) refresh(gen int64) {
 // callContext bounds ctx by RequestTimeout. A ctx that ends sooner already is returned as it
 // is (a new context would change nothing but cost a timer and a few allocations).
 func (c *Client) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	if d, ok := ctx.Deadline(); ok && !d.After(time.Now().Add(c.cfg.RequestTimeout)) {
+	return c.callContextAt(ctx, time.Now())
+}
+
+// callContextAt is callContext for a call that started at start.
+func (c *Client) callContextAt(ctx context.Context, start time.Time) (context.Context, context.CancelFunc) {
+	deadline := start.Add(c.cfg.RequestTimeout)
+	if d, ok := ctx.Deadline(); ok && !d.After(deadline) {
 		return ctx, func() {}
 	}
-	return context.WithTimeout(ctx, c.cfg.RequestTimeout)
+	return context.WithDeadline(ctx, deadline)
 }
 
 // TLSConfig builds the TLS settings for cfg, or nil when TLS is off. With

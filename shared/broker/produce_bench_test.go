@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
@@ -50,4 +53,40 @@ func BenchmarkProduce(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkProduceVsRaw is one 1 KiB record to partition 0 through Client.Produce and
+// through a raw kafka-go Client.Produce configured as scripts/bench's raw row
+// (internal/benchrun), against the same kfake cluster, in alternating sub-benchmarks.
+func BenchmarkProduceVsRaw(b *testing.B) {
+	value := []byte(strings.Repeat("0123456789abcdef", 64))
+	c := brokertest.NewCluster(b, kfake.SeedTopics(1, "bench"), kfake.BrokerConfigs(map[string]string{"log.segment.bytes": "4194304"}))
+	bc, err := broker.New(c.Config)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(bc.Close)
+	tr := &kafka.Transport{DialTimeout: c.Config.DialTimeout, IdleTimeout: c.Config.IdleTimeout, MetadataTTL: c.Config.MetadataTTL, ClientID: "bench-raw"}
+	b.Cleanup(tr.CloseIdleConnections)
+	raw := &kafka.Client{Addr: kafka.TCP(c.Config.Brokers...), Timeout: 30 * time.Second, Transport: tr}
+	ctx := context.Background()
+	b.Run("raw", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			res, err := raw.Produce(ctx, &kafka.ProduceRequest{Topic: "bench", Partition: 0, RequiredAcks: kafka.RequireAll,
+				Records: kafka.NewRecordReader(kafka.Record{Value: kafka.NewBytes(value)})})
+			if err != nil || res.Error != nil {
+				b.Fatal(err, res)
+			}
+		}
+	})
+	b.Run("kafkafn", func(b *testing.B) {
+		recs := []broker.Record{{Partition: 0, Value: value}}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := bc.Produce(ctx, "bench", recs); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
