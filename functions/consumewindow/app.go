@@ -2,6 +2,7 @@ package consumewindow
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/kafkafn/kafkafn/shared/httpio"
 	"github.com/kafkafn/kafkafn/shared/kafkadeps"
@@ -12,9 +13,14 @@ import (
 // environment, a warm broker client, the routes on one mux and the timer entry point. It
 // does not dial Kafka.
 func Build(_ context.Context, env platform.Env) (platform.App, error) {
-	app, d, err := kafkadeps.Build(env, nil, func(kd kafkadeps.Deps) (Deps, error) {
-		return LoadDeps(env, Deps{Base: kd.Base})
-	}, Register, httpio.WithResponseBudget)
+	var d Deps
+	app, err := kafkadeps.Build(env, nil, func(kd kafkadeps.Deps, mux *http.ServeMux) error {
+		var err error
+		if d, err = LoadDeps(env, Deps{Base: kd.Base}); err == nil {
+			Register(mux, d)
+		}
+		return err
+	}, httpio.WithResponseBudget)
 	if err != nil {
 		return platform.App{}, err
 	}
