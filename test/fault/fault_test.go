@@ -109,6 +109,7 @@ var p0 = int32(0)
 // TestProduceUnderFaults injects one fault into the produce path and checks what the caller
 // sees, what Kafka holds, and that the stack recovers.
 func TestProduceUnderFaults(t *testing.T) {
+	var releaseSlow func() // set by the slow-broker case's inject
 	cases := []struct {
 		name    string
 		brokers int
@@ -184,9 +185,10 @@ func TestProduceUnderFaults(t *testing.T) {
 		{
 			name: "a broker slower than the request deadline: a 504 unknown outcome; the record lands later",
 			inject: func(t *testing.T, s *harness.Stack) {
-				slow(t, s, kmsg.Produce)
+				releaseSlow = slow(t, s, kmsg.Produce)
 			},
 			heal: func(t *testing.T, s *harness.Stack) {
+				releaseSlow() // the 504 has been answered: let the broker finish the write
 				waitFor(t, "the slow write to land", func() bool { return harness.Count(s.Log(t, topic), "v") == 1 })
 			},
 			want: []int{504}, copies: []int{1},
@@ -234,22 +236,30 @@ func TestProduceUnderFaults(t *testing.T) {
 	}
 }
 
-// slow delays the next request of kind key past the request deadline (2 s). The test waits
-// for the delay to end before the cluster closes.
-func slow(t *testing.T, s *harness.Stack, key kmsg.Key) {
-	done := make(chan struct{})
-	var once sync.Once
+// slow holds the next request of kind key at the broker until release is called (or a
+// minute has passed): past the request deadline (2 s) however late a loaded machine runs the
+// client's timers. The test releases it before the cluster closes.
+func slow(t *testing.T, s *harness.Stack, key kmsg.Key) (release func()) {
+	done, stop := make(chan struct{}), make(chan struct{})
+	var once, stopOnce sync.Once
+	release = func() { stopOnce.Do(func() { close(stop) }) }
 	s.Cluster.ControlKey(int16(key), func(kmsg.Request) (kmsg.Response, error, bool) {
 		s.Cluster.DropControl()
 		once.Do(func() {
 			s.Cluster.SleepControl(func() {
-				time.Sleep(3 * time.Second)
+				hold := time.NewTimer(time.Minute)
+				defer hold.Stop()
+				select {
+				case <-hold.C:
+				case <-stop:
+				}
 				close(done)
 			})
 		})
 		return nil, nil, false
 	})
-	t.Cleanup(func() { <-done })
+	t.Cleanup(func() { release(); <-done })
+	return release
 }
 
 func fault(s *harness.Stack, err *kerr.Error, count int) {
@@ -294,14 +304,18 @@ func TestConsumeAndMetadataUnderFaults(t *testing.T) {
 		{
 			name: "fetch slower than the request deadline is a 504", path: consume, want: 504,
 			inject: func(t *testing.T, s *harness.Stack) {
-				s.Proxy.DelayResponses(3 * time.Second)
+				// Held until the test turns the delay off: far past the 2 s request deadline
+				// however late a loaded machine runs the client's timers.
+				s.Proxy.DelayResponses(time.Hour)
 				t.Cleanup(func() { s.Proxy.DelayResponses(0) })
 			},
 		},
 		{
 			name: "metadata slower than the request deadline is a 504", path: "/v1/metadata/topics", want: 504,
 			inject: func(t *testing.T, s *harness.Stack) {
-				s.Proxy.DelayResponses(3 * time.Second)
+				// Held until the test turns the delay off: far past the 2 s request deadline
+				// however late a loaded machine runs the client's timers.
+				s.Proxy.DelayResponses(time.Hour)
 				t.Cleanup(func() { s.Proxy.DelayResponses(0) })
 			},
 		},

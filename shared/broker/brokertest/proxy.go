@@ -24,7 +24,8 @@ type Proxy struct {
 	closed bool
 
 	killNextResponse atomic.Bool
-	responseDelay    atomic.Int64 // nanoseconds each broker frame is held back
+	responseDelay    atomic.Int64  // nanoseconds each broker frame is held back
+	delayChanged     chan struct{} // closed (and replaced) by DelayResponses and Close; under mu
 	accepted         atomic.Int64
 	wg               sync.WaitGroup
 }
@@ -160,8 +161,8 @@ func (p *Proxy) pipe(l *link, dst, src net.Conn, fromBroker bool) {
 				return
 			}
 		}
-		if d := time.Duration(p.responseDelay.Load()); fromBroker && d > 0 {
-			time.Sleep(d)
+		if fromBroker {
+			p.holdResponse()
 		}
 		if _, err := dst.Write(frame); err != nil {
 			return
@@ -231,8 +232,38 @@ func (p *Proxy) FreezeAll() {
 func (p *Proxy) KillNextResponse() { p.killNextResponse.Store(true) }
 
 // DelayResponses holds back every frame a broker sends by d (0 turns it off): a broker
-// slower than the client's deadline.
-func (p *Proxy) DelayResponses(d time.Duration) { p.responseDelay.Store(int64(d)) }
+// slower than the client's deadline. Frames already held are released when the delay is
+// changed or the proxy closes, so a test can hold responses far longer than any deadline it
+// checks and still end at once.
+func (p *Proxy) DelayResponses(d time.Duration) {
+	p.mu.Lock()
+	p.responseDelay.Store(int64(d))
+	if p.delayChanged != nil {
+		close(p.delayChanged)
+	}
+	p.delayChanged = make(chan struct{})
+	p.mu.Unlock()
+}
+
+// holdResponse holds a broker frame for the current response delay, or until the delay is
+// changed or the proxy closes.
+func (p *Proxy) holdResponse() {
+	if p.responseDelay.Load() == 0 {
+		return
+	}
+	p.mu.Lock()
+	d, changed := time.Duration(p.responseDelay.Load()), p.delayChanged
+	p.mu.Unlock()
+	if d <= 0 || changed == nil {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-changed:
+	}
+}
 
 // Down makes the brokers unreachable: open connections are reset and new dials are
 // refused by the operating system, until Up.
@@ -298,6 +329,10 @@ func (p *Proxy) Close() {
 	p.closed = true
 	for _, r := range p.routes {
 		_ = r.ln.Close()
+	}
+	if p.delayChanged != nil {
+		close(p.delayChanged)
+		p.delayChanged = nil
 	}
 	p.mu.Unlock()
 	for _, l := range p.takeLinks() {
