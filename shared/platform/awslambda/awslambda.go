@@ -99,6 +99,9 @@ func detect(rest []byte) Kind {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return KindTimer
 	}
+	if k, ok := detectFast(trimmed); ok {
+		return k
+	}
 	var s shape
 	if err := json.Unmarshal(trimmed, &s); err != nil {
 		// An object whose well-known fields have other types is custom input.
@@ -115,6 +118,80 @@ func detect(rest []byte) Kind {
 		return KindSchedule
 	}
 	return KindTimer
+}
+
+// detectFast is detect without encoding/json, for an event whose shape members (top level
+// and in requestContext) have plain names (buffered.PlainName) and values of the types shape
+// declares; ok is false, and detect decodes shape, for anything else. It follows what
+// json.Unmarshal does with shape member by member: names match ignoring ASCII case, the last
+// occurrence wins, null leaves a string as it was and sets a pointer to nil, and a second
+// requestContext object is decoded into the first one's struct. FuzzDecodeEvent compares
+// Detect with the encoding/json classification.
+func detectFast(obj []byte) (Kind, bool) {
+	var method, rc, rcHTTP, rcELB, sched bool
+	inRC := func(name, v []byte) bool {
+		switch {
+		case !buffered.PlainName(name):
+			return false
+		case bytes.EqualFold(name, []byte("http")):
+			rcHTTP = v[0] == '{'
+		case bytes.EqualFold(name, []byte("elb")):
+			rcELB = v[0] == '{'
+		}
+		return true
+	}
+	ok := buffered.Members(obj, func(name, v []byte) bool {
+		switch {
+		case !buffered.PlainName(name):
+			return false
+		case bytes.EqualFold(name, []byte("httpMethod")):
+			switch v[0] {
+			case '"':
+				method = true
+			case 'n':
+				method = false
+			default:
+				return false // a type error: encoding/json's to report
+			}
+		case bytes.EqualFold(name, []byte("detail-type")):
+			switch {
+			case v[0] == 'n':
+			case v[0] != '"' || bytes.IndexByte(v, '\\') >= 0:
+				return false
+			default:
+				sched = string(v) == `"Scheduled Event"`
+			}
+		case bytes.EqualFold(name, []byte("source")):
+			return v[0] == '"' || v[0] == 'n'
+		case bytes.EqualFold(name, []byte("requestContext")):
+			switch v[0] {
+			case 'n':
+				rc, rcHTTP, rcELB = false, false, false
+			case '{':
+				if !rc {
+					rc, rcHTTP, rcELB = true, false, false
+				}
+				return buffered.Members(v, inRC)
+			default:
+				return false
+			}
+		}
+		return true
+	})
+	if !ok {
+		return 0, false
+	}
+	switch {
+	case rc && rcHTTP:
+		return KindHTTPV2, true
+	case rc && rcELB:
+		return KindALB, true
+	case rc && method:
+		return KindREST, true
+	case sched:
+		return KindSchedule, true
+	}
+	return KindTimer, true
 }
 
 func isObject(raw json.RawMessage) bool {

@@ -94,6 +94,13 @@ func eventSeeds(t testing.TB) [][]byte {
 		"{\"requestContext\":{},\"httpMethod\":\"GET\",\"body\":\"\xff\"}",
 		`{"requestContext":{},"httpMethod":5,"body":"x"}`,
 		`{"body":"x"} x`, `[1]`, `"s"`, `{"detail-type":"Scheduled Event","body":"x"}`,
+		`{"requestContext":{"http":{}},"requestContext":{"ELB":{}},"HTTPMETHOD":null}`,
+		`{"requestContext":{"http":{}},"requestContext":null,"requestContext":{"elb":[]},"httpMethod":"GET"}`,
+		`{"Detail-Type":"Scheduled Event","detail-type":null,"source":null}`,
+		`{"detail-type":"Scheduled\u0020Event"}`, `{"detail-type":"Scheduled Event","source":1}`,
+		`{"requestContext":{"h\u0074tp":{}}}`, `{"requestContext":{"ſttp":{}},"httpMethod":"x"}`,
+		`{"requestContext":"x","httpMethod":"GET"}`, `{"requestContext":{},"httpMethod":true}`,
+		`{ "requestContext" : { "http" : { "a" : "}" } } }`,
 	)
 }
 

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/platform"
@@ -120,6 +121,47 @@ type shape struct {
 	Type           string          `json:"Type"`
 }
 
+// shapeFast decodes shape from rest (Event.Rest: valid JSON) without encoding/json, for an
+// object whose shape members have plain names (buffered.PlainName) and values of the types
+// shape declares, a Type string without escapes; ok is false, and handle decodes it with
+// encoding/json (which also words the errors), for anything else. It follows json.Unmarshal
+// member by member: names match ignoring ASCII case, the last occurrence wins, null leaves
+// Type as it was and sets HTTPMethod to nil, RequestContext keeps any value. FuzzDecodeEvent
+// compares it with encoding/json.
+func shapeFast(rest []byte) (s shape, ok bool) {
+	ok = buffered.Members(rest, func(name, v []byte) bool {
+		switch {
+		case !buffered.PlainName(name):
+			return false
+		case bytes.EqualFold(name, []byte("httpMethod")):
+			switch v[0] {
+			case '"':
+				if bytes.IndexByte(v, '\\') >= 0 || !utf8.Valid(v) {
+					return false
+				}
+				m := string(v[1 : len(v)-1])
+				s.HTTPMethod = &m
+			case 'n':
+				s.HTTPMethod = nil
+			default:
+				return false
+			}
+		case bytes.EqualFold(name, []byte("requestContext")):
+			s.RequestContext = json.RawMessage(v) // any value, as json.RawMessage takes it
+		case bytes.EqualFold(name, []byte("Type")):
+			switch {
+			case v[0] == 'n':
+			case v[0] != '"' || bytes.IndexByte(v, '\\') >= 0 || !utf8.Valid(v):
+				return false
+			default:
+				s.Type = string(v[1 : len(v)-1])
+			}
+		}
+		return true
+	})
+	return s, ok
+}
+
 // handle dispatches one event.
 func handle(ctx context.Context, app platform.App, req *InvokeRequest) ([]byte, error) {
 	// The body is split off once; everything else is decoded from the small rest.
@@ -127,9 +169,11 @@ func handle(ctx context.Context, app platform.App, req *InvokeRequest) ([]byte, 
 	if err != nil {
 		return nil, apierr.Wrap(apierr.Invalid, "invalid_event", "scf: invoke: the event is not a JSON object", err)
 	}
-	var s shape
-	if err := json.Unmarshal(split.Rest, &s); err != nil {
-		return nil, apierr.Wrap(apierr.Invalid, "invalid_event", "scf: invoke: the event is not a JSON object", err)
+	s, ok := shapeFast(split.Rest)
+	if !ok {
+		if err := json.Unmarshal(split.Rest, &s); err != nil {
+			return nil, apierr.Wrap(apierr.Invalid, "invalid_event", "scf: invoke: the event is not a JSON object", err)
+		}
 	}
 	inv := &platform.Invocation{Platform: Platform, RequestID: req.RequestId, FunctionName: req.FunctionName}
 	if d, ok := ctx.Deadline(); ok {

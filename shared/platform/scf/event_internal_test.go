@@ -25,6 +25,12 @@ func compareDecode(t *testing.T, payload []byte) {
 	if (oldShapeErr == nil) != (newShapeErr == nil) || !reflect.DeepEqual(oldShape, newShape) {
 		t.Fatalf("%q: shape %+v %v, want %+v %v", payload, newShape, newShapeErr, oldShape, oldShapeErr)
 	}
+	if splitErr == nil {
+		// shapeFast, when it takes the event, decodes what encoding/json decodes.
+		if fast, ok := shapeFast(split.Rest); ok && (oldShapeErr != nil || !reflect.DeepEqual(fast, oldShape)) {
+			t.Fatalf("%q: shapeFast %+v, want %+v %v", payload, fast, oldShape, oldShapeErr)
+		}
+	}
 	if oldShapeErr != nil {
 		return
 	}
@@ -55,6 +61,10 @@ func seeds(t testing.TB) [][]byte {
 		`{"requestContext":{},"httpMethod":"POST","body":"\udfff"}`,
 		`{"requestContext":{},"httpMethod":"POST","queryString":{"a":3},"body":"x"}`,
 		`{"Type":"Timer","body":"x"}`, `{"body":"x"},`, `[]`, `null`,
+		`{"requestContext":null,"HTTPMETHOD":"GET","httpMethod":null,"type":"timer","Type":null}`,
+		`{"requestContext":[1,{"a":"}"}],"httpMethod":"G\u0045T","type":"x","Type":5}`,
+		`{"requestContext":"s","httpMethod":"ÿ","t\u0079pe":"timer","ſtype":1}`,
+		`{ "requestContext" : { } , "httpMethod" : "POST" , "Type" : "" }`,
 	)
 }
 

@@ -1,0 +1,93 @@
+package buffered
+
+// Members calls fn with the name and the raw value of each member of the JSON object obj, in
+// order, and stops when fn returns false. obj must be valid JSON (as Event.Rest is: SplitEvent
+// validated it); Members only follows its structure. name is the member name without its
+// quotes and still escaped; ok is false when obj is not an object or fn stopped.
+//
+// The adapters use it to tell event kinds apart from a few top-level members without an
+// encoding/json pass (which costs more than the rest of a small request's handling); they
+// take only names without escapes or non-ASCII bytes (PlainName), which encoding/json
+// matches to a field exactly when they equal its name ignoring ASCII case, and give way to
+// encoding/json for anything else.
+func Members(obj []byte, fn func(name, value []byte) bool) (ok bool) {
+	i := skipSpace(obj, 0)
+	if i == len(obj) || obj[i] != '{' {
+		return false
+	}
+	i = skipSpace(obj, i+1)
+	for i < len(obj) && obj[i] == '"' {
+		end := skipValue(obj, i)
+		name := obj[i+1 : end-1]
+		i = skipSpace(obj, skipSpace(obj, end)+1) // past the colon
+		end = skipValue(obj, i)
+		if !fn(name, obj[i:end]) {
+			return false
+		}
+		i = skipSpace(obj, end)
+		if i < len(obj) && obj[i] == ',' {
+			i = skipSpace(obj, i+1)
+		}
+	}
+	return true
+}
+
+// PlainName reports whether a member name (as Members gives it) has no escapes and only
+// ASCII bytes, so that comparing it with a field name ignoring ASCII case is how encoding/json
+// matches it (non-ASCII runes such as U+017F ſ fold to ASCII letters there).
+func PlainName(name []byte) bool {
+	for _, c := range name {
+		if c == '\\' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// skipValue returns the index after the valid JSON value starting at b[i].
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	default: // a number, true, false or null
+		for i < len(b) {
+			switch b[i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return i
+			}
+			i++
+		}
+		return i
+	}
+}
+
+// skipString returns the index after the valid JSON string starting at b[i].
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return i
+}
