@@ -1,5 +1,10 @@
 package buffered
 
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
 // Members calls fn with the name and the raw value of each member of the JSON object obj, in
 // order, and stops when fn returns false. obj must be valid JSON (as Event.Rest is: SplitEvent
 // validated it); Members only follows its structure. name is the member name without its
@@ -90,4 +95,39 @@ func skipString(b []byte, i int) int {
 		}
 	}
 	return i
+}
+
+// Elements calls fn with each element of the JSON array arr (valid JSON), in order, and stops
+// when fn returns false; ok is false when arr is not an array or fn stopped.
+func Elements(arr []byte, fn func(value []byte) bool) (ok bool) {
+	i := skipSpace(arr, 0)
+	if i == len(arr) || arr[i] != '[' {
+		return false
+	}
+	i = skipSpace(arr, i+1)
+	for i < len(arr) && arr[i] != ']' {
+		end := skipValue(arr, i)
+		if !fn(arr[i:end]) {
+			return false
+		}
+		i = skipSpace(arr, end)
+		if i < len(arr) && arr[i] == ',' {
+			i = skipSpace(arr, i+1)
+		}
+	}
+	return true
+}
+
+// PlainString returns the text of the JSON string literal v (quotes included) when it has no
+// escapes and is valid UTF-8, which is exactly when encoding/json's value is those bytes; ok
+// is false for any other value.
+func PlainString(v []byte) (s string, ok bool) {
+	if len(v) < 2 || v[0] != '"' {
+		return "", false
+	}
+	in := v[1 : len(v)-1]
+	if bytes.IndexByte(in, '\\') >= 0 || !utf8.Valid(in) {
+		return "", false
+	}
+	return string(in), true
 }
