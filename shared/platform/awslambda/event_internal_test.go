@@ -135,8 +135,8 @@ func eventSeeds(t testing.TB) [][]byte {
 		`{"requestContext":{"h\u0074tp":{}}}`, `{"requestContext":{"ſttp":{}},"httpMethod":"x"}`,
 		`{"requestContext":"x","httpMethod":"GET"}`, `{"requestContext":{},"httpMethod":true}`,
 		`{ "requestContext" : { "http" : { "a" : "}" } } }`,
-		`{"version":"2.0","VERSION":null,"cookies":[],"headers":{"a":"1"},"Headers":{"b":"2","a":"3"},"queryStringParameters":null,` +
-			`"pathParameters":{"p":"v"},"stageVariables":{},"isBase64Encoded":null,"requestContext":{"timeEpoch":-0,"http":{"method":"GET"}},` +
+		`{"version":"2.0","VERSION":null,"cookies":[],"headers":{"a":"1"},"Headers":{"b":"2","a":"3"},"queryStringParameters":null,`+
+			`"pathParameters":{"p":"v"},"stageVariables":{},"isBase64Encoded":null,"requestContext":{"timeEpoch":-0,"http":{"method":"GET"}},`+
 			`"requestContext":{"TIMEEPOCH":null,"http":{"path":"/x"},"http":null,"stage":"s"},"x":[{"headers":1}]}`,
 		`{"cookies":["a",null],"requestContext":{"http":{}}}`, `{"cookies":["a","b"],"cookies":["c"],"requestContext":{"http":{}}}`,
 		`{"headers":{"a":null},"requestContext":{"http":{}}}`, `{"headers":{"é":"x"},"requestContext":{"http":{}}}`,
