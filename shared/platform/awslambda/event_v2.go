@@ -1,7 +1,6 @@
 package awslambda
 
 import (
-	"bytes"
 	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -27,17 +26,17 @@ func decodeV2Fast(rest []byte, ev *events.APIGatewayV2HTTPRequest) bool {
 			return false
 		}
 		switch {
-		case eq(name, "version"):
-			return plainString(v, &ev.Version)
-		case eq(name, "routeKey"):
-			return plainString(v, &ev.RouteKey)
-		case eq(name, "rawPath"):
-			return plainString(v, &ev.RawPath)
-		case eq(name, "rawQueryString"):
-			return plainString(v, &ev.RawQueryString)
-		case eq(name, "body"):
-			return plainString(v, &ev.Body)
-		case eq(name, "isBase64Encoded"):
+		case buffered.NameIs(name, "version"):
+			return buffered.StoreString(v, &ev.Version)
+		case buffered.NameIs(name, "routeKey"):
+			return buffered.StoreString(v, &ev.RouteKey)
+		case buffered.NameIs(name, "rawPath"):
+			return buffered.StoreString(v, &ev.RawPath)
+		case buffered.NameIs(name, "rawQueryString"):
+			return buffered.StoreString(v, &ev.RawQueryString)
+		case buffered.NameIs(name, "body"):
+			return buffered.StoreString(v, &ev.Body)
+		case buffered.NameIs(name, "isBase64Encoded"):
 			switch v[0] {
 			case 't':
 				ev.IsBase64Encoded = true
@@ -47,17 +46,17 @@ func decodeV2Fast(rest []byte, ev *events.APIGatewayV2HTTPRequest) bool {
 			default:
 				return false
 			}
-		case eq(name, "cookies"):
-			return plainStrings(v, &ev.Cookies)
-		case eq(name, "headers"):
-			return plainMap(v, &ev.Headers)
-		case eq(name, "queryStringParameters"):
-			return plainMap(v, &ev.QueryStringParameters)
-		case eq(name, "pathParameters"):
-			return plainMap(v, &ev.PathParameters)
-		case eq(name, "stageVariables"):
-			return plainMap(v, &ev.StageVariables)
-		case eq(name, "requestContext"):
+		case buffered.NameIs(name, "cookies"):
+			return buffered.StoreStrings(v, &ev.Cookies)
+		case buffered.NameIs(name, "headers"):
+			return buffered.StoreMap(v, &ev.Headers)
+		case buffered.NameIs(name, "queryStringParameters"):
+			return buffered.StoreMap(v, &ev.QueryStringParameters)
+		case buffered.NameIs(name, "pathParameters"):
+			return buffered.StoreMap(v, &ev.PathParameters)
+		case buffered.NameIs(name, "stageVariables"):
+			return buffered.StoreMap(v, &ev.StageVariables)
+		case buffered.NameIs(name, "requestContext"):
 			switch v[0] {
 			case 'n':
 				return true
@@ -75,23 +74,23 @@ func v2Context(name, v []byte, rc *events.APIGatewayV2HTTPRequestContext) bool {
 		return false
 	}
 	switch {
-	case eq(name, "routeKey"):
-		return plainString(v, &rc.RouteKey)
-	case eq(name, "accountId"):
-		return plainString(v, &rc.AccountID)
-	case eq(name, "stage"):
-		return plainString(v, &rc.Stage)
-	case eq(name, "requestId"):
-		return plainString(v, &rc.RequestID)
-	case eq(name, "apiId"):
-		return plainString(v, &rc.APIID)
-	case eq(name, "domainName"):
-		return plainString(v, &rc.DomainName)
-	case eq(name, "domainPrefix"):
-		return plainString(v, &rc.DomainPrefix)
-	case eq(name, "time"):
-		return plainString(v, &rc.Time)
-	case eq(name, "timeEpoch"):
+	case buffered.NameIs(name, "routeKey"):
+		return buffered.StoreString(v, &rc.RouteKey)
+	case buffered.NameIs(name, "accountId"):
+		return buffered.StoreString(v, &rc.AccountID)
+	case buffered.NameIs(name, "stage"):
+		return buffered.StoreString(v, &rc.Stage)
+	case buffered.NameIs(name, "requestId"):
+		return buffered.StoreString(v, &rc.RequestID)
+	case buffered.NameIs(name, "apiId"):
+		return buffered.StoreString(v, &rc.APIID)
+	case buffered.NameIs(name, "domainName"):
+		return buffered.StoreString(v, &rc.DomainName)
+	case buffered.NameIs(name, "domainPrefix"):
+		return buffered.StoreString(v, &rc.DomainPrefix)
+	case buffered.NameIs(name, "time"):
+		return buffered.StoreString(v, &rc.Time)
+	case buffered.NameIs(name, "timeEpoch"):
 		if v[0] == 'n' {
 			return true
 		}
@@ -100,7 +99,7 @@ func v2Context(name, v []byte, rc *events.APIGatewayV2HTTPRequestContext) bool {
 			return false
 		}
 		rc.TimeEpoch = n
-	case eq(name, "http"):
+	case buffered.NameIs(name, "http"):
 		switch v[0] {
 		case 'n':
 			return true
@@ -108,7 +107,7 @@ func v2Context(name, v []byte, rc *events.APIGatewayV2HTTPRequestContext) bool {
 			return buffered.Members(v, func(name, v []byte) bool { return v2HTTP(name, v, &rc.HTTP) })
 		}
 		return false
-	case eq(name, "authorizer"), eq(name, "authentication"):
+	case buffered.NameIs(name, "authorizer"), buffered.NameIs(name, "authentication"):
 		return false // identity: encoding/json's to read
 	}
 	return true
@@ -119,77 +118,16 @@ func v2HTTP(name, v []byte, h *events.APIGatewayV2HTTPRequestContextHTTPDescript
 		return false
 	}
 	switch {
-	case eq(name, "method"):
-		return plainString(v, &h.Method)
-	case eq(name, "path"):
-		return plainString(v, &h.Path)
-	case eq(name, "protocol"):
-		return plainString(v, &h.Protocol)
-	case eq(name, "sourceIp"):
-		return plainString(v, &h.SourceIP)
-	case eq(name, "userAgent"):
-		return plainString(v, &h.UserAgent)
+	case buffered.NameIs(name, "method"):
+		return buffered.StoreString(v, &h.Method)
+	case buffered.NameIs(name, "path"):
+		return buffered.StoreString(v, &h.Path)
+	case buffered.NameIs(name, "protocol"):
+		return buffered.StoreString(v, &h.Protocol)
+	case buffered.NameIs(name, "sourceIp"):
+		return buffered.StoreString(v, &h.SourceIP)
+	case buffered.NameIs(name, "userAgent"):
+		return buffered.StoreString(v, &h.UserAgent)
 	}
 	return true
-}
-
-// eq compares a plain member name with a field name as encoding/json does.
-func eq(name []byte, field string) bool {
-	return len(name) == len(field) && bytes.EqualFold(name, []byte(field))
-}
-
-// plainString stores a plain string into dst; null leaves dst as it was.
-func plainString(v []byte, dst *string) bool {
-	if v[0] == 'n' {
-		return true
-	}
-	s, ok := buffered.PlainString(v)
-	if ok {
-		*dst = s
-	}
-	return ok
-}
-
-// plainStrings stores an array of plain strings into dst; null sets it to nil.
-func plainStrings(v []byte, dst *[]string) bool {
-	if v[0] == 'n' {
-		*dst = nil
-		return true
-	}
-	out := []string{}
-	ok := buffered.Elements(v, func(e []byte) bool {
-		s, ok := buffered.PlainString(e)
-		out = append(out, s)
-		return ok
-	})
-	if ok {
-		*dst = out
-	}
-	return ok
-}
-
-// plainMap adds an object of plain strings to the map *dst (made when nil); null sets it to
-// nil.
-func plainMap(v []byte, dst *map[string]string) bool {
-	if v[0] == 'n' {
-		*dst = nil
-		return true
-	}
-	if v[0] != '{' {
-		return false
-	}
-	if *dst == nil {
-		*dst = make(map[string]string)
-	}
-	m := *dst
-	return buffered.Members(v, func(name, v []byte) bool {
-		if !buffered.PlainName(name) {
-			return false
-		}
-		k, ok := buffered.PlainString(v)
-		if ok {
-			m[string(name)] = k
-		}
-		return ok
-	})
 }

@@ -131,3 +131,67 @@ func PlainString(v []byte) (s string, ok bool) {
 	}
 	return string(in), true
 }
+
+// StoreString stores the plain string v (PlainString) into dst as json.Unmarshal would; null
+// leaves dst as it was. ok is false for any other value.
+func StoreString(v []byte, dst *string) bool {
+	if v[0] == 'n' {
+		return true
+	}
+	s, ok := PlainString(v)
+	if ok {
+		*dst = s
+	}
+	return ok
+}
+
+// StoreStrings stores the array of plain strings v into dst as json.Unmarshal would (an empty
+// array is an empty slice); null sets it to nil. ok is false for any other value.
+func StoreStrings(v []byte, dst *[]string) bool {
+	if v[0] == 'n' {
+		*dst = nil
+		return true
+	}
+	out := []string{}
+	ok := Elements(v, func(e []byte) bool {
+		s, ok := PlainString(e)
+		out = append(out, s)
+		return ok
+	})
+	if ok {
+		*dst = out
+	}
+	return ok
+}
+
+// StoreMap adds the object v of plain strings under plain names to the map *dst (made when
+// nil) as json.Unmarshal would; null sets it to nil. ok is false for any other value.
+func StoreMap(v []byte, dst *map[string]string) bool {
+	if v[0] == 'n' {
+		*dst = nil
+		return true
+	}
+	if v[0] != '{' {
+		return false
+	}
+	if *dst == nil {
+		*dst = make(map[string]string)
+	}
+	m := *dst
+	return Members(v, func(name, v []byte) bool {
+		if !PlainName(name) {
+			return false
+		}
+		k, ok := PlainString(v)
+		if ok {
+			m[string(name)] = k
+		}
+		return ok
+	})
+}
+
+// NameIs reports whether a plain member name (PlainName) is one encoding/json matches to a
+// field named field (ASCII): equal ignoring ASCII case.
+func NameIs(name []byte, field string) bool {
+	return len(name) == len(field) && bytes.EqualFold(name, []byte(field))
+}

@@ -216,8 +216,11 @@ func timer(ctx context.Context, app platform.App, inv *platform.Invocation, payl
 func serveAPIGateway(ctx context.Context, app platform.App, inv *platform.Invocation, split buffered.Event) ([]byte, error) {
 	var ev APIGatewayEvent
 	rec := func() *buffered.Recorder {
-		if err := json.Unmarshal(split.Rest, &ev); err != nil {
-			return errorRecorder(apierr.Wrap(apierr.Invalid, "invalid_event", "the API Gateway event is malformed", err))
+		if !decodeAPIGatewayFast(split.Rest, &ev) {
+			ev = APIGatewayEvent{}
+			if err := json.Unmarshal(split.Rest, &ev); err != nil {
+				return errorRecorder(apierr.Wrap(apierr.Invalid, "invalid_event", "the API Gateway event is malformed", err))
+			}
 		}
 		inv.SourceIP = ev.RequestContext.SourceIP
 		if inv.RequestID == "" {

@@ -41,6 +41,11 @@ func compareDecode(t *testing.T, payload []byte) {
 		oldBody, oldErr = base64.StdEncoding.DecodeString(old.Body)
 	}
 	err := json.Unmarshal(split.Rest, &got)
+	// decodeAPIGatewayFast, when it takes the rest, decodes what encoding/json decodes.
+	var fast APIGatewayEvent
+	if decodeAPIGatewayFast(split.Rest, &fast) && (err != nil || !reflect.DeepEqual(fast, got)) {
+		t.Fatalf("%q: decodeAPIGatewayFast\n%+v\nwant\n%+v %v", split.Rest, fast, got, err)
+	}
 	var gotBody []byte
 	if err == nil {
 		gotBody, err = buffered.DecodeBody(split.Body, got.IsBase64Encoded)
@@ -65,6 +70,12 @@ func seeds(t testing.TB) [][]byte {
 		`{"requestContext":[1,{"a":"}"}],"httpMethod":"G\u0045T","type":"x","Type":5}`,
 		`{"requestContext":"s","httpMethod":"ÿ","t\u0079pe":"timer","ſtype":1}`,
 		`{ "requestContext" : { } , "httpMethod" : "POST" , "Type" : "" }`,
+		`{"requestContext":{"sourceIp":"1.2.3.4","SOURCEIP":null},"requestContext":{"stage":"s"},"httpMethod":"GET","path":"/a",`+
+			`"headers":{"a":"1"},"Headers":{"b":"2"},"pathParameters":null,"isBase64Encoded":false,`+
+			`"queryString":{"a":"1","b":["2","3"],"c":true,"d":[]},"queryString":{"e":"4"},"body":"x"}`,
+		`{"requestContext":{},"httpMethod":"GET","queryString":{"a":null}}`, `{"requestContext":{},"httpMethod":"GET","queryString":{"a":[null]}}`,
+		`{"requestContext":{},"httpMethod":"GET","queryString":{"a":false}}`, `{"requestContext":{},"httpMethod":"GET","queryString":[]}`,
+		`{"requestContext":{},"httpMethod":"GET","queryString":null,"headers":{"a":1}}`, `{"requestContext":{},"httpMethod":"GET","path":"/\u0061"}`,
 	)
 }
 
