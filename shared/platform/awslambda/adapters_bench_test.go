@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"runtime/pprof"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +24,7 @@ import (
 )
 
 // produce1 is an HDInsight produce body of one 1 KiB string value, as scripts/bench sends.
-var produce1 = []byte(`{"records":[{"partition":0,"value":"` + strings.Repeat("0123456789abcdef", 64) + `"}]}`)
+var produce1 = fmt.Appendf(nil, `{"records":[{"partition":0,"value":"%s"}]}`, bytes.Repeat([]byte("0123456789abcdef"), 64))
 
 // adapterCase is one way into the same App: an op serving one request and checking for 200.
 type adapterCase struct {
@@ -76,21 +75,20 @@ func adapterCases(b *testing.B, app platform.App, path string, body []byte) []ad
 			return status(out)
 		}},
 		{"scf", func(context.Context) error {
-			req := &scf.InvokeRequest{Payload: sev, RequestId: "bench", FunctionName: "produce", TimeLimitInMs: 30_000}
 			var resp scf.InvokeResponse
-			if err := sf.Invoke(req, &resp); err != nil {
+			err := sf.Invoke(&scf.InvokeRequest{Payload: sev, RequestId: "bench", FunctionName: "produce", TimeLimitInMs: 30_000}, &resp)
+			switch {
+			case err != nil:
 				return err
-			}
-			if resp.Error != nil {
-				return fmt.Errorf("%s: %s", resp.Error.Type, resp.Error.Message)
+			case resp.Error != nil:
+				return fmt.Errorf("invoke error %+v", *resp.Error)
 			}
 			return status(resp.Payload)
 		}},
 		{"azure", func(ctx context.Context) error {
 			req := httptest.NewRequestWithContext(ctx, "POST", path, bytes.NewReader(body))
 			req.RemoteAddr = "127.0.0.1:50000"
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("X-Azure-Functions-InvocationId", "bench")
+			req.Header = http.Header{"Content-Type": {"application/json"}, "X-Azure-Functions-Invocationid": {"bench"}}
 			rec := httptest.NewRecorder()
 			ah.ServeHTTP(rec, req)
 			if rec.Code != http.StatusOK {
@@ -117,24 +115,26 @@ func sideBySide(b *testing.B, cases []adapterCase) {
 	spent := make([][]time.Duration, len(cases))
 	b.ReportAllocs()
 	for b.Loop() {
-		for i, tc := range cases {
+		for i := range cases {
 			pprof.SetGoroutineLabels(ctxs[i])
 			start := time.Now()
-			if err := tc.op(ctxs[i]); err != nil {
-				b.Fatalf("%s: %v", tc.name, err)
-			}
+			err := cases[i].op(ctxs[i])
 			spent[i] = append(spent[i], time.Since(start))
+			if err != nil {
+				b.Fatalf("%s: %v", cases[i].name, err)
+			}
 		}
 	}
 	pprof.SetGoroutineLabels(context.Background())
-	for i, tc := range cases {
-		var sum time.Duration
-		for _, d := range spent[i] {
-			sum += d
+	for i, d := range spent {
+		slices.Sort(d)
+		var total time.Duration
+		for _, x := range d {
+			total += x
 		}
-		slices.Sort(spent[i])
-		b.ReportMetric(float64(sum.Nanoseconds())/float64(len(spent[i]))/1e3, tc.name+"-mean-µs")
-		b.ReportMetric(float64(spent[i][len(spent[i])/2].Nanoseconds())/1e3, tc.name+"-p50-µs")
+		mean, p50 := total/time.Duration(len(d)), d[len(d)/2]
+		b.ReportMetric(float64(mean)/1e3, cases[i].name+"-mean-µs")
+		b.ReportMetric(float64(p50)/1e3, cases[i].name+"-p50-µs")
 	}
 }
 

@@ -120,75 +120,45 @@ func detect(rest []byte) Kind {
 	return KindTimer
 }
 
-// detectFast is detect without encoding/json, for an event whose shape members (top level
-// and in requestContext) have plain names (buffered.PlainName) and values of the types shape
-// declares; ok is false, and detect decodes shape, for anything else. It follows what
-// json.Unmarshal does with shape member by member: names match ignoring ASCII case, the last
-// occurrence wins, null leaves a string as it was and sets a pointer to nil, and a second
-// requestContext object is decoded into the first one's struct. FuzzDecodeEvent compares
-// Detect with the encoding/json classification.
+// detectFast is detect with buffered.DecodePlain instead of encoding/json, for an event whose
+// shape members (top level and in requestContext) have plain names and values of the types
+// shape declares; ok is false, and detect decodes shape, for anything else. As json.Unmarshal
+// does, a requestContext null sets the pointer to nil and a second object is decoded into the
+// first one's struct. FuzzDecodeEvent compares Detect with the encoding/json classification.
 func detectFast(obj []byte) (Kind, bool) {
-	var method, rc, rcHTTP, rcELB, sched bool
-	inRC := func(name, v []byte) bool {
-		switch {
-		case !buffered.PlainName(name):
-			return false
-		case bytes.EqualFold(name, []byte("http")):
-			rcHTTP = v[0] == '{'
-		case bytes.EqualFold(name, []byte("elb")):
-			rcELB = v[0] == '{'
-		}
-		return true
+	var method *string
+	var detail, source string
+	var rc, rcHTTP, rcELB bool
+	isObj := func(dst *bool) func([]byte) bool {
+		return func(v []byte) bool { *dst = v[0] == '{'; return true }
 	}
-	ok := buffered.Members(obj, func(name, v []byte) bool {
-		switch {
-		case !buffered.PlainName(name):
-			return false
-		case bytes.EqualFold(name, []byte("httpMethod")):
-			switch v[0] {
-			case '"':
-				method = true
-			case 'n':
-				method = false
-			default:
-				return false // a type error: encoding/json's to report
-			}
-		case bytes.EqualFold(name, []byte("detail-type")):
-			switch {
-			case v[0] == 'n':
-			case v[0] != '"' || bytes.IndexByte(v, '\\') >= 0:
-				return false
-			default:
-				sched = string(v) == `"Scheduled Event"`
-			}
-		case bytes.EqualFold(name, []byte("source")):
-			return v[0] == '"' || v[0] == 'n'
-		case bytes.EqualFold(name, []byte("requestContext")):
+	ok := buffered.DecodePlain(obj,
+		buffered.Target{Name: "httpMethod", To: &method},
+		buffered.Target{Name: "detail-type", To: &detail},
+		buffered.Target{Name: "source", To: &source},
+		buffered.Target{Name: "requestContext", To: func(v []byte) bool {
 			switch v[0] {
 			case 'n':
 				rc, rcHTTP, rcELB = false, false, false
+				return true
 			case '{':
 				if !rc {
 					rc, rcHTTP, rcELB = true, false, false
 				}
-				return buffered.Members(v, inRC)
-			default:
-				return false
+				return buffered.DecodePlain(v, buffered.Target{Name: "http", To: isObj(&rcHTTP)}, buffered.Target{Name: "elb", To: isObj(&rcELB)})
 			}
-		}
-		return true
-	})
-	if !ok {
-		return 0, false
-	}
+			return false
+		}})
 	switch {
+	case !ok:
+		return 0, false
 	case rc && rcHTTP:
 		return KindHTTPV2, true
 	case rc && rcELB:
 		return KindALB, true
-	case rc && method:
+	case rc && method != nil:
 		return KindREST, true
-	case sched:
+	case detail == "Scheduled Event":
 		return KindSchedule, true
 	}
 	return KindTimer, true

@@ -2,6 +2,7 @@ package buffered
 
 import (
 	"bytes"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -130,6 +131,79 @@ func PlainString(v []byte) (s string, ok bool) {
 		return "", false
 	}
 	return string(in), true
+}
+
+// Target is where DecodePlain stores the member Name (a field's name, ASCII) of an object:
+// To is a *string, *bool or *int64, a **string (a *string field), a *map[string]string, a
+// *[]string, a []Target (a struct field: null leaves it, an object is decoded into it), a
+// func(value []byte) bool for anything else, or nil for a member DecodePlain must give way
+// on (one that carries identity, say).
+type Target struct {
+	Name string
+	To   any
+}
+
+// DecodePlain decodes the JSON object obj (valid JSON) into targets the way json.Unmarshal
+// decodes it into the struct they stand for, for the usual object: member names without
+// escapes or non-ASCII bytes (PlainName), strings without escapes (PlainString), and values
+// of the targets' types. It follows json.Unmarshal member by member: names match ignoring
+// ASCII case, unknown ones are skipped, the last occurrence wins (a repeated object is decoded
+// into the same struct or map), null leaves a string, bool, number or struct as it was and
+// sets a pointer, map or slice to nil, and an empty array is an empty slice. ok is false for
+// anything else; the targets are then partly written, and the caller decodes a fresh value
+// with encoding/json (which also words the errors). The adapters' FuzzDecodeEvent targets
+// compare the two.
+func DecodePlain(obj []byte, targets ...Target) (ok bool) {
+	return Members(obj, func(name, v []byte) bool {
+		if !PlainName(name) {
+			return false
+		}
+		for _, t := range targets {
+			if NameIs(name, t.Name) {
+				return store(v, t.To)
+			}
+		}
+		return true
+	})
+}
+
+func store(v []byte, to any) bool {
+	null := v[0] == 'n'
+	switch to := to.(type) {
+	case *string:
+		return StoreString(v, to)
+	case **string:
+		if null {
+			*to = nil
+			return true
+		}
+		s, ok := PlainString(v)
+		*to = &s
+		return ok
+	case *bool:
+		switch v[0] {
+		case 't', 'f':
+			*to = v[0] == 't'
+			return true
+		}
+		return null
+	case *int64:
+		if null {
+			return true
+		}
+		n, err := strconv.ParseInt(string(v), 10, 64)
+		*to = n
+		return err == nil
+	case *map[string]string:
+		return StoreMap(v, to)
+	case *[]string:
+		return StoreStrings(v, to)
+	case []Target:
+		return null || v[0] == '{' && DecodePlain(v, to...)
+	case func([]byte) bool:
+		return to(v)
+	}
+	return false
 }
 
 // StoreString stores the plain string v (PlainString) into dst as json.Unmarshal would; null

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/kafkafn/kafkafn/shared/apierr"
 	"github.com/kafkafn/kafkafn/shared/platform"
@@ -121,44 +120,15 @@ type shape struct {
 	Type           string          `json:"Type"`
 }
 
-// shapeFast decodes shape from rest (Event.Rest: valid JSON) without encoding/json, for an
-// object whose shape members have plain names (buffered.PlainName) and values of the types
-// shape declares, a Type string without escapes; ok is false, and handle decodes it with
-// encoding/json (which also words the errors), for anything else. It follows json.Unmarshal
-// member by member: names match ignoring ASCII case, the last occurrence wins, null leaves
-// Type as it was and sets HTTPMethod to nil, RequestContext keeps any value. FuzzDecodeEvent
-// compares it with encoding/json.
+// shapeFast decodes shape from rest (Event.Rest: valid JSON) with buffered.DecodePlain, for an
+// object whose shape members have plain names and values of the types shape declares; ok is
+// false, and handle decodes it with encoding/json (which also words the errors), for anything
+// else. FuzzDecodeEvent compares it with encoding/json.
 func shapeFast(rest []byte) (s shape, ok bool) {
-	ok = buffered.Members(rest, func(name, v []byte) bool {
-		switch {
-		case !buffered.PlainName(name):
-			return false
-		case bytes.EqualFold(name, []byte("httpMethod")):
-			switch v[0] {
-			case '"':
-				if bytes.IndexByte(v, '\\') >= 0 || !utf8.Valid(v) {
-					return false
-				}
-				m := string(v[1 : len(v)-1])
-				s.HTTPMethod = &m
-			case 'n':
-				s.HTTPMethod = nil
-			default:
-				return false
-			}
-		case bytes.EqualFold(name, []byte("requestContext")):
-			s.RequestContext = json.RawMessage(v) // any value, as json.RawMessage takes it
-		case bytes.EqualFold(name, []byte("Type")):
-			switch {
-			case v[0] == 'n':
-			case v[0] != '"' || bytes.IndexByte(v, '\\') >= 0 || !utf8.Valid(v):
-				return false
-			default:
-				s.Type = string(v[1 : len(v)-1])
-			}
-		}
-		return true
-	})
+	ok = buffered.DecodePlain(rest,
+		buffered.Target{Name: "httpMethod", To: &s.HTTPMethod},
+		buffered.Target{Name: "requestContext", To: func(v []byte) bool { s.RequestContext = v; return true }}, // any value, as json.RawMessage takes it
+		buffered.Target{Name: "Type", To: &s.Type})
 	return s, ok
 }
 

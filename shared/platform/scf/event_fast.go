@@ -11,71 +11,27 @@ import (
 // else; ev is then partly written, and serveAPIGateway decodes a fresh one with encoding/json
 // (which also words the errors).
 //
-// It does what json.Unmarshal does with those members: names match ignoring ASCII case,
-// unknown ones are skipped, the last occurrence wins (a repeated object is decoded into the
-// same struct or map, except queryString, which QueryString.UnmarshalJSON replaces), and null
-// leaves a string, bool or struct as it was and sets a map to nil. FuzzDecodeEvent compares
+// buffered.DecodePlain does what json.Unmarshal does with those members (queryString, which
+// QueryString.UnmarshalJSON replaces whole, by queryStringFast); FuzzDecodeEvent compares
 // the two.
 func decodeAPIGatewayFast(rest []byte, ev *APIGatewayEvent) bool {
-	return buffered.Members(rest, func(name, v []byte) bool {
-		if !buffered.PlainName(name) {
-			return false
-		}
-		switch {
-		case buffered.NameIs(name, "path"):
-			return buffered.StoreString(v, &ev.Path)
-		case buffered.NameIs(name, "httpMethod"):
-			return buffered.StoreString(v, &ev.HTTPMethod)
-		case buffered.NameIs(name, "body"):
-			return buffered.StoreString(v, &ev.Body)
-		case buffered.NameIs(name, "isBase64Encoded"):
-			switch v[0] {
-			case 't':
-				ev.IsBase64Encoded = true
-			case 'f':
-				ev.IsBase64Encoded = false
-			case 'n':
-			default:
-				return false
-			}
-		case buffered.NameIs(name, "headers"):
-			return buffered.StoreMap(v, &ev.Headers)
-		case buffered.NameIs(name, "pathParameters"):
-			return buffered.StoreMap(v, &ev.PathParameters)
-		case buffered.NameIs(name, "queryString"):
-			return queryStringFast(v, &ev.QueryString)
-		case buffered.NameIs(name, "requestContext"):
-			switch v[0] {
-			case 'n':
-				return true
-			case '{':
-				return buffered.Members(v, func(name, v []byte) bool { return contextFast(name, v, &ev.RequestContext) })
-			}
-			return false
-		}
-		return true
-	})
-}
-
-func contextFast(name, v []byte, rc *APIGatewayRequestContext) bool {
-	if !buffered.PlainName(name) {
-		return false
-	}
-	switch {
-	case buffered.NameIs(name, "serviceId"):
-		return buffered.StoreString(v, &rc.ServiceID)
-	case buffered.NameIs(name, "path"):
-		return buffered.StoreString(v, &rc.Path)
-	case buffered.NameIs(name, "httpMethod"):
-		return buffered.StoreString(v, &rc.HTTPMethod)
-	case buffered.NameIs(name, "requestId"):
-		return buffered.StoreString(v, &rc.RequestID)
-	case buffered.NameIs(name, "sourceIp"):
-		return buffered.StoreString(v, &rc.SourceIP)
-	case buffered.NameIs(name, "stage"):
-		return buffered.StoreString(v, &rc.Stage)
-	}
-	return true
+	rc := &ev.RequestContext
+	return buffered.DecodePlain(rest,
+		buffered.Target{Name: "path", To: &ev.Path},
+		buffered.Target{Name: "httpMethod", To: &ev.HTTPMethod},
+		buffered.Target{Name: "body", To: &ev.Body},
+		buffered.Target{Name: "isBase64Encoded", To: &ev.IsBase64Encoded},
+		buffered.Target{Name: "headers", To: &ev.Headers},
+		buffered.Target{Name: "pathParameters", To: &ev.PathParameters},
+		buffered.Target{Name: "queryString", To: func(v []byte) bool { return queryStringFast(v, &ev.QueryString) }},
+		buffered.Target{Name: "requestContext", To: []buffered.Target{
+			{Name: "serviceId", To: &rc.ServiceID},
+			{Name: "path", To: &rc.Path},
+			{Name: "httpMethod", To: &rc.HTTPMethod},
+			{Name: "requestId", To: &rc.RequestID},
+			{Name: "sourceIp", To: &rc.SourceIP},
+			{Name: "stage", To: &rc.Stage},
+		}})
 }
 
 // queryStringFast is QueryString.UnmarshalJSON for an object of plain strings, arrays of plain
