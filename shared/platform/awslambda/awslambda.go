@@ -99,6 +99,9 @@ func detect(rest []byte) Kind {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return KindTimer
 	}
+	if k, ok := detectFast(trimmed); ok {
+		return k
+	}
 	var s shape
 	if err := json.Unmarshal(trimmed, &s); err != nil {
 		// An object whose well-known fields have other types is custom input.
@@ -115,6 +118,50 @@ func detect(rest []byte) Kind {
 		return KindSchedule
 	}
 	return KindTimer
+}
+
+// detectFast is detect with buffered.DecodePlain instead of encoding/json, for an event whose
+// shape members (top level and in requestContext) have plain names and values of the types
+// shape declares; ok is false, and detect decodes shape, for anything else. As json.Unmarshal
+// does, a requestContext null sets the pointer to nil and a second object is decoded into the
+// first one's struct. FuzzDecodeEvent compares Detect with the encoding/json classification.
+func detectFast(obj []byte) (Kind, bool) {
+	var method *string
+	var detail, source string
+	var rc, rcHTTP, rcELB bool
+	isObj := func(dst *bool) func([]byte) bool {
+		return func(v []byte) bool { *dst = v[0] == '{'; return true }
+	}
+	ok := buffered.DecodePlain(obj,
+		buffered.Target{Name: "httpMethod", To: &method},
+		buffered.Target{Name: "detail-type", To: &detail},
+		buffered.Target{Name: "source", To: &source},
+		buffered.Target{Name: "requestContext", To: func(v []byte) bool {
+			switch v[0] {
+			case 'n':
+				rc, rcHTTP, rcELB = false, false, false
+				return true
+			case '{':
+				if !rc {
+					rc, rcHTTP, rcELB = true, false, false
+				}
+				return buffered.DecodePlain(v, buffered.Target{Name: "http", To: isObj(&rcHTTP)}, buffered.Target{Name: "elb", To: isObj(&rcELB)})
+			}
+			return false
+		}})
+	switch {
+	case !ok:
+		return 0, false
+	case rc && rcHTTP:
+		return KindHTTPV2, true
+	case rc && rcELB:
+		return KindALB, true
+	case rc && method != nil:
+		return KindREST, true
+	case detail == "Scheduled Event":
+		return KindSchedule, true
+	}
+	return KindTimer, true
 }
 
 func isObject(raw json.RawMessage) bool {

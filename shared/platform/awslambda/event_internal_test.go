@@ -82,8 +82,42 @@ func compareAll(t *testing.T, payload []byte) {
 		t.Fatalf("%q: Detect = %v, %v; encoding/json: %v, %v", payload, k2, err2, k1, err1)
 	}
 	compareDecode(t, payload, func(e *events.APIGatewayV2HTTPRequest) (string, bool) { return e.Body, e.IsBase64Encoded })
+	compareV2Fast(t, payload)
 	compareDecode(t, payload, func(e *events.APIGatewayProxyRequest) (string, bool) { return e.Body, e.IsBase64Encoded })
 	compareDecode(t, payload, func(e *events.ALBTargetGroupRequest) (string, bool) { return e.Body, e.IsBase64Encoded })
+}
+
+// compareV2Fast checks that decodeV2Fast, when it takes an event's rest, decodes what
+// encoding/json decodes from it, and that it takes the usual events.
+func compareV2Fast(t *testing.T, payload []byte) {
+	t.Helper()
+	split, err := buffered.SplitEvent(payload)
+	if err != nil {
+		return
+	}
+	var fast, want events.APIGatewayV2HTTPRequest
+	if !decodeV2Fast(split.Rest, &fast) {
+		return
+	}
+	if err := json.Unmarshal(split.Rest, &want); err != nil {
+		t.Fatalf("%q: decodeV2Fast took it, encoding/json: %v", split.Rest, err)
+	}
+	if !reflect.DeepEqual(fast, want) {
+		t.Fatalf("%q: decodeV2Fast\n%+v\nwant\n%+v", split.Rest, fast, want)
+	}
+}
+
+func TestDecodeV2FastTakesEvents(t *testing.T) {
+	for _, name := range []string{"aws_httpapi_v2_post.json", "aws_function_url_get.json"} {
+		split, err := buffered.SplitEvent(eventtest.Fixture(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev events.APIGatewayV2HTTPRequest
+		if !decodeV2Fast(split.Rest, &ev) {
+			t.Errorf("%s: decodeV2Fast gave way", name)
+		}
+	}
 }
 
 func eventSeeds(t testing.TB) [][]byte {
@@ -94,6 +128,22 @@ func eventSeeds(t testing.TB) [][]byte {
 		"{\"requestContext\":{},\"httpMethod\":\"GET\",\"body\":\"\xff\"}",
 		`{"requestContext":{},"httpMethod":5,"body":"x"}`,
 		`{"body":"x"} x`, `[1]`, `"s"`, `{"detail-type":"Scheduled Event","body":"x"}`,
+		`{"requestContext":{"http":{}},"requestContext":{"ELB":{}},"HTTPMETHOD":null}`,
+		`{"requestContext":{"http":{}},"requestContext":null,"requestContext":{"elb":[]},"httpMethod":"GET"}`,
+		`{"Detail-Type":"Scheduled Event","detail-type":null,"source":null}`,
+		`{"detail-type":"Scheduled\u0020Event"}`, `{"detail-type":"Scheduled Event","source":1}`,
+		`{"requestContext":{"h\u0074tp":{}}}`, `{"requestContext":{"ſttp":{}},"httpMethod":"x"}`,
+		`{"requestContext":"x","httpMethod":"GET"}`, `{"requestContext":{},"httpMethod":true}`,
+		`{ "requestContext" : { "http" : { "a" : "}" } } }`,
+		`{"version":"2.0","VERSION":null,"cookies":[],"headers":{"a":"1"},"Headers":{"b":"2","a":"3"},"queryStringParameters":null,`+
+			`"pathParameters":{"p":"v"},"stageVariables":{},"isBase64Encoded":null,"requestContext":{"timeEpoch":-0,"http":{"method":"GET"}},`+
+			`"requestContext":{"TIMEEPOCH":null,"http":{"path":"/x"},"http":null,"stage":"s"},"x":[{"headers":1}]}`,
+		`{"cookies":["a",null],"requestContext":{"http":{}}}`, `{"cookies":["a","b"],"cookies":["c"],"requestContext":{"http":{}}}`,
+		`{"headers":{"a":null},"requestContext":{"http":{}}}`, `{"headers":{"é":"x"},"requestContext":{"http":{}}}`,
+		`{"requestContext":{"timeEpoch":1.5,"http":{}}}`, `{"requestContext":{"timeEpoch":9223372036854775808,"http":{}}}`,
+		`{"requestContext":{"authorizer":null,"http":{}}}`, `{"rawPath":"/a\u0062","requestContext":{"http":{}}}`,
+		`{"rawPath":5,"requestContext":{"http":{}}}`, `{"isBase64Encoded":"true","requestContext":{"http":{}}}`,
+		"{\"rawPath\":\"/\xff\",\"requestContext\":{\"http\":{}}}",
 	)
 }
 

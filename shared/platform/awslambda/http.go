@@ -39,8 +39,11 @@ func finish(rec *buffered.Recorder, render func([]byte, *buffered.Recorder) []by
 
 func (h *Handler) serveV2(ctx context.Context, inv *platform.Invocation, split buffered.Event) ([]byte, error) {
 	var ev events.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(split.Rest, &ev); err != nil {
-		return finish(errorRecorder(apierr.Wrap(apierr.Invalid, "invalid_event", "the HTTP event is malformed", err)), renderV2)
+	if !decodeV2Fast(split.Rest, &ev) {
+		ev = events.APIGatewayV2HTTPRequest{}
+		if err := json.Unmarshal(split.Rest, &ev); err != nil {
+			return finish(errorRecorder(apierr.Wrap(apierr.Invalid, "invalid_event", "the HTTP event is malformed", err)), renderV2)
+		}
 	}
 	rc := ev.RequestContext
 	inv.SourceIP = rc.HTTP.SourceIP

@@ -249,8 +249,11 @@ func IsText(contentType string, body []byte) bool {
 	if len(body) == 0 {
 		return true
 	}
-	if contentType == "" {
+	switch contentType {
+	case "":
 		return false
+	case "application/json", "application/json; charset=utf-8": // what httpio writes; no parse
+		return utf8.Valid(body)
 	}
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil {

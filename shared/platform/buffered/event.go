@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -196,7 +195,12 @@ func EnvelopeSize(rec *Recorder) int {
 
 // SortedKeys returns h's names in the order encoding/json writes a map's keys.
 func SortedKeys(h http.Header) []string {
-	return slices.Sorted(maps.Keys(h))
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // AppendStatus appends `{"statusCode":code`.

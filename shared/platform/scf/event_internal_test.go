@@ -25,6 +25,12 @@ func compareDecode(t *testing.T, payload []byte) {
 	if (oldShapeErr == nil) != (newShapeErr == nil) || !reflect.DeepEqual(oldShape, newShape) {
 		t.Fatalf("%q: shape %+v %v, want %+v %v", payload, newShape, newShapeErr, oldShape, oldShapeErr)
 	}
+	if splitErr == nil {
+		// shapeFast, when it takes the event, decodes what encoding/json decodes.
+		if fast, ok := shapeFast(split.Rest); ok && (oldShapeErr != nil || !reflect.DeepEqual(fast, oldShape)) {
+			t.Fatalf("%q: shapeFast %+v, want %+v %v", payload, fast, oldShape, oldShapeErr)
+		}
+	}
 	if oldShapeErr != nil {
 		return
 	}
@@ -35,6 +41,11 @@ func compareDecode(t *testing.T, payload []byte) {
 		oldBody, oldErr = base64.StdEncoding.DecodeString(old.Body)
 	}
 	err := json.Unmarshal(split.Rest, &got)
+	// decodeAPIGatewayFast, when it takes the rest, decodes what encoding/json decodes.
+	var fast APIGatewayEvent
+	if decodeAPIGatewayFast(split.Rest, &fast) && (err != nil || !reflect.DeepEqual(fast, got)) {
+		t.Fatalf("%q: decodeAPIGatewayFast\n%+v\nwant\n%+v %v", split.Rest, fast, got, err)
+	}
 	var gotBody []byte
 	if err == nil {
 		gotBody, err = buffered.DecodeBody(split.Body, got.IsBase64Encoded)
@@ -55,6 +66,16 @@ func seeds(t testing.TB) [][]byte {
 		`{"requestContext":{},"httpMethod":"POST","body":"\udfff"}`,
 		`{"requestContext":{},"httpMethod":"POST","queryString":{"a":3},"body":"x"}`,
 		`{"Type":"Timer","body":"x"}`, `{"body":"x"},`, `[]`, `null`,
+		`{"requestContext":null,"HTTPMETHOD":"GET","httpMethod":null,"type":"timer","Type":null}`,
+		`{"requestContext":[1,{"a":"}"}],"httpMethod":"G\u0045T","type":"x","Type":5}`,
+		`{"requestContext":"s","httpMethod":"ÿ","t\u0079pe":"timer","ſtype":1}`,
+		`{ "requestContext" : { } , "httpMethod" : "POST" , "Type" : "" }`,
+		`{"requestContext":{"sourceIp":"1.2.3.4","SOURCEIP":null},"requestContext":{"stage":"s"},"httpMethod":"GET","path":"/a",`+
+			`"headers":{"a":"1"},"Headers":{"b":"2"},"pathParameters":null,"isBase64Encoded":false,`+
+			`"queryString":{"a":"1","b":["2","3"],"c":true,"d":[]},"queryString":{"e":"4"},"body":"x"}`,
+		`{"requestContext":{},"httpMethod":"GET","queryString":{"a":null}}`, `{"requestContext":{},"httpMethod":"GET","queryString":{"a":[null]}}`,
+		`{"requestContext":{},"httpMethod":"GET","queryString":{"a":false}}`, `{"requestContext":{},"httpMethod":"GET","queryString":[]}`,
+		`{"requestContext":{},"httpMethod":"GET","queryString":null,"headers":{"a":1}}`, `{"requestContext":{},"httpMethod":"GET","path":"/\u0061"}`,
 	)
 }
 
