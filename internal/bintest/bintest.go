@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafkafn/kafkafn/internal/loopback"
 	"github.com/kafkafn/kafkafn/shared/buildinfo"
 )
 
@@ -48,12 +49,7 @@ func Build(t testing.TB, pkg string) string {
 // FreeAddr returns a loopback address (host:port) nothing listened on a moment ago.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return "127.0.0.1:" + loopback.FreePort(t)
 }
 
 // WaitListening waits up to 20 s for something to accept connections on addr; it fails t

@@ -141,6 +141,7 @@ func handle(ctx context.Context, app platform.App, req *InvokeRequest) ([]byte, 
 	}
 	s, ok := shapeFast(split.Rest)
 	if !ok {
+		s = shape{} // partly written: encoding/json decodes a fresh one, as serveAPIGateway does
 		if err := json.Unmarshal(split.Rest, &s); err != nil {
 			return nil, apierr.Wrap(apierr.Invalid, "invalid_event", "scf: invoke: the event is not a JSON object", err)
 		}
